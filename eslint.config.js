@@ -1,0 +1,44 @@
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+// Process boundaries, kept mechanically (as Signal-Desktop does):
+// - only src/electron may import `electron`;
+// - the renderer imports no Node built-ins (it runs in a sandboxed page) and no
+//   kiosk internals: it talks to the typed contract in src/shared only.
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'out/', 'dist/', '.tmp/', 'demo-out/', 'bench-out/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src/electron may import electron.' }] }],
+    },
+  },
+  {
+    files: ['src/electron/**'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['renderer/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'The renderer talks to the preload contract, never to electron.' },
+            ...nodeBuiltins.map((name) => ({ name, message: 'The renderer runs in a sandboxed page: no Node built-ins.' })),
+          ],
+          patterns: [
+            { group: ['**/src/card/**', '**/src/ledger/**', '**/src/kiosk/**', '**/hardware/**'], message: 'The renderer uses only the typed contract in src/shared.' },
+          ],
+        },
+      ],
+    },
+  },
+);

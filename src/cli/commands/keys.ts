@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { generateTestKeyset, writeKeysetFile } from '../../card/keys/keyset-file';
+
+export function registerKeysCommands(program: Command): void {
+  const keys = program.command('keys').description('card master keysets (test keysets only; production keys live in a SAM)');
+  keys
+    .command('generate')
+    .description('write a new random master keyset, marked test-only, readable by its owner only')
+    .requiredOption('--out <file>', 'where to write the keyset (refuses to overwrite)')
+    .action((opts: { out: string }) => {
+      writeKeysetFile(opts.out, generateTestKeyset());
+      process.stdout.write(`wrote test-only keyset to ${opts.out} (mode 0600). Never use it for cards that hold real money.\n`);
+    });
+}
