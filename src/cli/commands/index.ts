@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
+import { registerCardCommands } from './card';
+import { registerKeysCommands } from './keys';
 import { registerSelftestCommand } from './selftest';
+import { registerSimCommands } from './sim';
 
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
+  registerCardCommands(program);
+  registerKeysCommands(program);
   registerSelftestCommand(program);
+  registerSimCommands(program);
 }

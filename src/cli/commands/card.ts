@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { issueCard } from '../../card/issuance';
+import { loadKeyVault } from '../../card/keys/keyset-file';
+import { Purse } from '../../card/purse';
+import { newTxId } from '../../shared/ids';
+import { withCardOnReader } from '../reader';
+import { registerCardDemoCommand } from './card-demo';
+
+const DEFAULT_LIMIT_MINOR = 50_000;
+/** Terminal id 0 marks a personalization station in card history. */
+const ISSUING_TERMINAL_ID = 0;
+
+function parseCents(value: string, what: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`${what} must be a whole number of cents, got "${value}"`);
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n > 0x7fffffff) throw new Error(`${what} is too large: ${value}`);
+  return n;
+}
+
+export function registerCardCommands(program: Command): void {
+  const card = program.command('card').description('issue and inspect stored-value cards on a PC/SC reader');
+
+  card
+    .command('issue')
+    .description('personalize a blank card in the reader: application, diversified keys, files, opening balance')
+    .requiredOption('--keys <file>', 'master keyset (from `civicard keys generate`)')
+    .option('--balance <cents>', 'opening balance in cents', '0')
+    .option('--limit <cents>', 'most the card may ever hold, in cents', String(DEFAULT_LIMIT_MINOR))
+    .option('--reader <name>', 'reader name (or part of it); default: the first reader with a card')
+    .option('--timeout <seconds>', 'how long to wait for a card', '10')
+    .action(async (opts: { keys: string; balance: string; limit: string; reader?: string; timeout: string }) => {
+      const vault = loadKeyVault(opts.keys);
+      const opening_balance_minor = parseCents(opts.balance, '--balance');
+      const limit_minor = parseCents(opts.limit, '--limit');
+      const issued = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
+        issueCard(transport, { vault, opening_balance_minor, limit_minor, program_id: 1, valid_years: 5, terminal_id: ISSUING_TERMINAL_ID, tx_id: newTxId() }),
+      );
+      process.stdout.write(`${JSON.stringify({ issued: true, serial: issued.identity.serial, masked_serial: issued.masked_serial, balance_minor: issued.balance_minor, expires_on: issued.identity.expires_on }, null, 2)}\n`);
+    });
+
+  card
+    .command('info')
+    .description('print the card in the reader as JSON (balance, serial, expiry, status, last records)')
+    .requiredOption('--keys <file>', 'keyset holding at least the debit or read master key')
+    .option('--reader <name>', 'reader name (or part of it)')
+    .option('--timeout <seconds>', 'how long to wait for a card', '10')
+    .action(async (opts: { keys: string; reader?: string; timeout: string }) => {
+      const vault = loadKeyVault(opts.keys, ['debit', 'read']);
+      const reading = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
+        new Purse(transport, { vault, terminal_id: ISSUING_TERMINAL_ID, records_to_read: 10 }).read(),
+      );
+      const { uid: _uid, format: _format, ...shown } = reading; // the UID identifies a person's card: never printed
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+    });
+
+  registerCardDemoCommand(card);
+}
