@@ -96,8 +96,9 @@ export class Purse {
     const uid = await this.client.getCardUid();
     let balance_minor: number | null = null;
     if (keyNo !== KEY.read) balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
-    if (keyNo === KEY.credit) await this.authenticate(KEY.read, 'nonFirst'); // K2 may write history but not read it
-    const last_records = await this.readHistory();
+    const historyKeyNo = keyNo === KEY.credit ? KEY.read : keyNo; // K2 may write history but not read it
+    if (historyKeyNo !== keyNo) await this.authenticate(historyKeyNo, 'nonFirst');
+    const last_records = await this.readHistory(historyKeyNo);
     if (keyNo === KEY.credit) await this.authenticate(KEY.credit, 'nonFirst');
     // A read-only station knows the balance from the newest record, written in the same card transaction as the value.
     balance_minor ??= last_records.at(-1)?.balance_after_minor ?? 0;
@@ -160,7 +161,7 @@ export class Purse {
     }
   }
 
-  private async readHistory(): Promise<CardRecord[]> {
+  private async readHistory(keyNo: number): Promise<CardRecord[]> {
     const count = this.opts.records_to_read ?? 5;
     let raw: Buffer[];
     try {
@@ -168,7 +169,7 @@ export class Purse {
     } catch (err) {
       // Fewer records than asked for: read them all instead (ReadRecords answers BOUNDARY_ERROR).
       if (!(err instanceof DesfireStatusError && err.status === 'BOUNDARY_ERROR')) throw err;
-      await this.authenticate(this.client.authenticatedKeyNo ?? KEY.read, 'first');
+      await this.authenticate(keyNo, 'first'); // the error ended the session
       try {
         raw = await this.client.readRecords(HISTORY_FILE.fileNo, 0, 0, HISTORY_FILE.recordSize, HISTORY_FILE.mode);
       } catch (inner) {
