@@ -83,7 +83,7 @@ export function registerCardDemoCommand(card: Command): void {
           await purse.read();
           return purse.debit(newTxId(), 5_000);
         });
-        say(`7. A ${usd(5_000)} parking citation is more than the card holds: the card refuses (${refused.outcome}: ${refused.outcome === 'refused' ? refused.reason : '?'}), nothing moves.`);
+        say(`7. A ${usd(5_000)} parking citation is more than the card holds: refused (${refused.outcome === "refused" ? refused.reason : refused.outcome}), nothing moves.`);
 
         const parkingTx = newTxId();
         const torn = await tap(async (s) => {
