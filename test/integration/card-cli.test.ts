@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DesfireClient } from '../../src/card/desfire';
+import { blankCardState, DesfireSim, saveCardStateAtomic } from '../../hardware/sim/desfire';
+import { InMemoryCardTransport } from '../../hardware/sim/in-memory-transport';
+import { startPcscd, type PcscdHandle } from '../support/pcscd';
+
+// The `civicard` command as an engineer at a branch library uses it: a virtual
+// card in one process, `card issue` / `card info` in others, all via pcscd.
+
+const run = promisify(execFile);
+const CLI = join(process.cwd(), 'bin/civicard.js');
+const dir = mkdtempSync(join(tmpdir(), 'civicard-cli-'));
+const keys = join(dir, 'keys.json');
+const otherKeys = join(dir, 'other-keys.json');
+
+async function civicard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+/** `civicard sim card` in its own process; resolves once the card is in the field. */
+function simCard(state: string): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'sim', 'card', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`sim card did not start: ${out}`)), 15_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('virtual card in the field')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => reject(new Error(`sim card exited (${code}): ${out}`)));
+  });
+}
+
+async function stopSim(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+let pcscd: PcscdHandle;
+
+beforeAll(async () => {
+  pcscd = await startPcscd();
+  expect((await civicard('keys', 'generate', '--out', keys)).code).toBe(0);
+  expect((await civicard('keys', 'generate', '--out', otherKeys)).code).toBe(0);
+});
+
+afterAll(async () => {
+  await pcscd?.stop();
+});
+
+describe('civicard card issue / info through pcscd', () => {
+  it('issues a blank card and prints it as JSON; refuses to issue it twice; refuses foreign keys', async () => {
+    const sim = await simCard(join(dir, 'card.json'));
+    try {
+      const issued = await civicard('card', 'issue', '--keys', keys, '--balance', '1500');
+      expect(issued.stderr).toBe('');
+      expect(JSON.parse(issued.stdout)).toMatchObject({ issued: true, balance_minor: 1500 });
+
+      const info = await civicard('card', 'info', '--keys', keys);
+      const card = JSON.parse(info.stdout);
+      expect(card).toMatchObject({ balance_minor: 1500, status: 'active', program_id: 1 });
+      expect(card.serial).toMatch(/^\d{12}$/);
+      expect(card.expires_on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(card.last_records).toEqual([expect.objectContaining({ kind: 'issue', amount_minor: 1500, balance_after_minor: 1500 })]);
+      expect(info.stdout).not.toMatch(/uid/i);
+
+      const again = await civicard('card', 'issue', '--keys', keys);
+      expect(again.code).not.toBe(0);
+      expect(again.stderr).toMatch(/already has a Civicard application/);
+
+      const wrong = await civicard('card', 'info', '--keys', otherKeys);
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toMatch(/did not accept this station's keys/);
+    } finally {
+      await stopSim(sim);
+    }
+  });
+
+  it('the card keeps its state file across a restart of the simulator', async () => {
+    const sim = await simCard(join(dir, 'card.json'));
+    try {
+      const info = await civicard('card', 'info', '--keys', keys);
+      expect(JSON.parse(info.stdout).balance_minor).toBe(1500);
+    } finally {
+      await stopSim(sim);
+    }
+  });
+
+  it('says so when the card belongs to another system', async () => {
+    const foreign = new DesfireSim({ state: blankCardState() });
+    await new DesfireClient(new InMemoryCardTransport(foreign)).createApplication(Buffer.from('112233', 'hex'), 0x0f, 1);
+    const statePath = join(dir, 'foreign.json');
+    saveCardStateAtomic(statePath, foreign.state);
+    const sim = await simCard(statePath);
+    try {
+      const info = await civicard('card', 'info', '--keys', keys);
+      expect(info.code).not.toBe(0);
+      expect(info.stderr).toMatch(/no Civicard application: it is blank or belongs to another system/);
+    } finally {
+      await stopSim(sim);
+    }
+  });
+
+  it('says so when no card is on the reader, and when there is no reader at all', async () => {
+    const noCard = await civicard('card', 'info', '--keys', keys, '--timeout', '2');
+    expect(noCard.code).not.toBe(0);
+    expect(noCard.stderr).toMatch(/no card/i);
+
+    await pcscd.stop();
+    try {
+      const noReader = await civicard('card', 'info', '--keys', keys, '--timeout', '2');
+      expect(noReader.code).not.toBe(0);
+      expect(noReader.stderr).toMatch(/no card reader|pcscd/i);
+    } finally {
+      pcscd = await startPcscd();
+    }
+  });
+});
