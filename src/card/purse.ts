@@ -56,7 +56,7 @@ export type ValueChangeOutcome =
   | { outcome: 'committed'; tx_id: string; balance_after_minor: number; tmac_counter: number | null; tmac_value_hex: string | null }
   | { outcome: 'refused'; tx_id: string; reason: 'insufficient_funds' | 'over_limit' | 'card_blocked' | 'card_refused'; detail: string }
   /** The card certainly did not change: no commit reached it. */
-  | { outcome: 'not_committed'; tx_id: string; reason: 'card_removed' | 'card_error'; detail: string }
+  | { outcome: 'not_committed'; tx_id: string; reason: 'card_removed' | 'reader_lost' | 'card_error'; detail: string }
   /** The commit may or may not have happened: ask for the same card again and settle. */
   | { outcome: 'uncertain'; tx_id: string; detail: string };
 
@@ -232,7 +232,10 @@ function refusedOrNotCommitted(tx_id: string, err: unknown): ValueChangeOutcome 
     return { outcome: 'refused', tx_id, reason: 'card_refused', detail };
   }
   if (err instanceof SecureMessagingError || err instanceof CardProtocolError) return { outcome: 'not_committed', tx_id, reason: 'card_error', detail };
-  return { outcome: 'not_committed', tx_id, reason: 'card_removed', detail };
+  // Reader errors carry a `kind` (hardware/pcsc); anything but a removed card means the reader or pcscd went away.
+  const kind = (err as { kind?: unknown }).kind;
+  const reason = kind === undefined || kind === 'card_removed' ? 'card_removed' : 'reader_lost';
+  return { outcome: 'not_committed', tx_id, reason, detail };
 }
 
 /** AN10922 input M = serial (8 bytes) ‖ AID ‖ system id. */

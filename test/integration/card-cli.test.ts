@@ -30,9 +30,9 @@ async function civicard(...args: string[]): Promise<{ code: number; stdout: stri
 }
 
 /** `civicard sim card` in its own process; resolves once the card is in the field. */
-function simCard(state: string): Promise<ChildProcess> {
+function simCard(state: string, ...extra: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'sim', 'card', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'sim', 'card', '--state', state, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`sim card did not start: ${out}`)), 15_000);
     child.stdout!.on('data', (d: Buffer) => {
@@ -99,6 +99,16 @@ describe('civicard card issue / info through pcscd', () => {
     try {
       const info = await civicard('card', 'info', '--keys', keys);
       expect(JSON.parse(info.stdout).balance_minor).toBe(1500);
+    } finally {
+      await stopSim(sim);
+    }
+  });
+
+  it('works with a card that hides its UID behind a fresh random one at every tap', async () => {
+    const sim = await simCard(join(dir, 'random-uid.json'), '--random-uid');
+    try {
+      expect(JSON.parse((await civicard('card', 'issue', '--keys', keys, '--balance', '700')).stdout)).toMatchObject({ issued: true });
+      expect(JSON.parse((await civicard('card', 'info', '--keys', keys)).stdout)).toMatchObject({ balance_minor: 700 });
     } finally {
       await stopSim(sim);
     }

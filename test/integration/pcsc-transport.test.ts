@@ -244,8 +244,10 @@ describe('nfc-pcsc reader over pcscd + vpcd', () => {
     await session.release();
   });
 
-  it('survives a pcscd restart: the same CardReader sees the reader and card again and transmits', async (ctx) => {
-    if (!pcscd.owned) ctx.skip(); // a pcscd we did not start is not ours to restart
+  it('survives a pcscd restart: the same CardReader sees the reader and card again and transmits', async () => {
+    if (!pcscd.owned) {
+      throw new Error('a pcscd this test did not start is running, and it is not ours to restart: stop it (systemctl stop pcscd.socket pcscd) and run again');
+    }
     const { card } = await insertCard(VPCD_PORTS[0], { reinsertOnDisconnect: true });
     const reader = openReader();
     const errors: Error[] = [];

@@ -1,0 +1,262 @@
+// The contract between the kiosk's transaction machines and the world.
+//
+// The machines (resident, attendant) touch cards, the ledger, services and the
+// printer only through the actors typed here; the real implementations are
+// supplied later with `machine.provide({ actors })`. Rules that hold for every
+// type in this file:
+//   - money is an integer number of minor units (`*_minor`), never a float;
+//   - a card is known only by an opaque `card_ref` and a `masked_serial` for
+//     receipts and screens: no names, no UIDs, nothing personal;
+//   - expected failures are values (`Result`, or a `status` union), not thrown
+//     exceptions. A thrown exception still has a way out (every invoke has
+//     `onError`), but it is treated as the most pessimistic outcome.
+
+export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+export const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({ ok: true, value });
+export const err = <E>(error: E): { readonly ok: false; readonly error: E } => ({ ok: false, error });
+
+/** Opaque card identity (a keyed hash on the kiosk side); never a UID or a name. */
+export type CardRef = string;
+/** Client-generated, time-ordered ledger transaction id (written to the card record too). */
+export type TxId = string;
+
+// ---------------------------------------------------------------- cards
+
+/** One entry of the card's cyclic record file, for "balance and recent transactions". */
+export interface CardRecordSummary {
+  readonly tx_id: TxId;
+  readonly direction: 'debit' | 'credit';
+  readonly amount_minor: number;
+  readonly balance_after_minor: number;
+}
+
+export interface CardRead {
+  readonly card_ref: CardRef;
+  readonly masked_serial: string;
+  readonly balance_minor: number;
+  /** ISO date (YYYY-MM-DD) from the card's data file. */
+  readonly expires_on: string;
+  readonly status: 'active' | 'blocked';
+  readonly hotlisted: boolean;
+  /** Transaction MAC counter before any change made in this session. */
+  readonly tmac_counter: number;
+  readonly recent: readonly CardRecordSummary[];
+}
+
+export type ReadCardError = 'card_removed' | 'unreadable' | 'not_a_civicard' | 'reader_lost';
+/** Which key the reader authenticates with: debit key for payments and voids, credit key for top-ups. */
+export interface ReadCardInput {
+  readonly purpose: 'payment' | 'top_up' | 'void' | 'settle';
+}
+export type ReadCardResult = Result<CardRead, ReadCardError>;
+
+/** What the card proves after CommitTransaction. */
+export interface CardEvidence {
+  readonly balance_after_minor: number;
+  readonly tmac_counter: number;
+  /** Transaction MAC value, hex. */
+  readonly tmac_value: string;
+}
+
+export type CardWriteRefusal =
+  | 'insufficient_funds'
+  | 'over_purse_limit'
+  | 'card_mismatch'
+  | 'card_absent'
+  | 'permission_denied';
+export type CardWriteUncertainty = 'card_removed' | 'reader_lost' | 'timeout' | 'transport';
+
+/**
+ * Result of a value change on the card. `refused` means the card certainly did
+ * not commit; `uncertain` means it may have (the field was lost after the
+ * command went out) and only the same card can settle it.
+ */
+export type CardWriteResult =
+  | { readonly status: 'committed'; readonly evidence: CardEvidence }
+  | { readonly status: 'refused'; readonly reason: CardWriteRefusal }
+  | { readonly status: 'uncertain'; readonly reason: CardWriteUncertainty };
+
+// ---------------------------------------------------------------- transactions
+
+export type PayableServiceKind = 'library_fine' | 'parking' | 'citation';
+export type TxKind = PayableServiceKind | 'top_up' | 'void';
+
+/** Everything the intent entry records, and everything the card write needs. */
+export interface PaymentTx {
+  readonly tx_id: TxId;
+  readonly kind: TxKind;
+  readonly direction: 'debit' | 'credit';
+  readonly card_ref: CardRef;
+  readonly masked_serial: string;
+  readonly amount_minor: number;
+  readonly balance_before_minor: number;
+  readonly expected_balance_after_minor: number;
+  readonly tmac_counter_before: number;
+  /** The service quote this pays (null for top-ups and voids). */
+  readonly quote_ref: string | null;
+  /** For a void: the top-up it reverses. */
+  readonly reverses_tx_id: TxId | null;
+  /** Attendant station only: the shift and staff member (opaque refs). */
+  readonly shift_id: string | null;
+  readonly staff_ref: string | null;
+  /** For a void: the supervisor who authorised it. */
+  readonly authorised_by: string | null;
+}
+
+export interface AllocateTxIdInput {
+  readonly kind: TxKind;
+}
+export type AllocateTxIdResult = TxId;
+
+/** Ledger writes are idempotent by tx_id: a retry answers `exists`. */
+export type LedgerWriteResult = Result<{ readonly status: 'created' | 'exists' }, 'ledger_unavailable'>;
+
+export interface WriteIntentInput {
+  readonly tx: PaymentTx;
+}
+export interface CardWriteInput {
+  readonly tx: PaymentTx;
+}
+export interface RecordCommittedInput {
+  readonly tx: PaymentTx;
+  readonly evidence: CardEvidence;
+}
+
+export type AbortReason = CardWriteRefusal | 'card_removed_before_debit' | 'not_committed_on_card' | 'ledger_unavailable';
+/** Must tolerate an intent that never became durable (answers `exists`/`created` either way). */
+export interface RecordAbortedInput {
+  readonly tx: PaymentTx;
+  readonly reason: AbortReason;
+}
+
+/**
+ * Reads the card presented while a transaction is uncertain. The implementation
+ * reports what it sees (last record, value, counter) for whatever card is
+ * there; the machine compares `card_ref` and ignores the outcome of a
+ * different card.
+ */
+export interface SettleUncertainInput {
+  readonly tx: PaymentTx;
+}
+export type SettleOutcome =
+  | { readonly card_ref: CardRef; readonly outcome: 'committed'; readonly evidence: CardEvidence }
+  | { readonly card_ref: CardRef; readonly outcome: 'not_committed' };
+export type SettleUncertainResult = Result<SettleOutcome, ReadCardError>;
+
+// ---------------------------------------------------------------- risk
+
+export type RiskRefusal =
+  | 'hotlisted'
+  | 'blocked'
+  | 'expired'
+  | 'hotlist_stale'
+  | 'offline_tx_limit'
+  | 'unsynced_cap'
+  | 'daily_limit';
+/** `amount_minor` 0 checks the card alone (status, hotlist, expiry); above 0 also the offline limits. */
+export interface CheckRiskInput {
+  readonly card: CardRead;
+  readonly amount_minor: number;
+}
+export type CheckRiskResult = Result<null, RiskRefusal>;
+
+// ---------------------------------------------------------------- services
+
+export interface QuoteInput {
+  readonly kind: PayableServiceKind;
+  /** Service-specific reference: fine id, plate or space, citation barcode. */
+  readonly reference: string;
+  readonly card_ref: CardRef;
+}
+export interface Quote {
+  readonly quote_ref: string;
+  readonly kind: PayableServiceKind;
+  readonly amount_minor: number;
+  /** Message key the UI shows for what is being paid. */
+  readonly description_key: string;
+}
+export type QuoteRefusal = 'nothing_due' | 'not_found' | 'service_unavailable';
+export type QuoteResult = Result<Quote, QuoteRefusal>;
+
+export interface FulfilInput {
+  readonly tx: PaymentTx;
+  readonly quote: Quote;
+}
+/** `queued` = accepted for store-and-forward under the same tx_id. */
+export type FulfilResult =
+  | { readonly status: 'fulfilled'; readonly service_ref: string }
+  | { readonly status: 'queued'; readonly service_ref: string }
+  | { readonly status: 'refused'; readonly reason: string };
+
+/** Must be idempotent by tx_id (a restart may run it again). */
+export interface RefundInput {
+  readonly tx: PaymentTx;
+  readonly reason: string;
+}
+export type RefundValue =
+  | { readonly status: 'credited_back'; readonly evidence: CardEvidence }
+  | { readonly status: 'refund_recorded'; readonly refund_ref: string };
+export type RefundResult = Result<RefundValue, 'ledger_unavailable' | 'service_unavailable'>;
+
+// ---------------------------------------------------------------- printer, self-test
+
+export type PrinterFault = 'out_of_paper' | 'offline' | 'cover_open' | 'jam';
+export type PrinterStatusResult = Result<null, PrinterFault>;
+
+export type ReceiptOutcome = 'paid' | 'credited_back' | 'refund_recorded' | 'refund_failed' | 'top_up' | 'void';
+/** Nothing personal: masked serial, amounts, tx id. */
+export interface ReceiptInput {
+  readonly tx_id: TxId;
+  readonly kind: TxKind;
+  readonly outcome: ReceiptOutcome;
+  readonly amount_minor: number;
+  readonly masked_serial: string;
+  readonly balance_after_minor: number | null;
+  readonly service_ref: string | null;
+}
+export type PrintReceiptResult = Result<null, PrinterFault>;
+
+export type SelfTestCheck = 'card_crypto' | 'reader' | 'ledger' | 'clock';
+export type SelfTestResult = Result<null, { readonly failed: readonly SelfTestCheck[] }>;
+
+// ---------------------------------------------------------------- attendant
+
+export type StaffRole = 'attendant' | 'supervisor';
+export interface StaffCard {
+  readonly staff_ref: string;
+  readonly role: StaffRole;
+  readonly masked_serial: string;
+}
+export type ReadStaffCardResult = Result<StaffCard, ReadCardError | 'not_a_staff_card'>;
+
+/** The PIN goes only to the verifier; it is never kept in machine context. */
+export interface VerifyPinInput {
+  readonly staff_ref: string;
+  readonly pin: string;
+}
+export type VerifyPinResult = { readonly status: 'accepted' } | { readonly status: 'rejected' } | { readonly status: 'unavailable' };
+
+export interface OpenShiftInput {
+  readonly staff_ref: string;
+  readonly opening_float_minor: number;
+}
+export type OpenShiftResult = Result<{ readonly shift_id: string }, 'ledger_unavailable'>;
+
+/**
+ * Blind close: the attendant's count goes in, the expected figure comes out
+ * only afterwards (computed by the ledger from float, top-ups and voids).
+ */
+export interface CloseShiftInput {
+  readonly shift_id: string;
+  readonly staff_ref: string;
+  readonly counted_minor: number;
+}
+export interface ShiftClose {
+  readonly shift_id: string;
+  readonly expected_minor: number;
+  readonly counted_minor: number;
+  /** counted − expected: positive over, negative short. */
+  readonly over_short_minor: number;
+}
+export type CloseShiftResult = Result<ShiftClose, 'ledger_unavailable'>;

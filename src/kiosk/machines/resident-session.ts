@@ -1,0 +1,233 @@
+// Resident machine, before any money moves: boot and self-test, attract
+// screen, card read and checks, balance, service choice, quote and confirm.
+// Removing the card here is harmless: back to waiting for a card.
+import type { ReadCardError, RiskRefusal, QuoteRefusal } from './contracts';
+import type { MessageKey } from './messages';
+import { never } from './invariant';
+import { residentSetup } from './resident-setup';
+import { timed } from './timed';
+
+const READ_ERROR_KEY: Record<ReadCardError, MessageKey> = {
+  card_removed: 'card.removed',
+  unreadable: 'card.unreadable',
+  not_a_civicard: 'card.not_a_civicard',
+  reader_lost: 'reader.lost',
+};
+const RISK_KEY: Record<RiskRefusal, MessageKey> = {
+  hotlisted: 'risk.hotlisted',
+  blocked: 'risk.blocked',
+  expired: 'risk.expired',
+  hotlist_stale: 'risk.hotlist_stale',
+  offline_tx_limit: 'risk.offline_tx_limit',
+  unsynced_cap: 'risk.unsynced_cap',
+  daily_limit: 'risk.daily_limit',
+};
+const QUOTE_KEY: Record<QuoteRefusal, MessageKey> = {
+  nothing_due: 'quote.nothing_due',
+  not_found: 'quote.not_found',
+  service_unavailable: 'quote.service_unavailable',
+};
+
+const riskRefused = {
+  target: 'refused',
+  actions: {
+    type: 'showNotice',
+    params: ({ event }: { event: { output: { ok: boolean; error?: RiskRefusal } } }) => ({
+      key: event.output.ok || event.output.error === undefined ? 'risk.unavailable' : RISK_KEY[event.output.error],
+      tx_id: null,
+    }),
+  },
+} as const;
+
+const riskUnavailable = {
+  target: 'refused',
+  actions: { type: 'showNotice', params: { key: 'risk.unavailable', tx_id: null } },
+} as const;
+
+export const bootState = residentSetup.createStateConfig({
+  tags: ['out_of_service'],
+  invoke: {
+    id: 'selfTest',
+    src: 'selfTest',
+    onDone: [
+      {
+        guard: { type: 'succeeded', params: ({ event }) => event.output },
+        target: 'recovering',
+        actions: 'clearFault',
+      },
+      { target: 'outOfService', actions: { type: 'showNotice', params: { key: 'kiosk.out_of_service', tx_id: null } } },
+    ],
+    onError: { target: 'outOfService', actions: { type: 'showNotice', params: { key: 'kiosk.out_of_service', tx_id: null } } },
+  },
+});
+
+/** After a good self-test: take up an interrupted payment, if any, else go idle. */
+export const recoveringState = residentSetup.createStateConfig({
+  always: [
+    { guard: 'hasRecovery', target: '#resident.payment.resume', actions: 'takeUpRecovery' },
+    { target: 'idle' },
+  ],
+});
+
+export const outOfServiceState = residentSetup.createStateConfig({
+  tags: ['out_of_service'],
+  after: { selfTestRetry: 'boot' },
+  on: { MAINTENANCE_RETRY: 'boot' },
+});
+
+export const readerLostState = residentSetup.createStateConfig({
+  tags: ['out_of_service'],
+  entry: { type: 'showNotice', params: { key: 'reader.lost', tx_id: null } },
+  after: { readerRetry: 'boot' },
+  on: { READER_RESTORED: 'boot' },
+});
+
+export const idleState = residentSetup.createStateConfig({
+  entry: ['clearSession', 'clearNotice'],
+  on: {
+    TOUCH: 'session.waitingForCard',
+    CARD_PRESENTED: { target: 'session.reading', actions: 'cardPresent' },
+    READER_LOST: 'readerLost',
+  },
+});
+
+export const sessionState = residentSetup.createStateConfig({
+  initial: 'waitingForCard',
+  on: {
+    CANCEL: '#resident.idle',
+    READER_LOST: '#resident.readerLost',
+    CARD_REMOVED: {
+      target: '.waitingForCard',
+      actions: ['clearSession', { type: 'showNotice', params: { key: 'card.removed', tx_id: null } }],
+    },
+  },
+  states: {
+    waitingForCard: {
+      ...timed('#resident.idle'),
+      on: { CARD_PRESENTED: { target: 'reading', actions: ['cardPresent', 'clearNotice'] } },
+    },
+    reading: {
+      invoke: {
+        id: 'readCard',
+        src: 'readCard',
+        input: { purpose: 'payment' },
+        onDone: [
+          {
+            guard: { type: 'succeeded', params: ({ event }) => event.output },
+            target: 'checkingCard',
+            actions: { type: 'storeCard', params: ({ event }) => (event.output.ok ? event.output.value : never()) },
+          },
+          {
+            guard: { type: 'failedWith', params: ({ event }) => ({ result: event.output, error: 'reader_lost' }) },
+            target: '#resident.readerLost',
+          },
+          {
+            guard: { type: 'failedWith', params: ({ event }) => ({ result: event.output, error: 'card_removed' }) },
+            target: 'waitingForCard',
+            actions: ['clearSession', { type: 'showNotice', params: { key: 'card.removed', tx_id: null } }],
+          },
+          {
+            target: 'cardUnreadable',
+            actions: {
+              type: 'showNotice',
+              params: ({ event }) => ({ key: event.output.ok ? 'card.unreadable' : READ_ERROR_KEY[event.output.error], tx_id: null }),
+            },
+          },
+        ],
+        onError: { target: 'cardUnreadable', actions: { type: 'showNotice', params: { key: 'card.unreadable', tx_id: null } } },
+      },
+    },
+    cardUnreadable: { ...timed('#resident.idle'), on: { ACK: '#resident.idle' } },
+    checkingCard: {
+      invoke: {
+        id: 'checkCard',
+        src: 'checkRisk',
+        input: ({ context }) => ({ card: context.card ?? never(), amount_minor: 0 }),
+        onDone: [{ guard: { type: 'succeeded', params: ({ event }) => event.output }, target: 'balanceShown' }, riskRefused],
+        onError: riskUnavailable,
+      },
+    },
+    refused: { ...timed('#resident.idle'), on: { ACK: '#resident.idle' } },
+    balanceShown: {
+      ...timed('#resident.idle'),
+      on: { CONTINUE: 'chooseService', SHOW_HISTORY: 'history', FINISH: '#resident.idle' },
+    },
+    history: { ...timed('#resident.idle'), on: { BACK: 'chooseService' } },
+    chooseService: {
+      ...timed('#resident.idle'),
+      on: {
+        SELECT_SERVICE: {
+          target: 'quoting',
+          actions: { type: 'select', params: ({ event }) => ({ kind: event.kind, reference: event.reference }) },
+        },
+        SHOW_HISTORY: 'history',
+        BACK: 'balanceShown',
+      },
+    },
+    quoting: {
+      invoke: {
+        id: 'quote',
+        src: 'quote',
+        input: ({ context }) => {
+          const { selection, card } = context;
+          if (selection === null || card === null) return never();
+          return { kind: selection.kind, reference: selection.reference, card_ref: card.card_ref };
+        },
+        onDone: [
+          {
+            guard: { type: 'succeeded', params: ({ event }) => event.output },
+            target: 'confirming',
+            actions: { type: 'storeQuote', params: ({ event }) => (event.output.ok ? event.output.value : never()) },
+          },
+          {
+            target: 'quoteRefused',
+            actions: {
+              type: 'showNotice',
+              params: ({ event }) => ({ key: event.output.ok ? 'quote.not_found' : QUOTE_KEY[event.output.error], tx_id: null }),
+            },
+          },
+        ],
+        onError: {
+          target: 'quoteRefused',
+          actions: { type: 'showNotice', params: { key: 'quote.service_unavailable', tx_id: null } },
+        },
+      },
+    },
+    quoteRefused: { ...timed('#resident.idle'), on: { BACK: 'chooseService' } },
+    confirming: {
+      ...timed('#resident.idle'),
+      invoke: {
+        id: 'printerStatus',
+        src: 'printerStatus',
+        onDone: {
+          actions: { type: 'storeReceiptAvailability', params: ({ event }) => ({ available: event.output.ok }) },
+        },
+        onError: { actions: { type: 'storeReceiptAvailability', params: { available: false } } },
+      },
+      on: {
+        CONFIRM: [
+          {
+            guard: 'insufficientBalance',
+            target: 'insufficientFunds',
+            actions: { type: 'showNotice', params: { key: 'payment.insufficient_funds', tx_id: null } },
+          },
+          { target: 'checkingRisk' },
+        ],
+        BACK: 'chooseService',
+      },
+    },
+    insufficientFunds: { ...timed('#resident.idle'), on: { BACK: 'chooseService' } },
+    checkingRisk: {
+      invoke: {
+        id: 'checkRisk',
+        src: 'checkRisk',
+        input: ({ context }) => ({ card: context.card ?? never(), amount_minor: context.quote?.amount_minor ?? never() }),
+        onDone: [
+          { guard: { type: 'succeeded', params: ({ event }) => event.output }, target: '#resident.payment' },
+          riskRefused,
+        ],
+        onError: riskUnavailable,
+      },
+    },
+  },
+});

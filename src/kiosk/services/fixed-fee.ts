@@ -1,0 +1,48 @@
+// FixedFeeService: a stand-in with a fixed fee, used until the real library
+// (SIP2) and parking (tariff) services exist. It charges the same amount for
+// any non-empty reference and remembers what it fulfilled, so fulfil and
+// refund are idempotent by tx_id like the real ones must be.
+import { err, ok, type FulfilInput, type FulfilResult, type PayableServiceKind, type QuoteInput, type QuoteResult, type RefundInput } from '../machines/contracts';
+import type { KioskService, ServiceRefundResult } from './types';
+
+export class FixedFeeService implements KioskService {
+  private readonly fulfilled = new Set<string>();
+
+  constructor(
+    readonly kind: PayableServiceKind,
+    readonly fee_minor: number,
+  ) {
+    if (!Number.isSafeInteger(fee_minor) || fee_minor <= 0) {
+      throw new RangeError(`FixedFeeService(${kind}): fee_minor must be a positive integer, got ${fee_minor}`);
+    }
+  }
+
+  private quoteRef(reference: string): string {
+    return `fixed:${this.kind}:${reference}`;
+  }
+
+  async quote(input: QuoteInput): Promise<QuoteResult> {
+    if (input.kind !== this.kind || input.reference.trim() === '') return err('not_found');
+    return ok({
+      quote_ref: this.quoteRef(input.reference.trim()),
+      kind: this.kind,
+      amount_minor: this.fee_minor,
+      description_key: `fixed_fee.${this.kind}`,
+    });
+  }
+
+  async fulfil({ tx, quote }: FulfilInput): Promise<FulfilResult> {
+    if (quote.kind !== this.kind || tx.quote_ref !== quote.quote_ref || !quote.quote_ref.startsWith(this.quoteRef(''))) {
+      return { status: 'refused', reason: 'unknown_quote' };
+    }
+    if (tx.amount_minor !== this.fee_minor || quote.amount_minor !== this.fee_minor) {
+      return { status: 'refused', reason: 'amount_mismatch' };
+    }
+    this.fulfilled.add(tx.tx_id);
+    return { status: 'fulfilled', service_ref: `fixed:${tx.tx_id}` };
+  }
+
+  async refund({ tx }: RefundInput): Promise<ServiceRefundResult> {
+    return ok({ undone: this.fulfilled.delete(tx.tx_id) });
+  }
+}

@@ -1,0 +1,32 @@
+// Every state and every transition of the attendant machine, reached on a
+// running actor along paths that xstate/graph derives from the definition.
+import { describe, expect, it } from 'vitest';
+import { attendantMachine } from '../../../src/kiosk/machines/attendant';
+import { allStateNodes, allTransitionKeys } from './support/driver';
+import { ATTENDANT_ACTORS, ATTENDANT_EVENTS, ATTENDANT_TIMEOUTS, attendantFilter, attendantKey } from './support/attendant-model';
+import { runModel } from './support/model';
+
+describe('attendant machine, model-based', () => {
+  it('reaches every state and takes every transition on a running actor', async () => {
+    const run = await runModel({
+      machine: attendantMachine,
+      actorNames: ATTENDANT_ACTORS,
+      events: ATTENDANT_EVENTS,
+      key: attendantKey,
+      filterEvents: attendantFilter,
+      timerEvents: ['VOID_WINDOW_ELAPSED'],
+      starts: [{ name: 'station start', input: { timeouts: ATTENDANT_TIMEOUTS, limits: { max_pin_attempts: 2 } } }],
+    });
+
+    const allStates = allStateNodes(attendantMachine).map((n) => n.id);
+    const allTransitions = allTransitionKeys(attendantMachine);
+    expect(allStates.filter((id) => !run.visitedStates.has(id))).toEqual([]);
+    expect(allTransitions.filter((t) => !run.takenTransitions.has(t))).toEqual([]);
+    expect(new Set(run.visitedStates)).toEqual(new Set(allStates));
+    expect(new Set(run.takenTransitions)).toEqual(new Set(allTransitions));
+    console.info(
+      `attendant model: ${allStates.length} states, ${allTransitions.length} transitions, ` +
+        `${run.edges} model edges replayed in ${run.steps} steps`,
+    );
+  }, 300_000);
+});

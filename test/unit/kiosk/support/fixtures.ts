@@ -1,0 +1,116 @@
+// Canned actor outputs for the kiosk machine tests. Money in minor units,
+// cards by opaque ref and masked serial only.
+import type {
+  CardEvidence,
+  CardRead,
+  CardWriteResult,
+  CheckRiskResult,
+  FulfilResult,
+  LedgerWriteResult,
+  PrinterStatusResult,
+  PrintReceiptResult,
+  Quote,
+  QuoteResult,
+  ReadCardResult,
+  RefundResult,
+  SelfTestResult,
+  SettleUncertainResult,
+} from '../../../../src/kiosk/machines/contracts';
+import { err, ok } from '../../../../src/kiosk/machines/contracts';
+import type { PaymentProgress, PaymentStage } from '../../../../src/kiosk/machines/resident';
+
+export const CARD: CardRead = {
+  card_ref: 'card-ref-A',
+  masked_serial: '**** 4821',
+  balance_minor: 2_000,
+  expires_on: '2030-12-31',
+  status: 'active',
+  hotlisted: false,
+  tmac_counter: 41,
+  recent: [{ tx_id: 'tx-0', direction: 'credit', amount_minor: 2_000, balance_after_minor: 2_000 }],
+};
+
+export const QUOTE: Quote = { quote_ref: 'q-1', kind: 'library_fine', amount_minor: 750, description_key: 'fixed_fee.library_fine' };
+export const BIG_QUOTE: Quote = { ...QUOTE, quote_ref: 'q-big', amount_minor: 5_000 };
+
+export const EVIDENCE: CardEvidence = { balance_after_minor: 1_250, tmac_counter: 42, tmac_value: '0011223344556677' };
+export const CREDIT_BACK_EVIDENCE: CardEvidence = { balance_after_minor: 2_000, tmac_counter: 43, tmac_value: '8899aabbccddeeff' };
+
+export const TX_ID = 'tx-20250101-0001';
+
+export const out = {
+  selfTestOk: ok(null) satisfies SelfTestResult,
+  selfTestFailed: err({ failed: ['reader'] }) satisfies SelfTestResult,
+  readOk: ok(CARD) satisfies ReadCardResult,
+  readRemoved: err('card_removed') satisfies ReadCardResult,
+  readReaderLost: err('reader_lost') satisfies ReadCardResult,
+  readUnreadable: err('unreadable') satisfies ReadCardResult,
+  riskOk: ok(null) satisfies CheckRiskResult,
+  riskHotlisted: err('hotlisted') satisfies CheckRiskResult,
+  riskOfflineLimit: err('offline_tx_limit') satisfies CheckRiskResult,
+  quoteOk: ok(QUOTE) satisfies QuoteResult,
+  quoteTooBig: ok(BIG_QUOTE) satisfies QuoteResult,
+  quoteNothingDue: err('nothing_due') satisfies QuoteResult,
+  printerOk: ok(null) satisfies PrinterStatusResult,
+  printerNoPaper: err('out_of_paper') satisfies PrinterStatusResult,
+  ledgerOk: ok({ status: 'created' }) satisfies LedgerWriteResult,
+  ledgerDown: err('ledger_unavailable') satisfies LedgerWriteResult,
+  debitCommitted: { status: 'committed', evidence: EVIDENCE } satisfies CardWriteResult,
+  debitRefused: { status: 'refused', reason: 'insufficient_funds' } satisfies CardWriteResult,
+  debitUncertain: { status: 'uncertain', reason: 'card_removed' } satisfies CardWriteResult,
+  settleCommitted: ok({ card_ref: CARD.card_ref, outcome: 'committed', evidence: EVIDENCE }) satisfies SettleUncertainResult,
+  settleNotCommitted: ok({ card_ref: CARD.card_ref, outcome: 'not_committed' }) satisfies SettleUncertainResult,
+  settleOtherCard: ok({ card_ref: 'card-ref-B', outcome: 'committed', evidence: EVIDENCE }) satisfies SettleUncertainResult,
+  settleRemoved: err('card_removed') satisfies SettleUncertainResult,
+  fulfilled: { status: 'fulfilled', service_ref: 'svc-1' } satisfies FulfilResult,
+  queued: { status: 'queued', service_ref: 'svc-q' } satisfies FulfilResult,
+  serviceRefused: { status: 'refused', reason: 'payment_accepted_N' } satisfies FulfilResult,
+  creditedBack: ok({ status: 'credited_back', evidence: CREDIT_BACK_EVIDENCE }) satisfies RefundResult,
+  refundRecorded: ok({ status: 'refund_recorded', refund_ref: 'rf-1' }) satisfies RefundResult,
+  refundFailed: err('ledger_unavailable') satisfies RefundResult,
+  printed: ok(null) satisfies PrintReceiptResult,
+  noPaper: err('out_of_paper') satisfies PrintReceiptResult,
+} as const;
+
+export function progressAt(stage: PaymentStage): PaymentProgress {
+  return {
+    stage,
+    tx: {
+      tx_id: TX_ID,
+      kind: 'library_fine',
+      direction: 'debit',
+      card_ref: CARD.card_ref,
+      masked_serial: CARD.masked_serial,
+      amount_minor: QUOTE.amount_minor,
+      balance_before_minor: CARD.balance_minor,
+      expected_balance_after_minor: CARD.balance_minor - QUOTE.amount_minor,
+      tmac_counter_before: CARD.tmac_counter,
+      quote_ref: QUOTE.quote_ref,
+      reverses_tx_id: null,
+      shift_id: null,
+      staff_ref: null,
+      authorised_by: null,
+    },
+    quote: QUOTE,
+    evidence: ['card_committed', 'recorded', 'service_refused', 'fulfilled', 'settled'].includes(stage) ? EVIDENCE : null,
+    service_ref: stage === 'fulfilled' || stage === 'settled' ? 'svc-1' : null,
+    refusal_reason: stage === 'service_refused' ? 'payment_accepted_N' : null,
+    abort_reason: stage === 'aborting' ? 'insufficient_funds' : null,
+    receipt_outcome: 'paid',
+  };
+}
+
+export const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output });
+export const failure = (id: string) => ({ type: `xstate.error.actor.${id}`, error: new Error(`${id} threw`) });
+
+/** Fast timeouts for tests; the SimulatedClock makes the numbers irrelevant to wall time. */
+export const TEST_TIMEOUTS = {
+  idle_ms: 30_000,
+  warning_ms: 10_000,
+  same_card_ms: 120_000,
+  done_ms: 8_000,
+  debit_watchdog_ms: 15_000,
+  record_retry_ms: 2_000,
+  self_test_retry_ms: 60_000,
+  reader_retry_ms: 10_000,
+};
