@@ -80,6 +80,8 @@ export class Purse {
   private identity: CardIdentity | null = null;
   private diversification: Buffer | null = null;
   private reading: CardReading | null = null;
+  /** Every record the card still holds, for settling. */
+  private allRecords: CardRecord[] = [];
 
   constructor(
     transport: ApduTransport,
@@ -98,7 +100,7 @@ export class Purse {
     if (keyNo !== KEY.read) balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
     const historyKeyNo = keyNo === KEY.credit ? KEY.read : keyNo; // K2 may write history but not read it
     if (historyKeyNo !== keyNo) await this.authenticate(historyKeyNo, 'nonFirst');
-    const last_records = await this.readHistory(historyKeyNo);
+    const last_records = await this.readHistory();
     if (keyNo === KEY.credit) await this.authenticate(KEY.credit, 'nonFirst');
     // A read-only station knows the balance from the newest record, written in the same card transaction as the value.
     balance_minor ??= last_records.at(-1)?.balance_after_minor ?? 0;
@@ -123,7 +125,7 @@ export class Purse {
   async settle(tx_id: string): Promise<Settlement> {
     const reading = await this.read();
     const tmac_counter = await this.readTmacCounter();
-    const record = reading.last_records.find((r) => r.tx_id === tx_id);
+    const record = this.allRecords.find((r) => r.tx_id === tx_id);
     if (record) return { outcome: 'committed', record, balance_minor: reading.balance_minor, tmac_counter };
     return { outcome: 'not_committed', balance_minor: reading.balance_minor, tmac_counter };
   }
@@ -161,23 +163,21 @@ export class Purse {
     }
   }
 
-  private async readHistory(keyNo: number): Promise<CardRecord[]> {
-    const count = this.opts.records_to_read ?? 5;
+  /**
+   * All records (count 0), newest last, trimmed to `records_to_read`. Asking for
+   * a fixed count would fail with BOUNDARY_ERROR on a young card and cost a new
+   * authentication; the whole file is at most two frames.
+   */
+  private async readHistory(): Promise<CardRecord[]> {
     let raw: Buffer[];
     try {
-      raw = await this.client.readRecords(HISTORY_FILE.fileNo, 0, count, HISTORY_FILE.recordSize, HISTORY_FILE.mode);
+      raw = await this.client.readRecords(HISTORY_FILE.fileNo, 0, 0, HISTORY_FILE.recordSize, HISTORY_FILE.mode);
     } catch (err) {
-      // Fewer records than asked for: read them all instead (ReadRecords answers BOUNDARY_ERROR).
-      if (!(err instanceof DesfireStatusError && err.status === 'BOUNDARY_ERROR')) throw err;
-      await this.authenticate(keyNo, 'first'); // the error ended the session
-      try {
-        raw = await this.client.readRecords(HISTORY_FILE.fileNo, 0, 0, HISTORY_FILE.recordSize, HISTORY_FILE.mode);
-      } catch (inner) {
-        if (inner instanceof DesfireStatusError && inner.status === 'BOUNDARY_ERROR') return []; // no records yet
-        throw inner;
-      }
+      if (err instanceof DesfireStatusError && err.status === 'BOUNDARY_ERROR') return []; // no records yet
+      throw err;
     }
-    return raw.map((r) => decodeRecord(r)).filter((r): r is CardRecord => r !== null);
+    this.allRecords = raw.map((r) => decodeRecord(r)).filter((r): r is CardRecord => r !== null);
+    return this.allRecords.slice(-(this.opts.records_to_read ?? 5));
   }
 
   private async readTmacCounter(): Promise<number | null> {
