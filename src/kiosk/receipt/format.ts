@@ -1,0 +1,45 @@
+// Money and time as a receipt prints them: from integers and instants, in the
+// kiosk's locale and time zone. Output uses plain spaces only (Intl's
+// no-break spaces have no place in a printer code page).
+
+import type { ReceiptLanguage } from './model';
+
+const plainSpaces = (s: string) => s.replace(/\p{Zs}/gu, ' ');
+
+/** Minor units as the locale writes the currency: 1250 USD in es-US is "$12.50". */
+export function formatMoney(amount_minor: number, currency: string, language: ReceiptLanguage, country: string): string {
+  if (!Number.isSafeInteger(amount_minor)) throw new RangeError(`amount_minor must be a safe integer, got ${amount_minor}`);
+  const nf = new Intl.NumberFormat(`${language}-${country}`, { style: 'currency', currency });
+  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+  // Exact: split into whole and fraction as integers, never divide a float.
+  const scale = 10 ** digits;
+  const sign = amount_minor < 0 ? '-' : '';
+  const abs = Math.abs(amount_minor);
+  const decimal = digits === 0 ? `${abs}` : `${Math.floor(abs / scale)}.${String(abs % scale).padStart(digits, '0')}`;
+  // Intl formats a decimal string exactly (ES2023 "string as exact decimal").
+  return plainSpaces(nf.format(`${sign}${decimal}` as unknown as number));
+}
+
+/**
+ * Local date and time at the kiosk: "14/03/2025 14:05" for es and pt,
+ * "03/14/2025 2:05 PM" for en. Built from numeric parts so it does not change
+ * with the ICU version.
+ */
+export function formatDateTime(instant: string, time_zone: string, language: ReceiptLanguage): string {
+  const date = new Date(instant);
+  if (Number.isNaN(date.getTime())) throw new RangeError(`not an instant: ${instant}`);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: time_zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(date);
+  const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
+  const [y, mo, d, h, mi] = [get('year'), get('month'), get('day'), get('hour'), get('minute')];
+  if (language !== 'en') return `${d}/${mo}/${y} ${h}:${mi}`;
+  const h24 = Number(h);
+  return `${mo}/${d}/${y} ${h24 % 12 === 0 ? 12 : h24 % 12}:${mi} ${h24 < 12 ? 'AM' : 'PM'}`;
+}

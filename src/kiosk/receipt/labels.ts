@@ -1,0 +1,110 @@
+// Everything a receipt prints that is not a value from the model, per language.
+// The privacy test allows exactly these words (and the model's values) on paper.
+
+import type { ReceiptOutcome, TxKind } from '../machines/contracts';
+import type { ReceiptLanguage } from './model';
+
+export interface ReceiptLabels {
+  readonly title: string;
+  readonly outcome: Readonly<Record<ReceiptOutcome, string>>;
+  readonly service_name: Readonly<Record<TxKind, string>>;
+  readonly date: string;
+  readonly kiosk: string;
+  readonly service: string;
+  readonly card: string;
+  readonly amount: string;
+  readonly balance: string;
+  readonly transaction: string;
+  readonly duplicate: string;
+  /** Printed under the QR code. */
+  readonly footer: readonly string[];
+  /** Printed when the service was not done and the money is not back yet. */
+  readonly refund_failed_note: string;
+}
+
+export const RECEIPT_LABELS: Readonly<Record<ReceiptLanguage, ReceiptLabels>> = {
+  es: {
+    title: 'Recibo',
+    outcome: {
+      paid: 'Pago realizado',
+      credited_back: 'Pago devuelto a la tarjeta',
+      refund_recorded: 'Reembolso registrado',
+      refund_failed: 'Servicio no realizado',
+      top_up: 'Recarga realizada',
+      void: 'Recarga anulada',
+    },
+    service_name: {
+      library_fine: 'Multa de biblioteca',
+      parking: 'Estacionamiento',
+      citation: 'Multa de estacionamiento',
+      top_up: 'Recarga de saldo',
+      void: 'Anulación de recarga',
+    },
+    date: 'Fecha',
+    kiosk: 'Quiosco',
+    service: 'Servicio',
+    card: 'Tarjeta',
+    amount: 'Importe',
+    balance: 'Saldo en la tarjeta',
+    transaction: 'Transacción',
+    duplicate: 'DUPLICADO',
+    footer: ['Guarde este recibo.', '¿Preguntas? Indique el número de transacción.', '¡Gracias!'],
+    refund_failed_note: 'Pida ayuda al personal con este recibo.',
+  },
+  en: {
+    title: 'Receipt',
+    outcome: {
+      paid: 'Payment complete',
+      credited_back: 'Payment returned to card',
+      refund_recorded: 'Refund recorded',
+      refund_failed: 'Service not completed',
+      top_up: 'Top-up complete',
+      void: 'Top-up voided',
+    },
+    service_name: {
+      library_fine: 'Library fine',
+      parking: 'Parking',
+      citation: 'Parking citation',
+      top_up: 'Card top-up',
+      void: 'Top-up void',
+    },
+    date: 'Date',
+    kiosk: 'Kiosk',
+    service: 'Service',
+    card: 'Card',
+    amount: 'Amount',
+    balance: 'Card balance',
+    transaction: 'Transaction',
+    duplicate: 'DUPLICATE',
+    footer: ['Keep this receipt.', 'Questions? Give the transaction number.', 'Thank you!'],
+    refund_failed_note: 'Ask staff for help with this receipt.',
+  },
+  pt: {
+    title: 'Recibo',
+    outcome: {
+      paid: 'Pagamento efetuado',
+      credited_back: 'Pagamento devolvido ao cartão',
+      refund_recorded: 'Reembolso registrado',
+      refund_failed: 'Serviço não realizado',
+      top_up: 'Recarga efetuada',
+      void: 'Recarga anulada',
+    },
+    service_name: {
+      library_fine: 'Multa da biblioteca',
+      parking: 'Estacionamento',
+      citation: 'Multa de estacionamento',
+      top_up: 'Recarga de saldo',
+      void: 'Anulação de recarga',
+    },
+    date: 'Data',
+    kiosk: 'Quiosque',
+    service: 'Serviço',
+    card: 'Cartão',
+    amount: 'Valor',
+    balance: 'Saldo no cartão',
+    transaction: 'Transação',
+    duplicate: 'DUPLICADO',
+    footer: ['Guarde este recibo.', 'Dúvidas? Informe o número da transação.', 'Obrigado!'],
+    refund_failed_note: 'Peça ajuda à equipe com este recibo.',
+  },
+};

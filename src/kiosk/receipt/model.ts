@@ -1,0 +1,100 @@
+// What a receipt may say, and nothing more (DESIGN.md §8: no names, addresses,
+// birth dates, document data, photos or immigration status on receipts).
+//
+// ReceiptModel is the whole input of the receipt builder. It has no field that
+// could carry personal data, and RECEIPT_MODEL_FIELDS lists its fields exactly
+// (the compiler checks the list against the type; a test checks the list
+// against words like "name" and "address"). The card appears only as a masked
+// serial, "**** 4821". Values are checked before anything is printed.
+
+import type { ReceiptOutcome, TxKind } from '../machines/contracts';
+
+export type ReceiptLanguage = 'es' | 'en' | 'pt';
+export const RECEIPT_LANGUAGES: readonly ReceiptLanguage[] = ['es', 'en', 'pt'];
+
+export interface ReceiptModel {
+  readonly language: ReceiptLanguage;
+  /** The kiosk's id, as on its label (e.g. "K-0042"). */
+  readonly kiosk_id: string;
+  /** Where the kiosk stands, from its configuration (e.g. "Biblioteca Central"). */
+  readonly location_label: string;
+  /** When the transaction happened: an ISO 8601 instant ("2025-03-14T18:05:00Z"). */
+  readonly occurred_at: string;
+  /** The kiosk's IANA time zone; the receipt shows local time there. */
+  readonly time_zone: string;
+  /** ISO 3166 country of the kiosk, for number formats (e.g. "US"). */
+  readonly country: string;
+  /** ISO 4217 currency (e.g. "USD"). */
+  readonly currency: string;
+  readonly service: TxKind;
+  readonly outcome: ReceiptOutcome;
+  readonly amount_minor: number;
+  /** The card's balance afterwards, when the card proved it; null otherwise. */
+  readonly balance_after_minor: number | null;
+  /** Four asterisks, a space and the last four digits: "**** 4821". */
+  readonly masked_serial: string;
+  readonly tx_id: string;
+  /** A copy printed again on request. */
+  readonly duplicate: boolean;
+}
+
+/** Every field of ReceiptModel: the compiler fails when the two disagree. */
+export const RECEIPT_MODEL_FIELDS = [
+  'language',
+  'kiosk_id',
+  'location_label',
+  'occurred_at',
+  'time_zone',
+  'country',
+  'currency',
+  'service',
+  'outcome',
+  'amount_minor',
+  'balance_after_minor',
+  'masked_serial',
+  'tx_id',
+  'duplicate',
+] as const satisfies readonly (keyof ReceiptModel)[];
+
+type Listed = (typeof RECEIPT_MODEL_FIELDS)[number];
+// Fails to compile when ReceiptModel gains a field the list does not name.
+const _everyFieldListed: Record<Exclude<keyof ReceiptModel, Listed>, never> = {};
+void _everyFieldListed;
+
+export const MASKED_SERIAL = /^\*{4} \d{4}$/;
+export const KIOSK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+export const TX_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export class ReceiptModelError extends Error {
+  constructor(field: keyof ReceiptModel, why: string) {
+    super(`receipt ${field} ${why}`);
+    this.name = 'ReceiptModelError';
+  }
+}
+
+/** Throws ReceiptModelError on the first value a receipt must not print. */
+export function checkReceiptModel(m: ReceiptModel): void {
+  const fail = (field: keyof ReceiptModel, why: string): never => {
+    throw new ReceiptModelError(field, why);
+  };
+  if (!RECEIPT_LANGUAGES.includes(m.language)) fail('language', `must be one of ${RECEIPT_LANGUAGES.join(', ')}`);
+  if (!KIOSK_ID.test(m.kiosk_id)) fail('kiosk_id', 'must be 1-32 letters, digits, ".", "_" or "-"');
+  if (m.location_label.trim() === '' || m.location_label.length > 40 || /\p{Cc}/u.test(m.location_label)) {
+    fail('location_label', 'must be 1-40 printable characters');
+  }
+  if (!ISO_INSTANT.test(m.occurred_at) || Number.isNaN(Date.parse(m.occurred_at))) fail('occurred_at', 'must be an ISO 8601 instant with a zone');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: m.time_zone });
+  } catch {
+    fail('time_zone', `"${m.time_zone}" is not an IANA time zone`);
+  }
+  if (!/^[A-Z]{2}$/.test(m.country)) fail('country', 'must be an ISO 3166 alpha-2 code');
+  if (!/^[A-Z]{3}$/.test(m.currency)) fail('currency', 'must be an ISO 4217 code');
+  if (!Number.isSafeInteger(m.amount_minor) || m.amount_minor < 0) fail('amount_minor', 'must be a whole number of minor units, not negative');
+  if (m.balance_after_minor !== null && (!Number.isSafeInteger(m.balance_after_minor) || m.balance_after_minor < 0)) {
+    fail('balance_after_minor', 'must be a whole number of minor units, not negative, or null');
+  }
+  if (!MASKED_SERIAL.test(m.masked_serial)) fail('masked_serial', 'must be "**** " and the last four digits');
+  if (!TX_ID.test(m.tx_id)) fail('tx_id', 'must be 1-64 letters, digits, ".", "_", ":" or "-"');
+}
