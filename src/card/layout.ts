@@ -61,10 +61,15 @@ export const HISTORY_FILE = {
   maxRecords: 10,
 } as const satisfies FileSpec & { recordSize: number; maxRecords: number };
 
+/**
+ * Transaction MAC counter and value of the last commit. Stations that move
+ * money read the counter inside their own session (K1 via Read, K2 via
+ * ReadWrite) so an intent can record it; CommitReaderID (Write) is never used.
+ */
 export const TMAC_FILE = {
   fileNo: 0x0f,
-  mode: 'plain',
-  access: { read: KEY.read, write: ACCESS_NEVER, readWrite: KEY.issuer, change: KEY.issuer },
+  mode: 'mac',
+  access: { read: KEY.debit, write: ACCESS_NEVER, readWrite: KEY.credit, change: KEY.issuer },
 } as const satisfies FileSpec;
 
 export type CardStatus = 'active' | 'blocked';

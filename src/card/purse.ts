@@ -48,6 +48,8 @@ export interface CardReading extends CardIdentity {
   /** Real UID from GetCardUID. Never log or store it raw: hash it with a key first. */
   uid: Buffer;
   balance_minor: number;
+  /** Transaction MAC counter of the card's last commit; null for a read-only station. */
+  tmac_counter: number | null;
   /** Newest last. */
   last_records: CardRecord[];
 }
@@ -90,21 +92,25 @@ export class Purse {
     this.client = new DesfireClient(transport, opts.random ? { random: opts.random } : {});
   }
 
-  /** Select, read the identity file, authenticate with the strongest key this station holds, read value and history. */
+  /** Select, read the identity file, authenticate with the strongest key this station holds, read value, counter and history. */
   async read(): Promise<CardReading> {
     const identity = await this.selectAndIdentify();
     const keyNo = this.opts.vault.has('credit') ? KEY.credit : this.opts.vault.has('debit') ? KEY.debit : KEY.read;
     await this.authenticate(keyNo, 'first');
     const uid = await this.client.getCardUid();
     let balance_minor: number | null = null;
-    if (keyNo !== KEY.read) balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
+    let tmac_counter: number | null = null;
+    if (keyNo !== KEY.read) {
+      balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
+      tmac_counter = await this.readTmacCounter();
+    }
     const historyKeyNo = keyNo === KEY.credit ? KEY.read : keyNo; // K2 may write history but not read it
     if (historyKeyNo !== keyNo) await this.authenticate(historyKeyNo, 'nonFirst');
     const last_records = await this.readHistory();
-    if (keyNo === KEY.credit) await this.authenticate(KEY.credit, 'nonFirst');
+    if (historyKeyNo !== keyNo) await this.authenticate(keyNo, 'nonFirst');
     // A read-only station knows the balance from the newest record, written in the same card transaction as the value.
     balance_minor ??= last_records.at(-1)?.balance_after_minor ?? 0;
-    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, last_records };
+    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, tmac_counter, last_records };
     return this.reading;
   }
 
@@ -124,10 +130,9 @@ export class Purse {
   /** After an uncertain outcome, on the same card: did `tx_id` commit? The card's history and counter decide. */
   async settle(tx_id: string): Promise<Settlement> {
     const reading = await this.read();
-    const tmac_counter = await this.readTmacCounter();
     const record = this.allRecords.find((r) => r.tx_id === tx_id);
-    if (record) return { outcome: 'committed', record, balance_minor: reading.balance_minor, tmac_counter };
-    return { outcome: 'not_committed', balance_minor: reading.balance_minor, tmac_counter };
+    if (record) return { outcome: 'committed', record, balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter };
+    return { outcome: 'not_committed', balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter };
   }
 
   private async selectAndIdentify(): Promise<CardIdentity> {
@@ -180,11 +185,10 @@ export class Purse {
     return this.allRecords.slice(-(this.opts.records_to_read ?? 5));
   }
 
-  private async readTmacCounter(): Promise<number | null> {
-    if (!this.opts.vault.has('read')) return null;
-    await this.authenticate(KEY.read, 'nonFirst');
+  private async readTmacCounter(): Promise<number> {
     const tmac = await this.client.readData(TMAC_FILE.fileNo, 0, 12, TMAC_FILE.mode);
-    return tmac.length >= 4 ? tmac.readUInt32LE(0) : null;
+    if (tmac.length < 4) throw new CardProtocolError(`Transaction MAC file answered ${tmac.length} bytes`);
+    return tmac.readUInt32LE(0);
   }
 
   private async changeValue(kind: RecordKind, tx_id: string, amount_minor: number): Promise<ValueChangeOutcome> {
@@ -210,7 +214,7 @@ export class Purse {
     // From here the card may have committed: any failure is uncertain, never guessed.
     try {
       const commit = await this.client.commitTransaction(true);
-      this.reading = { ...reading, balance_minor: balance_after_minor };
+      this.reading = { ...reading, balance_minor: balance_after_minor, tmac_counter: commit.tmac_counter };
       return {
         outcome: 'committed',
         tx_id,

@@ -38,6 +38,7 @@ describe('purse over the card simulator', () => {
     expect(reading.masked_serial).toMatch(/^\*\*\*\* \*\*\*\* \d{4}$/);
     expect(reading.last_records.map((r) => r.kind)).toEqual(['issue']);
     expect(reading.uid).toHaveLength(7);
+    expect(reading.tmac_counter).toBe(1); // the opening record was the card's first committed transaction
   });
 
   it('debits, credits and credits back, each with a history record and TMAC counter', async () => {
