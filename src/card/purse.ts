@@ -48,8 +48,9 @@ export interface CardReading extends CardIdentity {
   /** Real UID from GetCardUID. Never log or store it raw: hash it with a key first. */
   uid: Buffer;
   balance_minor: number;
-  /** Transaction MAC counter of the card's last commit; null for a read-only station. */
+  /** Transaction MAC counter and value of the card's last commit; null for a read-only station. */
   tmac_counter: number | null;
+  tmac_value_hex: string | null;
   /** Newest last. */
   last_records: CardRecord[];
 }
@@ -63,7 +64,8 @@ export type ValueChangeOutcome =
   | { outcome: 'uncertain'; tx_id: string; detail: string };
 
 export type Settlement =
-  | { outcome: 'committed'; record: CardRecord; balance_minor: number; tmac_counter: number | null }
+  /** `tmac_*` are the card's last commit: the evidence for `record` when it is the newest. */
+  | { outcome: 'committed'; record: CardRecord; balance_minor: number; tmac_counter: number | null; tmac_value_hex: string | null; newest: boolean }
   | { outcome: 'not_committed'; balance_minor: number; tmac_counter: number | null };
 
 export interface PurseOptions {
@@ -99,10 +101,10 @@ export class Purse {
     await this.authenticate(keyNo, 'first');
     const uid = await this.client.getCardUid();
     let balance_minor: number | null = null;
-    let tmac_counter: number | null = null;
+    let tmac: { counter: number; value_hex: string } | null = null;
     if (keyNo !== KEY.read) {
       balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
-      tmac_counter = await this.readTmacCounter();
+      tmac = await this.readTransactionMac();
     }
     const historyKeyNo = keyNo === KEY.credit ? KEY.read : keyNo; // K2 may write history but not read it
     if (historyKeyNo !== keyNo) await this.authenticate(historyKeyNo, 'nonFirst');
@@ -110,7 +112,9 @@ export class Purse {
     if (historyKeyNo !== keyNo) await this.authenticate(keyNo, 'nonFirst');
     // A read-only station knows the balance from the newest record, written in the same card transaction as the value.
     balance_minor ??= last_records.at(-1)?.balance_after_minor ?? 0;
-    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, tmac_counter, last_records };
+    const tmac_counter = tmac?.counter ?? null;
+    const tmac_value_hex = tmac?.value_hex ?? null;
+    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, tmac_counter, tmac_value_hex, last_records };
     return this.reading;
   }
 
@@ -131,7 +135,10 @@ export class Purse {
   async settle(tx_id: string): Promise<Settlement> {
     const reading = await this.read();
     const record = this.allRecords.find((r) => r.tx_id === tx_id);
-    if (record) return { outcome: 'committed', record, balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter };
+    if (record) {
+      const newest = this.allRecords.at(-1) === record;
+      return { outcome: 'committed', record, balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter, tmac_value_hex: reading.tmac_value_hex, newest };
+    }
     return { outcome: 'not_committed', balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter };
   }
 
@@ -185,10 +192,10 @@ export class Purse {
     return this.allRecords.slice(-(this.opts.records_to_read ?? 5));
   }
 
-  private async readTmacCounter(): Promise<number> {
+  private async readTransactionMac(): Promise<{ counter: number; value_hex: string }> {
     const tmac = await this.client.readData(TMAC_FILE.fileNo, 0, 12, TMAC_FILE.mode);
-    if (tmac.length < 4) throw new CardProtocolError(`Transaction MAC file answered ${tmac.length} bytes`);
-    return tmac.readUInt32LE(0);
+    if (tmac.length !== 12) throw new CardProtocolError(`Transaction MAC file answered ${tmac.length} bytes, expected 12`);
+    return { counter: tmac.readUInt32LE(0), value_hex: tmac.subarray(4, 12).toString('hex').toUpperCase() };
   }
 
   private async changeValue(kind: RecordKind, tx_id: string, amount_minor: number): Promise<ValueChangeOutcome> {
@@ -214,13 +221,14 @@ export class Purse {
     // From here the card may have committed: any failure is uncertain, never guessed.
     try {
       const commit = await this.client.commitTransaction(true);
-      this.reading = { ...reading, balance_minor: balance_after_minor, tmac_counter: commit.tmac_counter };
+      const tmac_value_hex = commit.tmac_value?.toString('hex').toUpperCase() ?? null;
+      this.reading = { ...reading, balance_minor: balance_after_minor, tmac_counter: commit.tmac_counter, tmac_value_hex };
       return {
         outcome: 'committed',
         tx_id,
         balance_after_minor,
         tmac_counter: commit.tmac_counter,
-        tmac_value_hex: commit.tmac_value?.toString('hex').toUpperCase() ?? null,
+        tmac_value_hex,
       };
     } catch (err) {
       if (err instanceof DesfireStatusError) return { outcome: 'not_committed', tx_id, reason: 'card_error', detail: err.message };

@@ -1,0 +1,147 @@
+import { createHmac } from 'node:crypto';
+import type { KeyVault } from '../../card/keys/keyvault';
+import type { CardRecord } from '../../card/layout';
+import { NotCivicardError, Purse, WrongKeysError, type CardReading, type ValueChangeOutcome } from '../../card/purse';
+import type { CardReader, CardSession } from '../../../hardware/pcsc/types';
+import type {
+  CardEvidence,
+  CardRead,
+  CardRecordSummary,
+  CardWriteResult,
+  PaymentTx,
+  ReadCardError,
+  ReadCardResult,
+  SettleUncertainResult,
+} from '../machines/contracts';
+import { err, ok } from '../machines/contracts';
+
+// The card side of the kiosk: turns the machines' card actors (readCard,
+// debitCard/creditCard, settleUncertain) into purse operations on the card that
+// is on the reader, holding it exclusively from the read to the end of the
+// payment. Cards are known to the rest of the kiosk only by a keyed hash.
+
+export interface CardStationOptions {
+  reader: CardReader;
+  vault: KeyVault;
+  terminal_id: number;
+  /** City-wide key for card references (from the signed config): the UID itself never leaves this class. */
+  card_ref_key: Buffer;
+  reader_name?: string;
+  isHotlisted?: (card_ref: string) => boolean;
+}
+
+/** A card's reference: HMAC-SHA256(card_ref_key, UID), first 16 bytes, hex. */
+export function cardRefOf(uid: Buffer, key: Buffer): string {
+  return createHmac('sha256', key).update(uid).digest().subarray(0, 16).toString('hex');
+}
+
+export class CardStation {
+  private session: CardSession | null = null;
+  private purse: Purse | null = null;
+  private current: { card_ref: string; reading: CardReading } | null = null;
+
+  constructor(private readonly opts: CardStationOptions) {}
+
+  /** Waits for a card (until `signal` aborts), reads it and keeps holding it. */
+  async readCard(signal?: AbortSignal): Promise<ReadCardResult> {
+    await this.release();
+    let session: CardSession;
+    try {
+      session = await this.opts.reader.waitForCard({ reader: this.opts.reader_name, timeout_ms: 24 * 3_600_000, signal });
+    } catch (e) {
+      return err(readError(e));
+    }
+    this.session = session;
+    this.purse = new Purse(session, { vault: this.opts.vault, terminal_id: this.opts.terminal_id });
+    try {
+      const reading = await this.purse.read();
+      const card_ref = cardRefOf(reading.uid, this.opts.card_ref_key);
+      this.current = { card_ref, reading };
+      return ok(toCardRead(card_ref, reading, this.opts.isHotlisted?.(card_ref) ?? false));
+    } catch (e) {
+      await this.release();
+      return err(readError(e));
+    }
+  }
+
+  /** Debits or credits the card read last, per `tx.direction`. */
+  async write(tx: PaymentTx): Promise<CardWriteResult> {
+    if (!this.purse || !this.current) return { status: 'refused', reason: 'card_absent' };
+    if (this.current.card_ref !== tx.card_ref) return { status: 'refused', reason: 'card_mismatch' };
+    const outcome = tx.direction === 'debit' ? await this.purse.debit(tx.tx_id, tx.amount_minor) : await this.purse.credit(tx.tx_id, tx.amount_minor);
+    return toWriteResult(outcome);
+  }
+
+  /** Hands back what the last debit took (LimitedCredit), on the card still held. */
+  async creditBack(tx: PaymentTx): Promise<CardWriteResult> {
+    if (!this.purse || !this.current) return { status: 'refused', reason: 'card_absent' };
+    if (this.current.card_ref !== tx.card_ref) return { status: 'refused', reason: 'card_mismatch' };
+    return toWriteResult(await this.purse.creditBack(tx.tx_id, tx.amount_minor));
+  }
+
+  /** Reads whatever card is presented and says whether `tx` committed on it. */
+  async settle(tx: PaymentTx, signal?: AbortSignal): Promise<SettleUncertainResult> {
+    const read = await this.readCard(signal);
+    if (!read.ok) return read;
+    const settlement = await this.purse!.settle(tx.tx_id);
+    const card_ref = read.value.card_ref;
+    if (settlement.outcome === 'not_committed') return ok({ card_ref, outcome: 'not_committed' });
+    return ok({
+      card_ref,
+      outcome: 'committed',
+      // The card keeps the Transaction MAC of its last commit only: older evidence comes from the back office.
+      evidence: settlement.newest
+        ? { balance_after_minor: settlement.record.balance_after_minor, tmac_counter: settlement.tmac_counter ?? 0, tmac_value: settlement.tmac_value_hex ?? '' }
+        : { balance_after_minor: settlement.record.balance_after_minor, tmac_counter: 0, tmac_value: '' },
+    });
+  }
+
+  /** Lets go of the card (end of a payment, or the resident walked away). */
+  async release(): Promise<void> {
+    const session = this.session;
+    this.session = null;
+    this.purse = null;
+    this.current = null;
+    await session?.release();
+  }
+}
+
+function readError(e: unknown): ReadCardError {
+  if (e instanceof NotCivicardError || e instanceof WrongKeysError) return 'not_a_civicard';
+  const kind = (e as { kind?: unknown }).kind;
+  if (kind === 'card_removed' || kind === 'no_card' || kind === 'session_closed') return 'card_removed';
+  if (kind === 'no_reader' || kind === 'pcscd_unavailable' || kind === 'reader') return 'reader_lost';
+  return 'unreadable';
+}
+
+function toCardRead(card_ref: string, r: CardReading, hotlisted: boolean): CardRead {
+  return {
+    card_ref,
+    masked_serial: r.masked_serial,
+    balance_minor: r.balance_minor,
+    expires_on: r.expires_on,
+    status: r.status,
+    hotlisted,
+    tmac_counter: r.tmac_counter ?? 0,
+    recent: r.last_records.map(toSummary),
+  };
+}
+
+function toSummary(r: CardRecord): CardRecordSummary {
+  return { tx_id: r.tx_id, direction: r.kind === 'debit' ? 'debit' : 'credit', amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor };
+}
+
+function toWriteResult(o: ValueChangeOutcome): CardWriteResult {
+  switch (o.outcome) {
+    case 'committed': {
+      const evidence: CardEvidence = { balance_after_minor: o.balance_after_minor, tmac_counter: o.tmac_counter ?? 0, tmac_value: o.tmac_value_hex ?? '' };
+      return { status: 'committed', evidence };
+    }
+    case 'refused':
+      return { status: 'refused', reason: o.reason === 'insufficient_funds' ? 'insufficient_funds' : o.reason === 'over_limit' ? 'over_purse_limit' : 'permission_denied' };
+    case 'not_committed':
+      return { status: 'refused', reason: 'card_absent' };
+    case 'uncertain':
+      return { status: 'uncertain', reason: 'card_removed' };
+  }
+}

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { issueCard } from '../../../src/card/issuance';
+import { generateTestKeyset } from '../../../src/card/keys/keyset-file';
+import { SoftwareKeyVault, type KeyRole } from '../../../src/card/keys/keyvault';
+import type { PaymentTx } from '../../../src/kiosk/machines/contracts';
+import { CardStation, cardRefOf } from '../../../src/kiosk/runtime/card-station';
+import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
+import { blankCardState, DesfireSim } from '../../../hardware/sim/desfire';
+import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
+
+const REF_KEY = Buffer.alloc(32, 7);
+const TX = (n: number) => `0190c000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
+
+function vault(keys: Record<KeyRole, string>, roles: KeyRole[]) {
+  const masters: Partial<Record<KeyRole, Buffer>> = {};
+  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
+  return new SoftwareKeyVault('test', true, masters);
+}
+
+async function setup(balance_minor = 1_000) {
+  const keyset = generateTestKeyset();
+  const sim = new DesfireSim({ state: blankCardState() });
+  await issueCard(new InMemoryCardTransport(sim), { vault: vault(keyset.keys, ['issuer', 'debit', 'credit', 'read', 'tmac']), opening_balance_minor: balance_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: TX(0) });
+  const reader = new FakeCardReader();
+  reader.insertCard(sim);
+  const station = new CardStation({ reader, vault: vault(keyset.keys, ['debit', 'read']), terminal_id: 5, card_ref_key: REF_KEY, isHotlisted: () => false });
+  return { sim, reader, station };
+}
+
+function payment(card_ref: string, tx_id: string, amount_minor: number, balance_before_minor: number): PaymentTx {
+  return {
+    tx_id, kind: 'library_fine', direction: 'debit', card_ref, masked_serial: '**** **** 0000', amount_minor, balance_before_minor,
+    expected_balance_after_minor: balance_before_minor - amount_minor, tmac_counter_before: 1, quote_ref: 'q', reverses_tx_id: null, shift_id: null, staff_ref: null, authorised_by: null,
+  };
+}
+
+describe('CardStation', () => {
+  it('reads a card as a keyed reference, never its UID, and debits it with Transaction MAC evidence', async () => {
+    const { sim, station } = await setup();
+    const read = await station.readCard();
+    if (!read.ok) throw new Error(read.error);
+    expect(read.value.card_ref).toBe(cardRefOf(Buffer.from(sim.state.uidHex, "hex"), REF_KEY));
+    expect(JSON.stringify(read.value)).not.toContain(sim.state.uidHex.toLowerCase());
+    expect(read.value).toMatchObject({ balance_minor: 1_000, status: 'active', hotlisted: false, tmac_counter: 1 });
+    const result = await station.write(payment(read.value.card_ref, TX(1), 300, 1_000));
+    expect(result).toMatchObject({ status: 'committed', evidence: { balance_after_minor: 700, tmac_counter: 2 } });
+    if (result.status === 'committed') expect(result.evidence.tmac_value).toMatch(/^[0-9A-F]{16}$/);
+  });
+
+  it('refuses to write to a different card than the one read', async () => {
+    const { station } = await setup();
+    const read = await station.readCard();
+    if (!read.ok) throw new Error(read.error);
+    expect(await station.write(payment('another-card', TX(1), 100, 1_000))).toEqual({ status: 'refused', reason: 'card_mismatch' });
+  });
+
+  it('reports uncertain when the card leaves after the commit went out, and settles it from the same card', async () => {
+    const { reader, station, sim } = await setup();
+    const read = await station.readCard();
+    if (!read.ok) throw new Error(read.error);
+    const tx = payment(read.value.card_ref, TX(2), 250, 1_000);
+    reader.tearAt({ apdu: 3, when: 'after' });
+    expect(await station.write(tx)).toMatchObject({ status: 'uncertain' });
+    await station.release();
+    reader.removeCard();
+    reader.insertCard(sim);
+    const settled = await station.settle(tx);
+    expect(settled).toMatchObject({ ok: true, value: { card_ref: read.value.card_ref, outcome: 'committed', evidence: { balance_after_minor: 750, tmac_counter: 2 } } });
+  });
+
+  it('says not_a_civicard for a blank card', async () => {
+    const reader = new FakeCardReader();
+    reader.insertCard(new DesfireSim({ state: blankCardState() }));
+    const station = new CardStation({ reader, vault: vault(generateTestKeyset().keys, ['debit', 'read']), terminal_id: 5, card_ref_key: REF_KEY });
+    expect(await station.readCard()).toEqual({ ok: false, error: 'not_a_civicard' });
+  });
+});
