@@ -129,7 +129,7 @@ export function decodeIdentity(b: Buffer): CardIdentity | null {
 }
 
 export function maskSerial(serial: string): string {
-  return `**** **** ${serial.slice(-4)}`;
+  return `**** ${serial.slice(-4)}`;
 }
 
 export type RecordKind = 'issue' | 'debit' | 'credit' | 'credit_back';

@@ -1,0 +1,110 @@
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { assertCryptoSelftest } from '../../card/selftest';
+import { newTxId } from '../../shared/ids';
+import type { ReceiptPrinter } from '../../../hardware/printer/types';
+import type { CardReader } from '../../../hardware/pcsc/types';
+import {
+  err,
+  ok,
+  type AllocateTxIdInput,
+  type AllocateTxIdResult,
+  type CardWriteInput,
+  type CardWriteResult,
+  type CheckRiskInput,
+  type CheckRiskResult,
+  type LedgerWriteResult,
+  type PrinterStatusResult,
+  type PrintReceiptResult,
+  type ReadCardInput,
+  type ReadCardResult,
+  type ReceiptInput,
+  type RecordAbortedInput,
+  type RecordCommittedInput,
+  type RefundInput,
+  type RefundResult,
+  type SelfTestResult,
+  type SettleUncertainInput,
+  type SettleUncertainResult,
+  type WriteIntentInput,
+} from '../machines/contracts';
+import { residentMachine, type ResidentInput } from '../machines/resident';
+import { printerStatusResult, printReceipt, printResultFor, receiptModelFrom, type KioskReceiptContext } from '../receipt';
+import type { ReceiptLanguage } from '../receipt/model';
+import { serviceActors } from '../services/actors';
+import type { KioskService } from '../services/types';
+import type { CardStation } from './card-station';
+import type { KioskLedgerPort } from './ledger-port';
+import { checkRisk, type RiskEnvironment } from './risk';
+
+// The resident kiosk: the resident machine with every actor supplied by real
+// parts — card station (reader + purse), ledger, services, printer — and the
+// reader's card events turned into machine events.
+
+export interface ResidentKioskParts {
+  reader: CardReader;
+  station: CardStation;
+  ledger: KioskLedgerPort;
+  printer: ReceiptPrinter;
+  services: readonly KioskService[];
+  risk: Omit<RiskEnvironment, 'ledger'>;
+  receipt: KioskReceiptContext;
+  language: () => ReceiptLanguage;
+  input?: ResidentInput;
+}
+
+export type ResidentKiosk = Actor<typeof residentMachine>;
+
+/** Money that could not go back on the card is owed as a refund entry; the credit-back goes on the card still held. */
+function compensateWith(parts: ResidentKioskParts) {
+  return async (input: RefundInput): Promise<RefundResult> => {
+    const back = await parts.station.creditBack({ ...input.tx, direction: 'credit' });
+    if (back.status === 'committed') return ok({ status: 'credited_back', evidence: back.evidence });
+    const recorded = await parts.ledger.recordRefund(input.tx, input.reason);
+    return recorded.ok ? ok({ status: 'refund_recorded', refund_ref: `refund:${input.tx.tx_id}` }) : err('ledger_unavailable');
+  };
+}
+
+export function residentActors(parts: ResidentKioskParts) {
+  const riskEnv: RiskEnvironment = { ...parts.risk, ledger: parts.ledger };
+  return {
+    ...serviceActors(parts.services, compensateWith(parts)),
+    selfTest: fromPromise<SelfTestResult, void>(async () => {
+      try {
+        assertCryptoSelftest();
+        return ok(null);
+      } catch {
+        return err({ failed: ['card_crypto'] as const });
+      }
+    }),
+    readCard: fromPromise<ReadCardResult, ReadCardInput>(({ signal }) => parts.station.readCard(signal)),
+    checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
+    printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),
+    allocateTxId: fromPromise<AllocateTxIdResult, AllocateTxIdInput>(async () => newTxId()),
+    writeIntent: fromPromise<LedgerWriteResult, WriteIntentInput>(({ input }) => parts.ledger.writeIntent(input.tx)),
+    debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => parts.station.write(input.tx)),
+    recordCommitted: fromPromise<LedgerWriteResult, RecordCommittedInput>(({ input }) => parts.ledger.recordCommitted(input.tx, input.evidence)),
+    recordAborted: fromPromise<LedgerWriteResult, RecordAbortedInput>(({ input }) => parts.ledger.recordAborted(input.tx, input.reason)),
+    settleUncertain: fromPromise<SettleUncertainResult, SettleUncertainInput>(({ input, signal }) => parts.station.settle(input.tx, signal)),
+    printReceipt: fromPromise<PrintReceiptResult, ReceiptInput>(({ input }) =>
+      printResultFor(printReceipt(parts.printer, receiptModelFrom(input, parts.receipt, { language: parts.language(), occurred_at: parts.risk.now().toISOString() }))),
+    ),
+  };
+}
+
+/** Starts the resident kiosk and forwards card arrivals and removals to it. */
+export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
+  const machine = residentMachine.provide({ actors: residentActors(parts) });
+  const actor = createActor(machine, { input: parts.input ?? {} });
+  const arrived = () => actor.send({ type: 'CARD_PRESENTED' });
+  const removed = () => actor.send({ type: 'CARD_REMOVED' });
+  parts.reader.on('card-arrived', arrived);
+  parts.reader.on('card-removed', removed);
+  actor.subscribe({
+    complete: () => {
+      parts.reader.off('card-arrived', arrived);
+      parts.reader.off('card-removed', removed);
+    },
+  });
+  actor.start();
+  return actor;
+}

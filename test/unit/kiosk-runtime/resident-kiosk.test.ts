@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from 'xstate';
+import { issueCard } from '../../../src/card/issuance';
+import { generateTestKeyset } from '../../../src/card/keys/keyset-file';
+import { SoftwareKeyVault, type KeyRole } from '../../../src/card/keys/keyvault';
+import { Purse } from '../../../src/card/purse';
+import { CardStation } from '../../../src/kiosk/runtime/card-station';
+import { MemoryKioskLedger } from '../../../src/kiosk/runtime/ledger-port';
+import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
+import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
+import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
+import { EscPosPrinter } from '../../../hardware/printer';
+import { blankCardState, DesfireSim } from '../../../hardware/sim/desfire';
+import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
+import { SimPrinterTransport } from '../../../hardware/sim/printer';
+
+// The resident machine with real parts: card simulator behind the fake reader,
+// the real purse and card station, the ESC/POS driver on the simulated printer.
+
+function vault(keys: Record<KeyRole, string>, roles: KeyRole[]) {
+  const masters: Partial<Record<KeyRole, Buffer>> = {};
+  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
+  return new SoftwareKeyVault('test', true, masters);
+}
+
+async function kiosk(opening_minor: number) {
+  const keyset = generateTestKeyset();
+  const sim = new DesfireSim({ state: blankCardState() });
+  await issueCard(new InMemoryCardTransport(sim), { vault: vault(keyset.keys, ['issuer', 'debit', 'credit', 'read', 'tmac']), opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: '0190d000-0000-7000-8000-000000000000' });
+  const reader = new FakeCardReader();
+  const kioskVault = vault(keyset.keys, ['debit', 'read']);
+  const station = new CardStation({ reader, vault: kioskVault, terminal_id: 3, card_ref_key: Buffer.alloc(32, 1) });
+  const ledger = new MemoryKioskLedger();
+  const printerSim = new SimPrinterTransport();
+  const actor = startResidentKiosk({
+    reader,
+    station,
+    ledger,
+    printer: new EscPosPrinter(printerSim),
+    services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
+    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    receipt: { kiosk_id: 'K-BRANCH-3', location_label: 'Central Library', time_zone: 'America/New_York', country: 'US', currency: 'USD' },
+    language: () => 'es',
+  });
+  const balanceOnCard = async () => {
+    const desk = new InMemoryCardTransport(sim);
+    return (await new Purse(desk, { vault: kioskVault, terminal_id: 3 }).read()).balance_minor;
+  };
+  return { sim, reader, ledger, printerSim, actor, balanceOnCard };
+}
+
+describe('resident kiosk with real card, purse and printer', () => {
+  it('pays a library fine: intent before the card, committed after, receipt printed in Spanish', async () => {
+    const { sim, reader, ledger, printerSim, actor, balanceOnCard } = await kiosk(1_000);
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    reader.insertCard(sim);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    expect(actor.getSnapshot().context.card?.balance_minor).toBe(1_000);
+    actor.send({ type: 'CONTINUE' });
+    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-123' });
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    actor.send({ type: 'CONFIRM' });
+    await waitFor(actor, (s) => s.matches({ payment: 'done' }), { timeout: 10_000 });
+
+    expect(ledger.entries.map((e) => e.kind)).toEqual(['intent', 'committed']);
+    const tx_id = ledger.entries[0]!.tx_id;
+    reader.removeCard();
+    expect(await balanceOnCard()).toBe(650);
+    const receipt = printerSim.core.receipts.at(-1)!;
+    expect(receipt.text).toContain(tx_id);
+    expect(receipt.text).toMatch(/Saldo/);
+    actor.stop();
+  });
+
+  it('refuses a citation larger than the balance and moves no money', async () => {
+    const { sim, reader, ledger, actor, balanceOnCard } = await kiosk(1_000);
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    reader.insertCard(sim);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    actor.send({ type: 'CONTINUE' });
+    actor.send({ type: 'SELECT_SERVICE', kind: 'citation', reference: '4000123' });
+    await waitFor(actor, (s) => !s.matches({ session: 'quoting' }) && !s.matches({ session: 'chooseService' }), { timeout: 5_000 });
+    actor.send({ type: 'CONFIRM' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ledger.entries.filter((e) => e.kind === 'committed')).toEqual([]);
+    reader.removeCard();
+    expect(await balanceOnCard()).toBe(1_000);
+    actor.stop();
+  });
+});
