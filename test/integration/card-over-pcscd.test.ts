@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vaultFor as vault } from '../support/card-fixtures';
 import { issueCard } from '../../src/card/issuance';
 import { generateTestKeyset } from '../../src/card/keys/keyset-file';
-import { SoftwareKeyVault, type KeyRole } from '../../src/card/keys/keyvault';
+import { type KeyRole } from '../../src/card/keys/keyvault';
 import { Purse, WrongKeysError } from '../../src/card/purse';
 import { openCardReader } from '../../hardware/pcsc';
 import type { CardReader, CardSession } from '../../hardware/pcsc/types';
@@ -15,11 +16,6 @@ import { startPcscd, type PcscdHandle } from '../support/pcscd';
 const TX = (n: number) => `0190a000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 const READER = 'Virtual PCD 00 00';
 
-function vault(keys: Record<KeyRole, string>, roles: KeyRole[]): SoftwareKeyVault {
-  const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
-  return new SoftwareKeyVault('test', true, masters);
-}
 
 let pcscd: PcscdHandle;
 let reader: CardReader;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCardCommands } from './card';
 import { registerKeysCommands } from './keys';
+import { registerLedgerCommands } from './ledger';
 import { registerSelftestCommand } from './selftest';
 import { registerSimCommands } from './sim';
 
@@ -8,6 +9,7 @@ import { registerSimCommands } from './sim';
 export function registerCommands(program: Command): void {
   registerCardCommands(program);
   registerKeysCommands(program);
+  registerLedgerCommands(program);
   registerSelftestCommand(program);
   registerSimCommands(program);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it, afterEach } from 'vitest';
+import { vaultFor as vault } from '../../support/card-fixtures';
 import { issueCard, CardAlreadyIssuedError } from '../../../src/card/issuance';
 import { generateTestKeyset } from '../../../src/card/keys/keyset-file';
-import { SoftwareKeyVault, type KeyRole } from '../../../src/card/keys/keyvault';
+import { type KeyRole } from '../../../src/card/keys/keyvault';
 import { NotCivicardError, Purse, WrongKeysError } from '../../../src/card/purse';
 import { resetSelftestCache, SelftestFailedError } from '../../../src/card/selftest';
 import { blankCardState, DesfireSim } from '../../../hardware/sim/desfire';
@@ -9,20 +10,15 @@ import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport
 
 const TX = (n: number) => `0190a000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 
-function vaultFrom(keys: Record<KeyRole, string>, roles: KeyRole[]): SoftwareKeyVault {
-  const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
-  return new SoftwareKeyVault('test', true, masters);
-}
 
 async function issuedCard(balance_minor: number) {
   const keyset = generateTestKeyset();
   const sim = new DesfireSim({ state: blankCardState() });
   const transport = new InMemoryCardTransport(sim);
-  const issuer = vaultFrom(keyset.keys, ['issuer', 'debit', 'credit', 'read', 'tmac']);
+  const issuer = vault(keyset.keys, ['issuer', 'debit', 'credit', 'read', 'tmac']);
   const issued = await issueCard(transport, { vault: issuer, opening_balance_minor: balance_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: TX(0) });
-  const kiosk = vaultFrom(keyset.keys, ['debit', 'read']);
-  const attendant = vaultFrom(keyset.keys, ['credit', 'read']);
+  const kiosk = vault(keyset.keys, ['debit', 'read']);
+  const attendant = vault(keyset.keys, ['credit', 'read']);
   return { keyset, sim, transport, issued, kiosk, attendant, issuer };
 }
 
@@ -92,7 +88,7 @@ describe('purse over the card simulator', () => {
   it('refuses another keyset, and the master key used without diversification', async () => {
     const { transport, keyset } = await issuedCard(100);
     transport.reinsert();
-    const other = vaultFrom(generateTestKeyset().keys, ['debit', 'read']);
+    const other = vault(generateTestKeyset().keys, ['debit', 'read']);
     await expect(new Purse(transport, { vault: other, terminal_id: 7 }).read()).rejects.toBeInstanceOf(WrongKeysError);
     transport.reinsert();
     const undiversified = { label: 'raw', testOnly: true, has: () => true, cardKey: (role: KeyRole) => Buffer.from(keyset.keys[role], 'hex') };

@@ -1,29 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { issueCard } from '../../../src/card/issuance';
+import { issuedSimCard, vaultFor as vault } from '../../support/card-fixtures';
 import { generateTestKeyset } from '../../../src/card/keys/keyset-file';
-import { SoftwareKeyVault, type KeyRole } from '../../../src/card/keys/keyvault';
 import type { PaymentTx } from '../../../src/kiosk/machines/contracts';
 import { CardStation, cardRefOf } from '../../../src/kiosk/runtime/card-station';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { blankCardState, DesfireSim } from '../../../hardware/sim/desfire';
-import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
 
 const REF_KEY = Buffer.alloc(32, 7);
 const TX = (n: number) => `0190c000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
 
-function vault(keys: Record<KeyRole, string>, roles: KeyRole[]) {
-  const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
-  return new SoftwareKeyVault('test', true, masters);
-}
 
 async function setup(balance_minor = 1_000) {
-  const keyset = generateTestKeyset();
-  const sim = new DesfireSim({ state: blankCardState() });
-  await issueCard(new InMemoryCardTransport(sim), { vault: vault(keyset.keys, ['issuer', 'debit', 'credit', 'read', 'tmac']), opening_balance_minor: balance_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: TX(0) });
+  const { sim, keys } = await issuedSimCard(balance_minor);
   const reader = new FakeCardReader();
   reader.insertCard(sim);
-  const station = new CardStation({ reader, vault: vault(keyset.keys, ['debit', 'read']), terminal_id: 5, card_ref_key: REF_KEY, isHotlisted: () => false });
+  const station = new CardStation({ reader, vault: vault(keys, ['debit', 'read']), terminal_id: 5, card_ref_key: REF_KEY, isHotlisted: () => false });
   return { sim, reader, station };
 }
 

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { issuedSimCard, vaultFor as vault } from '../../support/card-fixtures';
 import { waitFor } from 'xstate';
-import { issueCard } from '../../../src/card/issuance';
-import { generateTestKeyset } from '../../../src/card/keys/keyset-file';
-import { SoftwareKeyVault, type KeyRole } from '../../../src/card/keys/keyvault';
 import { Purse } from '../../../src/card/purse';
 import { CardStation } from '../../../src/kiosk/runtime/card-station';
 import { MemoryKioskLedger } from '../../../src/kiosk/runtime/ledger-port';
@@ -11,25 +9,17 @@ import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
-import { blankCardState, DesfireSim } from '../../../hardware/sim/desfire';
 import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
 import { SimPrinterTransport } from '../../../hardware/sim/printer';
 
 // The resident machine with real parts: card simulator behind the fake reader,
 // the real purse and card station, the ESC/POS driver on the simulated printer.
 
-function vault(keys: Record<KeyRole, string>, roles: KeyRole[]) {
-  const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
-  return new SoftwareKeyVault('test', true, masters);
-}
 
 async function kiosk(opening_minor: number) {
-  const keyset = generateTestKeyset();
-  const sim = new DesfireSim({ state: blankCardState() });
-  await issueCard(new InMemoryCardTransport(sim), { vault: vault(keyset.keys, ['issuer', 'debit', 'credit', 'read', 'tmac']), opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: '0190d000-0000-7000-8000-000000000000' });
+  const { sim, keys } = await issuedSimCard(opening_minor);
   const reader = new FakeCardReader();
-  const kioskVault = vault(keyset.keys, ['debit', 'read']);
+  const kioskVault = vault(keys, ['debit', 'read']);
   const station = new CardStation({ reader, vault: kioskVault, terminal_id: 3, card_ref_key: Buffer.alloc(32, 1) });
   const ledger = new MemoryKioskLedger();
   const printerSim = new SimPrinterTransport();

@@ -1,9 +1,11 @@
 import { parseResponse, wrapNative } from '../../../src/card/apdu';
-import { jamCrc32 as hostJamCrc32 } from '../../../src/card/desfire';
+import { jamCrc32 as hostJamCrc32, le24, le32 } from '../../../src/card/desfire';
 import { authStep1Data, authStep2, authStep3, type AuthKind } from '../../../src/card/ev2/auth';
 import { openResponse, protectCommand, type CommMode, type SecureSession } from '../../../src/card/ev2/messaging';
 import { STATUS } from '../../../src/card/status';
 import { blankCardState, DesfireSim, type CardState, type DesfireSimOptions } from '../../../hardware/sim/desfire';
+
+export { le24, le32 };
 
 // A reader for the simulator tests: raw APDUs, built and checked with the same
 // src/card/ev2 helpers the real host uses, with the session state in the open
@@ -35,17 +37,6 @@ export interface CommandOptions {
   responseMode?: CommMode;
 }
 
-export function le24(n: number): Buffer {
-  const b = Buffer.alloc(3);
-  b.writeUIntLE(n, 0, 3);
-  return b;
-}
-
-export function le32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(n);
-  return b;
-}
 
 export class TestReader {
   session: SecureSession | null = null;
