@@ -1,0 +1,160 @@
+// One life of a kiosk for the recovery harness (test/harness/recovery.ts).
+// It settles whatever the last life left open, then takes payments through the
+// real resident machine, purse, card simulator and SQLite ledger, with the card
+// torn at random APDUs — until it is killed with SIGKILL at its planned point
+// (a machine state, or an APDU before/after the card runs it) or runs out of
+// payments. Progress lines go to stdout synchronously, so a kill loses none.
+import { writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor, type SnapshotFrom } from 'xstate';
+import { loadKeyVault } from '../../src/card/keys/keyset-file';
+import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { CardStation } from '../../src/kiosk/runtime/card-station';
+import { settleOpenIntents } from '../../src/kiosk/runtime/recovery';
+import { startResidentKiosk, type ResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
+import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
+import { FixedFeeService } from '../../src/kiosk/services/fixed-fee';
+import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
+import { EscPosPrinter } from '../../hardware/printer';
+import type { ApduHandler } from '../../hardware/sim/apdu-handler';
+import { DesfireSim, loadCardState, saveCardStateAtomic } from '../../hardware/sim/desfire';
+import { SimPrinterTransport } from '../../hardware/sim/printer';
+import { HARNESS_FEE_MINOR, type KillPlan, type WorkerPlan } from './recovery-plan';
+
+const say = (line: string) => writeSync(1, `${line}\n`);
+const die = (why: string): never => {
+  say(`KILLED ${why}`);
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
+};
+
+/** Small deterministic PRNG so a failing run can be replayed from its seed. */
+function prng(seed: number) {
+  let s = seed >>> 0 || 1;
+  return (n: number) => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) % n;
+  };
+}
+
+/** The card, with a kill switch at one APDU of one payment. */
+class KillSwitchCard implements ApduHandler {
+  payment = 0;
+  apdu = 0;
+  constructor(
+    private readonly card: DesfireSim,
+    private readonly kill: KillPlan,
+  ) {}
+  get atr() {
+    return this.card.atr;
+  }
+  powerOn() {
+    this.card.powerOn();
+  }
+  powerOff() {
+    this.card.powerOff();
+  }
+  transmit(apdu: Buffer): Buffer {
+    this.apdu++;
+    const k = this.kill;
+    const armed = k.at === 'apdu' && k.payment === this.payment && k.apdu === this.apdu;
+    if (armed && k.when === 'before') die(`apdu ${this.apdu} before`);
+    const answer = this.card.transmit(apdu);
+    if (armed) die(`apdu ${this.apdu} after`);
+    return answer;
+  }
+}
+
+type Snapshot = SnapshotFrom<ResidentKiosk>;
+
+async function pay(actor: ResidentKiosk, reader: FakeCardReader, card: KillSwitchCard, rand: (n: number) => number, tear_rate: number): Promise<string> {
+  const tornAt = rand(1000) < tear_rate * 1000 ? { apdu: 1 + rand(13), when: rand(2) === 0 ? ('before' as const) : ('after' as const) } : null;
+  card.apdu = 0;
+  const tearsBefore = reader.recording.filter((r) => r.response === null).length;
+  const torn = () => reader.recording.filter((r) => r.response === null).length > tearsBefore;
+  if (tornAt) reader.tearAt(tornAt);
+  reader.insertCard(card);
+  let reinserted = 0;
+  for (let steps = 0; steps < 200; steps++) {
+    const s: Snapshot = await waitFor(actor, (x) => !isBusy(x), { timeout: 20_000 });
+    const inReader = reader.status().status === 'card_present';
+    if (s.matches({ session: 'balanceShown' })) actor.send({ type: 'CONTINUE' });
+    else if (s.matches({ session: 'chooseService' })) actor.send({ type: 'SELECT_SERVICE', kind: 'parking', reference: 'SPACE-12' });
+    else if (s.matches({ session: 'confirming' })) actor.send({ type: 'CONFIRM' });
+    else if (s.matches({ payment: { uncertain: 'waitingForSameCard' } })) {
+      if (reinserted++ > 3) return 'gave_up';
+      if (inReader) reader.removeCard();
+      reader.insertCard(card); // the resident taps the same card again
+    } else if (s.matches({ payment: 'done' })) {
+      actor.send({ type: 'FINISH' });
+    } else if (s.matches('idle')) {
+      reader.tearAt(null); // a tear planned past the last APDU of this tap never happened
+      if (inReader) reader.removeCard();
+      return tornAt && torn() ? `torn ${tornAt.apdu} ${tornAt.when}` : 'paid';
+    } else if (s.matches('session') && !inReader) {
+      actor.send({ type: 'CANCEL' });
+    } else {
+      actor.send({ type: 'ACK' });
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`payment did not finish; machine at ${JSON.stringify(actor.getSnapshot().value)}`);
+}
+
+function isBusy(s: Snapshot): boolean {
+  return Object.keys(s.children).length > 0 && !s.matches({ session: 'confirming' }) && !s.matches({ payment: { uncertain: 'waitingForSameCard' } });
+}
+
+async function main(plan: WorkerPlan): Promise<void> {
+  const rand = prng(plan.seed);
+  const statePath = join(plan.dir, 'card.json');
+  const sim = new DesfireSim({ state: loadCardState(statePath), onPersist: (s) => saveCardStateAtomic(statePath, s) });
+  const card = new KillSwitchCard(sim, plan.kill);
+  const reader = new FakeCardReader();
+  const ledger = KioskLedger.open(join(plan.dir, 'ledger.db'), loadOrCreateKioskKey(join(plan.dir, 'kiosk-key.pem')));
+  const station = new CardStation({ reader, vault: loadKeyVault(join(plan.dir, 'keys.json'), ['debit', 'read']), terminal_id: 77, card_ref_key: Buffer.alloc(32, 9) });
+
+  // The last life may have left intents open: the same card settles them.
+  if ((await ledger.openIntents()).length > 0) {
+    reader.insertCard(card);
+    const report = await settleOpenIntents(ledger, station);
+    reader.removeCard();
+    say(`RECOVERED committed=${report.settled_committed.length} aborted=${report.settled_aborted.length} open=${report.still_open.length}`);
+  }
+
+  const actor = startResidentKiosk({
+    reader,
+    station,
+    ledger,
+    printer: new EscPosPrinter(new SimPrinterTransport()),
+    services: [new FixedFeeService('parking', HARNESS_FEE_MINOR)],
+    risk: { policy: { ...DEFAULT_RISK_POLICY, daily_card_max_minor: 10_000_000 }, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    receipt: { kiosk_id: 'K-HARNESS', location_label: 'Harness', time_zone: 'UTC', country: 'US', currency: 'USD' },
+    language: () => 'en',
+    input: { timeouts: { debit_watchdog_ms: 5_000 } },
+  });
+  const kill = plan.kill;
+  if (kill.at === 'state') {
+    actor.subscribe((s) => {
+      if (card.payment === kill.payment && s.matches({ payment: kill.state })) die(`state ${kill.state}`);
+    });
+  }
+  await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
+  for (let p = 1; p <= plan.payments; p++) {
+    card.payment = p;
+    say(`POINT ${await pay(actor, reader, card, rand, plan.tear_rate)}`);
+  }
+  actor.stop();
+  ledger.close();
+  say('DONE');
+}
+
+main(JSON.parse(process.argv[2] ?? '{}') as WorkerPlan).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    say(`ERROR ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);
