@@ -6,9 +6,10 @@
 // payments. Progress lines go to stdout synchronously, so a kill loses none.
 import { writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor, type SnapshotFrom } from 'xstate';
+import { waitFor } from 'xstate';
 import { loadKeyVault } from '../../src/card/keys/keyset-file';
 import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { residentVisit, type CardHand } from '../../src/kiosk/demo/resident-visit';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { settleOpenIntents } from '../../src/kiosk/runtime/recovery';
 import { startResidentKiosk, type ResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
@@ -67,44 +68,20 @@ class KillSwitchCard implements ApduHandler {
   }
 }
 
-type Snapshot = SnapshotFrom<ResidentKiosk>;
-
 async function pay(actor: ResidentKiosk, reader: FakeCardReader, card: KillSwitchCard, rand: (n: number) => number, tear_rate: number): Promise<string> {
   const tornAt = rand(1000) < tear_rate * 1000 ? { apdu: 1 + rand(13), when: rand(2) === 0 ? ('before' as const) : ('after' as const) } : null;
   card.apdu = 0;
-  const tearsBefore = reader.recording.filter((r) => r.response === null).length;
-  const torn = () => reader.recording.filter((r) => r.response === null).length > tearsBefore;
+  const tears = () => reader.recording.filter((r) => r.response === null).length;
+  const tearsBefore = tears();
   if (tornAt) reader.tearAt(tornAt);
-  reader.insertCard(card);
-  let reinserted = 0;
-  for (let steps = 0; steps < 200; steps++) {
-    const s: Snapshot = await waitFor(actor, (x) => !isBusy(x), { timeout: 20_000 });
-    const inReader = reader.status().status === 'card_present';
-    if (s.matches({ session: 'balanceShown' })) actor.send({ type: 'CONTINUE' });
-    else if (s.matches({ session: 'chooseService' })) actor.send({ type: 'SELECT_SERVICE', kind: 'parking', reference: 'SPACE-12' });
-    else if (s.matches({ session: 'confirming' })) actor.send({ type: 'CONFIRM' });
-    else if (s.matches({ payment: { uncertain: 'waitingForSameCard' } })) {
-      if (reinserted++ > 3) return 'gave_up';
-      if (inReader) reader.removeCard();
-      reader.insertCard(card); // the resident taps the same card again
-    } else if (s.matches({ payment: 'done' })) {
-      actor.send({ type: 'FINISH' });
-    } else if (s.matches('idle')) {
-      reader.tearAt(null); // a tear planned past the last APDU of this tap never happened
-      if (inReader) reader.removeCard();
-      return tornAt && torn() ? `torn ${tornAt.apdu} ${tornAt.when}` : 'paid';
-    } else if (s.matches('session') && !inReader) {
-      actor.send({ type: 'CANCEL' });
-    } else {
-      actor.send({ type: 'ACK' });
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`payment did not finish; machine at ${JSON.stringify(actor.getSnapshot().value)}`);
-}
-
-function isBusy(s: Snapshot): boolean {
-  return Object.keys(s.children).length > 0 && !s.matches({ session: 'confirming' }) && !s.matches({ payment: { uncertain: 'waitingForSameCard' } });
+  const hand: CardHand = {
+    present: async () => reader.insertCard(card),
+    withdraw: async () => reader.removeCard(),
+    isPresent: () => reader.status().status === 'card_present',
+  };
+  await residentVisit(actor, hand, { kind: 'parking', reference: 'SPACE-12' }, 20_000);
+  reader.tearAt(null); // a tear planned past the last APDU of this tap never happened
+  return tornAt && tears() > tearsBefore ? `torn ${tornAt.apdu} ${tornAt.when}` : 'paid';
 }
 
 async function main(plan: WorkerPlan): Promise<void> {
