@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerCardCommands } from './card';
+import { registerDemoCommand } from './demo';
 import { registerKeysCommands } from './keys';
 import { registerLedgerCommands } from './ledger';
 import { registerSelftestCommand } from './selftest';
@@ -8,6 +9,7 @@ import { registerSimCommands } from './sim';
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
   registerCardCommands(program);
+  registerDemoCommand(program);
   registerKeysCommands(program);
   registerLedgerCommands(program);
   registerSelftestCommand(program);

@@ -53,6 +53,8 @@ export async function residentVisit(actor: ResidentKiosk, hand: CardHand, plan: 
   });
   try {
     await hand.present();
+    // A real reader notices a card at its next presence poll, a few hundred ms later.
+    await waitFor(actor, (s) => !s.matches('idle'), { timeout: step_timeout_ms });
     for (let steps = 0; steps < MAX_STEPS; steps++) {
       const s = await waitFor(actor, waitsForPerson, { timeout: step_timeout_ms });
       if (s.matches({ session: 'balanceShown' })) actor.send({ type: 'CONTINUE' });
@@ -63,10 +65,11 @@ export async function residentVisit(actor: ResidentKiosk, hand: CardHand, plan: 
         else {
           if (hand.isPresent()) await hand.withdraw();
           await hand.present(); // "please tap the same card again"
+          await waitFor(actor, (x) => !x.matches({ payment: { uncertain: 'waitingForSameCard' } }), { timeout: step_timeout_ms });
         }
       } else if (s.matches({ payment: 'done' })) actor.send({ type: 'FINISH' });
       else if (s.matches('idle')) break;
-      else if (s.matches('session') && !hand.isPresent()) actor.send({ type: 'CANCEL' });
+      else if (s.matches('session')) actor.send({ type: 'CANCEL' }); // a refusal, or the card is gone: the resident leaves
       else actor.send({ type: 'ACK' });
       await new Promise((r) => setImmediate(r));
       if (steps === MAX_STEPS - 1) throw new Error(`the visit did not end; kiosk at ${JSON.stringify(actor.getSnapshot().value)}`);
