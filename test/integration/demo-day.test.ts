@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const CLI = join(process.cwd(), 'bin/civicard.js');
+
+describe('civicard demo --out DIR (through pcscd)', () => {
+  it('runs the scripted day and leaves a ledger that verifies and readable receipts without personal data', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'civicard-demo-day-'));
+    const { stdout } = await run(process.execPath, [CLI, 'demo', '--out', out], { timeout: 120_000 });
+    expect(stdout).toMatch(/cards via pcscd \+ vpcd/);
+    expect(stdout).toMatch(/pays a \$3\.50 library fine: paid/);
+    expect(stdout).toMatch(/citation with \$5\.00 on the card: not charged \(payment\.insufficient_funds\)/);
+    expect(stdout).toMatch(/pulls the card just as it commits: paid .*tapped again 1×/);
+    expect(stdout).toMatch(/DUPLICATE: printed/);
+    expect(stdout).toMatch(/open intents: 0/);
+
+    const verify = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'kiosk.db')]);
+    expect(verify.stdout).toMatch(/^ledger OK: 8 entries/);
+
+    const texts = readdirSync(join(out, 'receipts')).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(out, 'receipts', f), 'utf8'));
+    expect(texts).toHaveLength(4);
+    expect(texts[0]).toMatch(/Multa de biblioteca/);
+    expect(texts[0]).toMatch(/Transacción/);
+    expect(texts[1]).toMatch(/Serviço +Estacionamento/);
+    expect(texts[1]).toMatch(/Cartão/);
+    expect(texts[3]).toMatch(/D U P L I C A D O/);
+    for (const text of texts) {
+      expect(text).not.toMatch(/Resident/);
+      expect(text).toMatch(/\*\*\*\* \d{4}/);
+    }
+    const exported = await run(process.execPath, [CLI, 'ledger', 'export', '--db', join(out, 'kiosk.db')]);
+    expect(exported.stdout).not.toMatch(/Resident/);
+  }, 180_000);
+});
