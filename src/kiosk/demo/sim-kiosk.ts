@@ -1,0 +1,120 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from 'xstate';
+import { issueCard } from '../../card/issuance';
+import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
+import { runBuiltInSelftest } from '../../card/selftest';
+import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { newTxId } from '../../shared/ids';
+import type { Language } from '../../shared/kiosk-api';
+import { openCardReader } from '../../../hardware/pcsc';
+import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
+import { startPcscd, type PcscdHandle } from '../../../hardware/pcsc/pcscd-process';
+import type { CardReader } from '../../../hardware/pcsc/types';
+import { openPrinter, type EscPosPrinter } from '../../../hardware/printer';
+import { blankCardState, DesfireSim, saveCardStateAtomic } from '../../../hardware/sim/desfire';
+import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
+import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer';
+import { FilePrintJournal } from '../receipt';
+import { CardStation } from '../runtime/card-station';
+import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
+import { DEFAULT_RISK_POLICY } from '../runtime/risk';
+import { FixedFeeService } from '../services/fixed-fee';
+import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
+
+// A complete resident kiosk on simulated devices, in one directory: test
+// keyset, kiosk key and ledger, virtual cards (through pcscd + vpcd when it can
+// be started), a virtual ESC/POS printer on a socat pty. Used by `civicard demo`
+// and `civicard kiosk --sim`.
+
+export interface SimKiosk {
+  readonly actor: ResidentKiosk;
+  readonly ledger: KioskLedger;
+  readonly ledger_path: string;
+  readonly printer: EscPosPrinter;
+  readonly printerSim: PrinterSim;
+  readonly journal: FilePrintJournal;
+  readonly counter: CardCounter;
+  readonly selftest_passed: number;
+  language: Language;
+  /** The issuing desk: a new simulated card with an opening balance, its state kept in DIR/cards. */
+  issueCard(label: string, opening_minor: number): Promise<{ card: DesfireSim; masked_serial: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?: (line: string) => void }): Promise<SimKiosk> {
+  const { dir } = opts;
+  mkdirSync(join(dir, 'cards'), { recursive: true });
+  const selftest = runBuiltInSelftest();
+  if (!selftest.ok) throw new Error('card-crypto self-test failed: this machine must not move money');
+
+  const keysPath = join(dir, 'test-keys.json');
+  writeKeysetFile(keysPath, generateTestKeyset());
+  const issuerVault = loadKeyVault(keysPath);
+
+  let pcscd: PcscdHandle | null = null;
+  if (opts.pcscd) {
+    try {
+      pcscd = await startPcscd();
+    } catch (err) {
+      opts.onNote?.(`pcscd could not start (${err instanceof Error ? err.message : String(err)}); using an in-memory reader`);
+    }
+  }
+  let reader: CardReader;
+  let counter: CardCounter;
+  if (pcscd) {
+    reader = openCardReader({ readerName: 'Virtual PCD 00 00' });
+    counter = vpcdCounter();
+  } else {
+    const fake = new FakeCardReader();
+    reader = fake;
+    counter = inMemoryCounter(fake);
+  }
+  const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
+  const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
+  const printer = await openPrinter(printerSim.path, { journal });
+  const ledger_path = join(dir, 'kiosk.db');
+  const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, ['debit', 'read']), terminal_id: 101, card_ref_key: Buffer.alloc(32, 0x5a) });
+
+  const sim: SimKiosk = {
+    actor: undefined as unknown as ResidentKiosk,
+    ledger,
+    ledger_path,
+    printer,
+    printerSim,
+    journal,
+    counter,
+    selftest_passed: selftest.passed,
+    language: 'en',
+    async issueCard(label, opening_minor) {
+      const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
+      const card = new DesfireSim({ state: blankCardState(), onPersist: (s) => saveCardStateAtomic(statePath, s) });
+      const issued = await issueCard(new InMemoryCardTransport(card), { vault: issuerVault, opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() });
+      saveCardStateAtomic(statePath, card.state);
+      return { card, masked_serial: issued.masked_serial };
+    },
+    async stop() {
+      sim.actor.stop();
+      await station.release();
+      await reader.close();
+      ledger.close();
+      await printer.close();
+      await printerSim.stop();
+      await pcscd?.stop();
+    },
+  };
+  const actor = startResidentKiosk({
+    reader,
+    station,
+    ledger,
+    printer,
+    services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
+    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date() },
+    receipt: { kiosk_id: 'K-EASTBRANCH-1', location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
+    language: () => sim.language,
+  });
+  (sim as { actor: ResidentKiosk }).actor = actor;
+  await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
+  return sim;
+}
