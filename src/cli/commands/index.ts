@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerCardCommands } from './card';
 import { registerDemoCommand } from './demo';
 import { registerKeysCommands } from './keys';
+import { registerKioskCommand } from './kiosk';
 import { registerLedgerCommands } from './ledger';
 import { registerSelftestCommand } from './selftest';
 import { registerSimCommands } from './sim';
@@ -11,6 +12,7 @@ export function registerCommands(program: Command): void {
   registerCardCommands(program);
   registerDemoCommand(program);
   registerKeysCommands(program);
+  registerKioskCommand(program);
   registerLedgerCommands(program);
   registerSelftestCommand(program);
   registerSimCommands(program);

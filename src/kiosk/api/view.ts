@@ -1,0 +1,35 @@
+import type { SnapshotFrom } from 'xstate';
+import type { KioskView, Language, ServiceKind } from '../../shared/kiosk-api';
+import type { ResidentKiosk } from '../runtime/resident-kiosk';
+
+// What the UI may see of the resident machine: the screen, message keys and
+// amounts. Card references, UIDs and everything else in context stay inside.
+
+function screenOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', null];
+  const rest = screenOf(inner);
+  // timed() sub-states ('active'/'warning') are not screens of their own
+  return rest === 'active' || rest === 'warning' ? key : `${key}.${rest}`;
+}
+
+export function viewOf(s: SnapshotFrom<ResidentKiosk>, language: Language): KioskView {
+  const c = s.context;
+  return {
+    screen: screenOf(s.value),
+    timeout_warning: s.hasTag('timeout_warning'),
+    notice: c.notice ? { key: c.notice.key, tx_id: c.notice.tx_id } : null,
+    language,
+    card: c.card
+      ? {
+          masked_serial: c.card.masked_serial,
+          balance_minor: c.card.balance_minor,
+          expires_on: c.card.expires_on,
+          recent: c.card.recent.map((r) => ({ tx_id: r.tx_id, direction: r.direction, amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor })),
+        }
+      : null,
+    quote: c.quote ? { kind: c.quote.kind as ServiceKind, amount_minor: c.quote.amount_minor, description_key: c.quote.description_key } : null,
+    payment: c.payment ? { tx_id: c.payment.tx.tx_id, amount_minor: c.payment.tx.amount_minor, stage: c.payment.stage } : null,
+    receipt_available: c.receipt_available,
+  };
+}

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KioskView } from '../../src/shared/kiosk-api';
+
+// `civicard kiosk --sim` as the UI will use it: the typed API over loopback HTTP.
+
+const CLI = join(process.cwd(), 'bin/civicard.js');
+const dir = mkdtempSync(join(tmpdir(), 'civicard-kiosk-sim-'));
+let child: ChildProcess;
+let url = '';
+
+async function api(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${url}${path}`, body === undefined ? {} : { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function until(screen: RegExp, timeout_ms = 15_000): Promise<KioskView> {
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    const view = (await api('/api/state')).json as unknown as KioskView;
+    if (screen.test(view.screen)) return view;
+    if (Date.now() > deadline) throw new Error(`kiosk stayed at ${view.screen}, expected ${screen}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  child = spawn(process.execPath, [CLI, 'kiosk', '--sim', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`kiosk --sim did not start: ${out}`)), 30_000);
+    const read = (d: Buffer) => {
+      out += d.toString();
+      const m = /API at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', read);
+    child.stderr!.on('data', read);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
+describe('civicard kiosk --sim', () => {
+  it('takes a payment driven only through the typed API, and the ledger verifies afterwards', async () => {
+    expect((await api('/api/state')).json.screen).toBe('idle');
+    expect((await api('/sim/card/present', { card: 'A' })).status).toBe(200);
+    const shown = await until(/^session\.balanceShown$/);
+    expect(shown.card?.balance_minor).toBe(2_000);
+    expect(JSON.stringify(shown)).not.toMatch(/card_ref|uid/i);
+    await api('/api/command', { type: 'SET_LANGUAGE', language: 'es' });
+    await api('/api/command', { type: 'CONTINUE' });
+    await api('/api/command', { type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-1' });
+    const confirming = await until(/^session\.confirming$/);
+    expect(confirming.quote).toMatchObject({ kind: 'library_fine', amount_minor: 350 });
+    await api('/api/command', { type: 'CONFIRM' });
+    const done = await until(/^payment\.done$/);
+    expect(done.payment?.stage).toBe('settled');
+    expect(done.language).toBe('es');
+    await api('/sim/card/withdraw', {});
+    await api('/api/command', { type: 'FINISH' });
+    await until(/^idle$/);
+  });
+
+  it('answers garbage with a clear 400 and moves nothing', async () => {
+    expect(await api('/api/command', 'not json')).toEqual({ status: 400, json: { error: 'request body is not JSON' } });
+    expect((await api('/api/command', { type: 'DEBIT_EVERYTHING' })).json.error).toMatch(/unknown command/);
+    expect((await api('/api/command', { type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'x\u0000y' })).status).toBe(400);
+    expect((await api('/api/command', 'x'.repeat(10_000))).status).toBe(400);
+    expect((await api('/sim/printer/paper', { paper: 'wet' })).status).toBe(400);
+    expect((await api('/api/state')).json.screen).toBe('idle');
+  });
+
+  it('leaves a ledger that civicard ledger verify accepts', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'ledger', 'verify', '--db', join(dir, 'kiosk.db')]);
+    expect(stdout).toMatch(/^ledger OK: 2 entries/);
+  });
+});
