@@ -23,7 +23,11 @@ const OPENING_MINOR = 50_000;
 const WORKER = join(process.cwd(), 'test/harness/recovery-worker.ts');
 
 export interface HarnessReport {
+  seed: number;
   points: number;
+  /** Intents a restarted kiosk found committed on the card (killed between card and ledger) or not. */
+  recovered_committed: number;
+  recovered_aborted: number;
   tear_points: number;
   kill_points: number;
   lives: number;
@@ -63,9 +67,17 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
   await issueCard(new InMemoryCardTransport(sim), { vault: loadKeyVault(keysPath), opening_balance_minor: OPENING_MINOR, limit_minor: OPENING_MINOR, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() });
   saveCardStateAtomic(statePath, sim.state);
 
-  let seed = opts.seed ?? Date.now() % 1_000_000;
-  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
-  const report = { points: 0, tear_points: 0, kill_points: 0, lives: 0, kills_by_kind: {} as Record<string, number> };
+  // mulberry32: every bit well mixed (a plain LCG's low bits repeat, which once
+  // kept every APDU kill on 'before'), and replayable from the printed seed.
+  let seed = (opts.seed ?? Date.now()) >>> 0;
+  const next = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) % 2_147_483_647;
+  };
+  const report = { seed, points: 0, tear_points: 0, kill_points: 0, lives: 0, kills_by_kind: {} as Record<string, number>, recovered_committed: 0, recovered_aborted: 0 };
   const errors: string[] = [];
   while (report.points < opts.points && errors.length === 0) {
     const payments = 1 + (next() % 6);
@@ -83,6 +95,11 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
         report.kills_by_kind[kind] = (report.kills_by_kind[kind] ?? 0) + 1;
       }
       if (line.startsWith('ERROR')) errors.push(line);
+      const recovered = /^RECOVERED committed=(\d+) aborted=(\d+)/.exec(line);
+      if (recovered) {
+        report.recovered_committed += Number(recovered[1]);
+        report.recovered_aborted += Number(recovered[2]);
+      }
     }
     report.points = report.tear_points + report.kill_points;
     opts.log?.(`life ${report.lives}: ${life.lines.join(' | ')}`);
