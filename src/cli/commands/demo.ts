@@ -1,15 +1,24 @@
-import { resolve } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runDemoDay } from '../../kiosk/demo/day';
+
+/** What a previous demo left in its directory; nothing else there is touched. */
+const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'test-keys.json', 'print-journal.json', 'receipts', 'cards'];
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('run a scripted day at a kiosk through the real code paths; leaves the ledger and decoded receipts in DIR')
     .requiredOption('--out <dir>', 'where to leave kiosk.db, receipts/ and the card states')
+    .option('--replace', "remove a previous demo's files from DIR first")
     .option('--no-pcscd', 'tap cards on an in-memory reader instead of through pcscd + vpcd')
-    .action(async (opts: { out: string; pcscd: boolean }) => {
+    .action(async (opts: { out: string; pcscd: boolean; replace?: boolean }) => {
       const out = resolve(opts.out);
+      if (existsSync(join(out, 'kiosk.db'))) {
+        if (!opts.replace) throw new Error(`${out} already holds a demo; pass --replace to start over, or choose another --out`);
+        for (const name of DEMO_FILES) rmSync(join(out, name), { recursive: true, force: true });
+      }
       const result = await runDemoDay({ out, pcscd: opts.pcscd, say: (line) => process.stdout.write(`${line}\n`) });
       process.stdout.write(`\nCheck the ledger yourself: npx civicard ledger verify --db ${result.ledger_path}\nReceipts: ${out}/receipts\n`);
       if (!result.ledger_ok) process.exitCode = 1;
