@@ -5,6 +5,9 @@ import { Purse } from '../../../src/card/purse';
 import { CardStation } from '../../../src/kiosk/runtime/card-station';
 import { MemoryKioskLedger } from '../../../src/kiosk/runtime/ledger-port';
 import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
+import { attachScanner, type ScanRefusal } from '../../../src/kiosk/runtime/scanner-bridge';
+import { luhnCheckDigit } from '../../../src/shared/barcodes';
+import { SimulatedScanner } from '../../../hardware/sim/scanner';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -76,6 +79,24 @@ describe('resident kiosk with real card, purse and printer', () => {
     expect(ledger.entries.filter((e) => e.kind === 'committed')).toEqual([]);
     reader.removeCard();
     expect(await balanceOnCard()).toBe(1_000);
+    actor.stop();
+  });
+
+  it('a scanned citation barcode picks what to pay; garbage and early scans are refused with a reason', async () => {
+    const { sim, reader, actor } = await kiosk(10_000);
+    const scanner = new SimulatedScanner();
+    const refusals: ScanRefusal[] = [];
+    attachScanner(actor, scanner, (r) => refusals.push(r));
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    scanner.scan('LF20419'); // no card yet
+    reader.insertCard(sim);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    scanner.scan('1234567890'); // wrong check digit
+    scanner.scan('\u0000\u0001');
+    scanner.scan(`400012345${luhnCheckDigit('400012345')}`);
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    expect(actor.getSnapshot().context.quote).toMatchObject({ kind: 'citation', amount_minor: 4_500 });
+    expect(refusals).toEqual(['not_now', 'bad_check_digit', 'not_a_known_barcode']);
     actor.stop();
   });
 });
