@@ -99,4 +99,30 @@ describe('resident kiosk with real card, purse and printer', () => {
     expect(refusals).toEqual(['not_now', 'bad_check_digit', 'not_a_known_barcode']);
     actor.stop();
   });
+
+  it('the intent is in the ledger before the Debit reaches the card', async () => {
+    const { sim, reader, ledger, actor } = await kiosk(1_000);
+    const intentsAtDebit: number[] = [];
+    const watched = {
+      get atr() {
+        return sim.atr;
+      },
+      powerOn: () => sim.powerOn(),
+      powerOff: () => sim.powerOff(),
+      transmit: (apdu: Buffer) => {
+        if (apdu[1] === 0xdc) intentsAtDebit.push(ledger.entries.filter((e) => e.kind === 'intent').length);
+        return sim.transmit(apdu);
+      },
+    };
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    reader.insertCard(watched);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    actor.send({ type: 'CONTINUE' });
+    actor.send({ type: 'SELECT_SERVICE', kind: 'parking', reference: 'SPACE-1' });
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    actor.send({ type: 'CONFIRM' });
+    await waitFor(actor, (s) => s.matches({ payment: 'done' }), { timeout: 10_000 });
+    expect(intentsAtDebit).toEqual([1]);
+    actor.stop();
+  });
 });
