@@ -20,8 +20,9 @@
 //    CardRemovedError once the removal is confirmed.
 
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
-import { NFC, type Logger, type PcscliteCardReader, type Reader as NfcReader } from 'nfc-pcsc';
+import { NFC, type Logger, type Reader as NfcReader } from 'nfc-pcsc';
+import { NfcPcscSession, type SessionOwner, type Slot } from './nfc-pcsc-session';
+import { canConnect, connectRaw, describeApdu, disconnectRaw, safely } from './pcsclite-calls';
 import { innermostMessage, isCardGone, isPcscdGone, isReaderGone, pcscCode, SCARD } from './pcsc-codes';
 import {
   CardInUseError,
@@ -75,19 +76,9 @@ interface Context {
   readonly nfcReaders: Set<NfcReader>;
 }
 
-interface Slot {
-  readonly name: string;
-  readonly nfc: NfcReader;
-  readonly generation: number;
-  atr: Buffer | null;
-  /** Reserved by this app: a session is open or being opened. */
-  claimed: boolean;
-  session: NfcPcscSession | null;
-}
-
 type OpenAttempt = { session: NfcPcscSession } | { busy: true } | { failed: string };
 
-export class NfcPcscCardReader extends EventEmitter<CardReaderEvents> implements CardReader {
+export class NfcPcscCardReader extends EventEmitter<CardReaderEvents> implements CardReader, SessionOwner {
   private readonly options: typeof DEFAULTS & { readerName?: string | RegExp; pcscd_socket_path: string };
   private readonly log: (message: string) => void;
   private context: Context | null = null;
@@ -287,7 +278,7 @@ export class NfcPcscCardReader extends EventEmitter<CardReaderEvents> implements
   private async openContext(): Promise<void> {
     this.reconnectTimer = null;
     if (this.closed || this.context) return;
-    if (!(await canConnect(this.options.pcscd_socket_path))) {
+    if (!(await canConnect({ path: this.options.pcscd_socket_path }))) {
       this.scheduleReconnect(`pcscd is not answering on ${this.options.pcscd_socket_path}`);
       return;
     }
@@ -453,113 +444,4 @@ export class NfcPcscCardReader extends EventEmitter<CardReaderEvents> implements
     const quiet = () => {};
     return { log: quiet, debug: quiet, info: quiet, warn: forward, error: forward };
   }
-}
-
-class NfcPcscSession implements CardSession {
-  readonly atr: Buffer;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Once set, the session is over and every transmit rejects with this. */
-  private over: ReaderError | null = null;
-  private released = false;
-
-  constructor(
-    private readonly owner: NfcPcscCardReader,
-    private readonly slot: Slot,
-    atr: Buffer,
-    private readonly maxResponseBytes: number,
-  ) {
-    this.atr = atr;
-  }
-
-  get reader(): string {
-    return this.slot.name;
-  }
-
-  transmit(apdu: Buffer): Promise<Buffer> {
-    const result = this.queue.then(() => this.transmitNow(apdu));
-    this.queue = result.catch(() => {});
-    return result;
-  }
-
-  async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    this.over ??= new SessionClosedError(this.slot.name, 'release() was called');
-    await this.queue;
-    await this.owner.endSession(this.slot, this);
-  }
-
-  /** The card left while no command was running. */
-  cardLeft(): void {
-    this.over ??= new CardRemovedError(this.slot.name, 'it was taken away between commands', false);
-  }
-
-  readerLost(reason: ReaderError): void {
-    // pcscd going away explains a card "removal" it reported while shutting down
-    if (!this.over || (reason.kind === 'pcscd_unavailable' && this.over.kind === 'card_removed')) this.over = reason;
-    this.slot.session = null;
-    this.slot.claimed = false;
-    this.slot.nfc.connection = null;
-  }
-
-  private async transmitNow(apdu: Buffer): Promise<Buffer> {
-    if (this.over) throw this.over;
-    let response: Buffer;
-    try {
-      response = await this.slot.nfc.transmit(apdu, this.maxResponseBytes);
-    } catch (err) {
-      throw this.fail(await this.owner.explainTransmitFailure(this.slot, err, apdu));
-    }
-    if (response.length < 2) {
-      const failure = new Error(`the reader returned ${response.length} bytes and no status word`);
-      throw this.fail(await this.owner.explainTransmitFailure(this.slot, failure, apdu));
-    }
-    return response;
-  }
-
-  private fail(error: ReaderError): ReaderError {
-    if (!this.over || this.over.kind === 'card_removed') this.over = error;
-    return error;
-  }
-}
-
-// -- promisified pcsclite calls ----------------------------------------------------
-
-function connectRaw(raw: PcscliteCardReader, share_mode: number, protocol: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    raw.connect({ share_mode, protocol }, (err, activeProtocol) => (err ? reject(err) : resolve(activeProtocol)));
-  });
-}
-
-function disconnectRaw(raw: PcscliteCardReader, disposition: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    raw.disconnect(disposition, (err) => (err ? reject(err) : resolve()));
-  });
-}
-
-function canConnect(path: string, timeout_ms = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ path });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeout_ms);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // closing something already dead
-  }
-}
-
-function describeApdu(apdu: Buffer): string {
-  const hex = apdu.subarray(0, 8).toString('hex').toUpperCase();
-  return apdu.length > 8 ? `${hex}... (${apdu.length} bytes)` : hex;
 }

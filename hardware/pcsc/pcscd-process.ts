@@ -1,6 +1,7 @@
 // Starts and stops a real pcscd (for integration tests, the demo and the card
 // benchmark), with the vsmartcard vpcd driver serving "Virtual PCD 00 00" on
 // TCP 35963 and "Virtual PCD 00 01" on 35964. Tests import it through
+import { canConnect } from './pcsclite-calls';
 // test/support/pcscd.ts.
 //
 // Only the pcscd this module started is ever signalled, by its pid. When a pcscd
@@ -13,7 +14,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import net from 'node:net';
 
 export const PCSCD_PATH = '/usr/sbin/pcscd';
 export const VPCD_DRIVER_PATH = '/usr/lib/pcsc/drivers/serial/libifdvpcd.so';
@@ -41,20 +41,6 @@ export interface PcscdHandle {
 }
 
 /** True when something accepts a connection at `target` within `timeout_ms`. */
-export function canConnect(target: { path: string } | { host: string; port: number }, timeout_ms = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(target);
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeout_ms);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 /**
  * True when a TCP socket listens on `port`. Read from /proc/net/tcp rather than
  * by connecting: vpcd listens with a backlog of 0 and accepts only at pcscd's
@@ -205,3 +191,5 @@ export async function startPcscd(): Promise<PcscdHandle> {
   await pcscd.start();
   return pcscd;
 }
+
+export { canConnect };
