@@ -153,6 +153,22 @@ export class KioskLedger implements KioskLedgerPort {
       .get(card_ref, since_ms) as number;
   }
 
+  /** Cash the shift should hold: opening float + committed top-ups − committed voids. */
+  shiftExpectedCashMinor(shift_id: string): number {
+    const opened = this.db.prepare("SELECT payload FROM entries WHERE kind = 'shift_opened' AND json_extract(payload, '$.shift_id') = ?").pluck().get(shift_id) as string | undefined;
+    if (opened === undefined) throw new Error(`no open shift ${shift_id}`);
+    const float = (JSON.parse(opened) as { opening_float_minor: number }).opening_float_minor;
+    const row = this.db
+      .prepare(
+        `SELECT COALESCE(SUM(CASE WHEN m.direction = 'credit' THEN m.amount_minor ELSE -m.amount_minor END), 0)
+         FROM money m JOIN entries i ON i.tx_id = m.tx_id AND i.kind = 'intent'
+         WHERE json_extract(i.payload, '$.shift_id') = ?`,
+      )
+      .pluck()
+      .get(shift_id) as number;
+    return float + row;
+  }
+
   entriesSince(seq: number, limit = 1_000): LedgerEntry[] {
     return (this.db.prepare('SELECT * FROM entries WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as EntryRow[]).map(rowToEntry);
   }

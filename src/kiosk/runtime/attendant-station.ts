@@ -1,0 +1,115 @@
+import { createActor, fromPromise, type Actor } from 'xstate';
+import { newTxId } from '../../shared/ids';
+import type { KioskLedger } from '../../ledger';
+import type { ReceiptPrinter } from '../../../hardware/printer/types';
+import type { CardReader } from '../../../hardware/pcsc/types';
+import {
+  err,
+  ok,
+  type AllocateTxIdInput,
+  type AllocateTxIdResult,
+  type CardWriteInput,
+  type CardWriteResult,
+  type CloseShiftInput,
+  type CloseShiftResult,
+  type LedgerWriteResult,
+  type OpenShiftInput,
+  type OpenShiftResult,
+  type PrintReceiptResult,
+  type ReadCardInput,
+  type ReadCardResult,
+  type ReadStaffCardResult,
+  type ReceiptInput,
+  type RecordAbortedInput,
+  type RecordCommittedInput,
+  type SettleUncertainInput,
+  type SettleUncertainResult,
+  type VerifyPinInput,
+  type VerifyPinResult,
+  type WriteIntentInput,
+} from '../machines/contracts';
+import { attendantMachine, type AttendantInput } from '../machines/attendant';
+import { printReceipt, printResultFor, receiptModelFrom, type KioskReceiptContext } from '../receipt';
+import type { ReceiptLanguage } from '../receipt/model';
+import type { CardStation } from './card-station';
+import type { StaffRoster } from './staff';
+
+// The parking attendant's station: the attendant machine with every actor
+// supplied by real parts. Its card station holds the credit key (top-ups) —
+// a void is a reversing Debit, which the credit key's ReadWrite right allows —
+// and never the resident kiosks' debit-only keyset.
+
+export interface AttendantStationParts {
+  reader: CardReader;
+  station: CardStation;
+  roster: StaffRoster;
+  ledger: KioskLedger;
+  printer: ReceiptPrinter;
+  receipt: KioskReceiptContext;
+  language: () => ReceiptLanguage;
+  now: () => Date;
+  input?: AttendantInput;
+}
+
+export type AttendantStation = Actor<typeof attendantMachine>;
+
+export function attendantActors(parts: AttendantStationParts) {
+  const { station, ledger } = parts;
+  return {
+    readStaffCard: fromPromise<ReadStaffCardResult, void>(async ({ signal }) => {
+      const read = await station.readCard(signal);
+      await station.release(); // a staff card is only looked at, never written
+      if (!read.ok) return read;
+      const member = parts.roster.byCardRef(read.value.card_ref);
+      if (!member) return err('not_a_staff_card');
+      return ok({ staff_ref: member.staff_ref, role: member.role, masked_serial: read.value.masked_serial });
+    }),
+    verifyPin: fromPromise<VerifyPinResult, VerifyPinInput>(async ({ input }) => ({ status: parts.roster.verifyPin(input.staff_ref, input.pin) ? 'accepted' : 'rejected' })),
+    openShift: fromPromise<OpenShiftResult, OpenShiftInput>(async ({ input }) => {
+      try {
+        const shift_id = newTxId();
+        ledger.append({ kind: 'shift_opened', shift_id, staff_ref: input.staff_ref, opening_float_minor: input.opening_float_minor });
+        return ok({ shift_id });
+      } catch {
+        return err('ledger_unavailable');
+      }
+    }),
+    closeShift: fromPromise<CloseShiftResult, CloseShiftInput>(async ({ input }) => {
+      try {
+        const expected_minor = ledger.shiftExpectedCashMinor(input.shift_id);
+        ledger.append({ kind: 'shift_closed', shift_id: input.shift_id, staff_ref: input.staff_ref, expected_minor, counted_minor: input.counted_minor });
+        return ok({ shift_id: input.shift_id, expected_minor, counted_minor: input.counted_minor, over_short_minor: input.counted_minor - expected_minor });
+      } catch {
+        return err('ledger_unavailable');
+      }
+    }),
+    readCard: fromPromise<ReadCardResult, ReadCardInput>(({ signal }) => station.readCard(signal)),
+    allocateTxId: fromPromise<AllocateTxIdResult, AllocateTxIdInput>(async () => newTxId()),
+    writeIntent: fromPromise<LedgerWriteResult, WriteIntentInput>(({ input }) => ledger.writeIntent(input.tx)),
+    creditCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => station.write({ ...input.tx, direction: 'credit' })),
+    debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => station.write({ ...input.tx, direction: 'debit' })),
+    recordCommitted: fromPromise<LedgerWriteResult, RecordCommittedInput>(({ input }) => ledger.recordCommitted(input.tx, input.evidence)),
+    recordAborted: fromPromise<LedgerWriteResult, RecordAbortedInput>(({ input }) => ledger.recordAborted(input.tx, input.reason)),
+    settleUncertain: fromPromise<SettleUncertainResult, SettleUncertainInput>(({ input, signal }) => station.settle(input.tx, signal)),
+    printReceipt: fromPromise<PrintReceiptResult, ReceiptInput>(({ input }) =>
+      printResultFor(printReceipt(parts.printer, receiptModelFrom(input, parts.receipt, { language: parts.language(), occurred_at: parts.now().toISOString() }))),
+    ),
+  };
+}
+
+/** Starts the attendant station and forwards card arrivals and removals to it. */
+export function startAttendantStation(parts: AttendantStationParts): AttendantStation {
+  const actor = createActor(attendantMachine.provide({ actors: attendantActors(parts) }), { input: parts.input ?? {} });
+  const arrived = () => actor.send({ type: 'CARD_PRESENTED' });
+  const removed = () => actor.send({ type: 'CARD_REMOVED' });
+  parts.reader.on('card-arrived', arrived);
+  parts.reader.on('card-removed', removed);
+  actor.subscribe({
+    complete: () => {
+      parts.reader.off('card-arrived', arrived);
+      parts.reader.off('card-removed', removed);
+    },
+  });
+  actor.start();
+  return actor;
+}

@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from 'xstate';
+import { Purse } from '../../../src/card/purse';
+import { CardStation, cardRefOf } from '../../../src/kiosk/runtime/card-station';
+import { startAttendantStation, type AttendantStation } from '../../../src/kiosk/runtime/attendant-station';
+import { hashPin, StaffRoster } from '../../../src/kiosk/runtime/staff';
+import { verifyLedger } from '../../../src/ledger';
+import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
+import { EscPosPrinter } from '../../../hardware/printer';
+import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
+import { SimPrinterTransport } from '../../../hardware/sim/printer';
+import type { DesfireSim } from '../../../hardware/sim/desfire';
+import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
+import { tempLedger } from '../../support/ledger-fixtures';
+
+const REF_KEY = Buffer.alloc(32, 3);
+const refOf = (card: DesfireSim) => cardRefOf(Buffer.from(card.state.uidHex, 'hex'), REF_KEY);
+
+async function station() {
+  const resident = await issuedSimCard(500);
+  const keys = resident.keys;
+  const attendantCard = (await issuedSimCard(0, keys)).sim;
+  const supervisorCard = (await issuedSimCard(0, keys)).sim;
+  const roster = new StaffRoster([
+    { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin('2468') },
+    { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin('9999') },
+  ]);
+  const reader = new FakeCardReader();
+  const { ledger } = tempLedger();
+  const printer = new SimPrinterTransport();
+  const actor = startAttendantStation({
+    reader,
+    station: new CardStation({ reader, vault: vaultFor(keys, ['credit', 'read']), terminal_id: 20, card_ref_key: REF_KEY }),
+    roster,
+    ledger,
+    printer: new EscPosPrinter(printer),
+    receipt: { kiosk_id: 'A-LOT-4', location_label: 'Lot 4 booth', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
+    language: () => 'en',
+    now: () => new Date(),
+  });
+  const balance = async () => (await new Purse(new InMemoryCardTransport(resident.sim), { vault: vaultFor(keys, ['debit', 'read']), terminal_id: 1 }).read()).balance_minor;
+  return { actor, reader, ledger, printer, resident: resident.sim, attendantCard, supervisorCard, balance };
+}
+
+const at = (actor: AttendantStation, state: object | string) => waitFor(actor, (s) => s.matches(state as never), { timeout: 5_000 });
+
+async function tap(reader: FakeCardReader, actor: AttendantStation, card: DesfireSim, until: object | string) {
+  reader.insertCard(card);
+  await at(actor, until);
+  reader.removeCard();
+}
+
+describe('attendant station with real cards, ledger and printer', () => {
+  it('runs a shift: sign-in, two cash top-ups, a supervisor void, a blind close with over/short', async () => {
+    const { actor, reader, ledger, printer, resident, attendantCard, supervisorCard, balance } = await station();
+    await at(actor, { signedOut: 'waitingForStaffCard' });
+    await tap(reader, actor, attendantCard, { signedOut: 'enteringPin' });
+    actor.send({ type: 'PIN_ENTERED', pin: '2468' });
+    await at(actor, { signedIn: 'shiftClosed' });
+    actor.send({ type: 'OPEN_SHIFT', opening_float_minor: 5_000 });
+    await at(actor, { signedIn: 'menu' });
+
+    for (const amount_minor of [1_000, 500]) {
+      actor.send({ type: 'TOP_UP' });
+      reader.insertCard(resident);
+      await at(actor, { signedIn: { topUp: 'enteringAmount' } });
+      actor.send({ type: 'AMOUNT_ENTERED', amount_minor });
+      actor.send({ type: 'CONFIRM' });
+      await at(actor, { signedIn: { cardTxn: 'done' } });
+      reader.removeCard();
+      actor.send({ type: 'ACK' });
+      await at(actor, { signedIn: 'menu' });
+    }
+    expect(await balance()).toBe(2_000);
+
+    actor.send({ type: 'VOID_LAST' });
+    await tap(reader, actor, supervisorCard, { signedIn: { void: 'enteringSupervisorPin' } });
+    actor.send({ type: 'PIN_ENTERED', pin: '9999' });
+    await at(actor, { signedIn: { void: 'waitingForCard' } });
+    reader.insertCard(resident);
+    await at(actor, { signedIn: { cardTxn: 'done' } });
+    reader.removeCard();
+    actor.send({ type: 'ACK' });
+    await at(actor, { signedIn: 'menu' });
+    expect(await balance()).toBe(1_500);
+
+    actor.send({ type: 'CLOSE_SHIFT' });
+    await at(actor, { signedIn: 'countingCash' });
+    actor.send({ type: 'CASH_COUNTED', counted_minor: 6_400 });
+    const summary = await at(actor, { signedIn: 'shiftSummary' });
+    expect(summary.context.close).toMatchObject({ expected_minor: 6_000, counted_minor: 6_400, over_short_minor: 400 });
+
+    const kinds = ledger.entriesSince(0).map((e) => e.payload.kind);
+    expect(kinds).toEqual(['shift_opened', 'intent', 'committed', 'intent', 'committed', 'intent', 'committed', 'shift_closed']);
+    expect(verifyLedger(ledger.db).ok).toBe(true);
+    expect(printer.core.receipts.length).toBe(3);
+    actor.stop();
+  });
+
+  it('refuses a card that is not on the staff roster, and a wrong PIN', async () => {
+    const { actor, reader, resident, attendantCard } = await station();
+    await at(actor, { signedOut: 'waitingForStaffCard' });
+    await tap(reader, actor, resident, { signedOut: 'staffCardRefused' });
+    actor.send({ type: 'ACK' });
+    await at(actor, { signedOut: 'waitingForStaffCard' });
+    await tap(reader, actor, attendantCard, { signedOut: 'enteringPin' });
+    actor.send({ type: 'PIN_ENTERED', pin: '0000' });
+    await waitFor(actor, (s) => s.context.notice?.key === 'pin.wrong', { timeout: 5_000 });
+    actor.stop();
+  });
+});
