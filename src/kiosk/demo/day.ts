@@ -5,6 +5,7 @@ import type { Language } from '../../shared/kiosk-api';
 import type { DesfireSim } from '../../../hardware/sim/desfire';
 import { reprintLastReceipt } from '../receipt';
 import { residentVisit, type VisitPlan } from './resident-visit';
+import { DEMO_PINS, startSimAttendant } from './sim-attendant';
 import { startSimKiosk } from './sim-kiosk';
 
 // `civicard demo --out DIR`: a scripted day at a branch-library kiosk through
@@ -42,14 +43,29 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
   try {
     say(`07:00  The kiosk at East Branch Library boots: crypto self-test passed (${kiosk.selftest_passed} known answers), ledger ${kiosk.ledger_path}, cards via ${counter.kind === 'pcscd' ? 'pcscd + vpcd' : 'an in-memory reader'}, printer on ${printerSim.path}.`);
 
-    // The issuing desk makes three cards with opening balances (the top-up shift arrives with the attendant station).
     const residents: Resident[] = [];
-    for (const [label, lang, opening] of [['Resident A', 'es', 2_000], ['Resident B', 'pt', 1_000], ['Resident C', 'en', 500]] as const) {
-      const { card, masked_serial } = await kiosk.issueCard(label, opening);
+    for (const [label, lang] of [['Resident A', 'es'], ['Resident B', 'pt'], ['Resident C', 'en']] as const) {
+      const { card, masked_serial } = await kiosk.issueCard(label, 0);
       residents.push({ name_for_story: label, language: lang, card });
-      say(`07:30  Issuing desk: ${label}'s card ${masked_serial} with ${usd(opening)} (receipts in ${lang}).`);
+      say(`07:30  Issuing desk: ${label} gets card ${masked_serial}, balance $0.00 (receipts in ${lang}). No name or document goes on it.`);
     }
     const [a, b, c] = residents as [Resident, Resident, Resident];
+
+    const booth = await startSimAttendant(kiosk);
+    try {
+      await booth.signIn(booth.attendantCard, DEMO_PINS.attendant);
+      await booth.openShift(5_000);
+      say(`08:00  At the Lot 4 booth (${booth.counter.kind === 'pcscd' ? 'the second vpcd reader' : 'its own reader'}) an attendant signs in with staff card and PIN and opens a shift with a ${usd(5_000)} float.`);
+      for (const [minute, who, amount] of [['05', a, 2_000], ['09', b, 1_000], ['12', c, 500], ['13', c, 500]] as const) {
+        await booth.topUp(who.card, amount);
+        say(`08:${minute}  ${who.name_for_story} hands over ${usd(amount)} cash; the attendant tops the card up with the credit key.`);
+      }
+      await booth.voidLast(booth.supervisorCard, DEMO_PINS.supervisor, c.card);
+      say(`08:20  That last ${usd(500)} was keyed twice: a supervisor taps their card, enters their PIN and voids it (a reversing debit), ${usd(500)} back to Resident C in cash.`);
+    } catch (err) {
+      await booth.stop();
+      throw err;
+    }
 
     const visit = async (time: string, who: Resident, plan: VisitPlan, what: string) => {
       kiosk.language = who.language;
@@ -79,9 +95,13 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
       const files = printerSim.filesFor(i + 1);
       return files ? [files.txt, files.svg] : [];
     });
+    const close = await booth.closeShift(8_450);
+    say(`17:30  The attendant closes the shift with a blind count of ${usd(close.counted_minor)}; the ledger expected ${usd(close.expected_minor)}: ${close.over_short_minor < 0 ? `short ${usd(-close.over_short_minor)}` : `over ${usd(close.over_short_minor)}`}.`);
+    const boothVerified = verifyLedger(booth.ledger.db);
+    await booth.stop();
     const verified = verifyLedger(ledger.db);
-    say(`18:00  Closing: ${printerSim.receipts.length} receipts printed (decoded in ${join(out, 'receipts')}), ledger ${verified.ok ? `verified (${verified.count} entries)` : 'BROKEN'}, open intents: ${(await ledger.openIntents()).length}.`);
-    return { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok, transport: counter.kind };
+    say(`18:00  Closing: ${printerSim.receipts.length} kiosk receipts printed (decoded in ${join(out, 'receipts')}); kiosk ledger ${verified.ok ? `verified (${verified.count} entries)` : 'BROKEN'}, open intents: ${(await ledger.openIntents()).length}; booth ledger ${boothVerified.ok ? `verified (${boothVerified.count} entries)` : 'BROKEN'}.`);
+    return { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && boothVerified.ok, transport: counter.kind };
   } finally {
     await kiosk.stop();
   }

@@ -36,6 +36,11 @@ export interface SimKiosk {
   readonly journal: FilePrintJournal;
   readonly counter: CardCounter;
   readonly selftest_passed: number;
+  readonly dir: string;
+  readonly keys_path: string;
+  readonly card_ref_key: Buffer;
+  /** True when cards go through pcscd + vpcd (the second vpcd reader is free for an attendant station). */
+  readonly through_pcscd: boolean;
   language: Language;
   /** The issuing desk: a new simulated card with an opening balance, its state kept in DIR/cards. */
   issueCard(label: string, opening_minor: number): Promise<{ card: DesfireSim; masked_serial: string }>;
@@ -75,7 +80,8 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printer = await openPrinter(printerSim.path, { journal });
   const ledger_path = join(dir, 'kiosk.db');
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, ['debit', 'read']), terminal_id: 101, card_ref_key: Buffer.alloc(32, 0x5a) });
+  const card_ref_key = Buffer.alloc(32, 0x5a); // in production: from the signed config bundle
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, ['debit', 'read']), terminal_id: 101, card_ref_key });
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
@@ -86,6 +92,10 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     journal,
     counter,
     selftest_passed: selftest.passed,
+    dir,
+    keys_path: keysPath,
+    card_ref_key,
+    through_pcscd: pcscd !== null,
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
