@@ -13,6 +13,9 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     const out = mkdtempSync(join(tmpdir(), 'civicard-demo-day-'));
     const { stdout } = await run(process.execPath, [CLI, 'demo', '--out', out], { timeout: 120_000 });
     expect(stdout).toMatch(/cards via pcscd \+ vpcd/);
+    expect(stdout).toMatch(/At the Lot 4 booth \(the second vpcd reader\) an attendant signs in/);
+    expect(stdout).toMatch(/supervisor taps their card, enters their PIN and voids it/);
+    expect(stdout).toMatch(/blind count of \$84\.50; the ledger expected \$85\.00: short \$0\.50/);
     expect(stdout).toMatch(/pays a \$3\.50 library fine: paid/);
     expect(stdout).toMatch(/citation with \$5\.00 on the card: not charged \(payment\.insufficient_funds\)/);
     expect(stdout).toMatch(/pulls the card just as it commits: paid .*tapped again 1×/);
@@ -21,6 +24,8 @@ describe('civicard demo --out DIR (through pcscd)', () => {
 
     const verify = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'kiosk.db')]);
     expect(verify.stdout).toMatch(/^ledger OK: 8 entries/);
+    const booth = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'attendant.db')]);
+    expect(booth.stdout).toMatch(/^ledger OK: 12 entries/);
 
     const texts = readdirSync(join(out, 'receipts')).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(out, 'receipts', f), 'utf8'));
     expect(texts).toHaveLength(4);
