@@ -105,6 +105,11 @@ export class FakeCardReader extends EventEmitter<CardReaderEvents> implements Ca
     slot.tear = plan ? { remaining: plan.apdu, when: plan.when } : null;
   }
 
+  /** Drops the recorded exchanges (long runs: benchmarks, soak tests). */
+  clearRecording(): void {
+    this.recording.length = 0;
+  }
+
   // -- CardReader ------------------------------------------------------------------
 
   readers(): string[] {

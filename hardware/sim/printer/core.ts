@@ -96,6 +96,11 @@ export class PrinterSimCore {
     this.decoder = new EscPosDecoder(options.codepageMap);
   }
 
+  /** Drops the receipts recorded so far (long runs: benchmarks, soak tests). */
+  forgetReceipts(): void {
+    this.done.length = 0;
+  }
+
   get receipts(): readonly SimReceipt[] {
     return this.done;
   }
