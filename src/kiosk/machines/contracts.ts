@@ -80,7 +80,7 @@ export type CardWriteResult =
 // ---------------------------------------------------------------- transactions
 
 export type PayableServiceKind = 'library_fine' | 'parking' | 'citation';
-export type TxKind = PayableServiceKind | 'top_up' | 'void';
+export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back';
 
 /** Everything the intent entry records, and everything the card write needs. */
 export interface PaymentTx {

@@ -13,6 +13,7 @@ import {
   type CheckRiskInput,
   type CheckRiskResult,
   type LedgerWriteResult,
+  type PaymentTx,
   type PrinterStatusResult,
   type PrintReceiptResult,
   type ReadCardInput,
@@ -54,13 +55,38 @@ export interface ResidentKioskParts {
 
 export type ResidentKiosk = Actor<typeof residentMachine>;
 
-/** Money that could not go back on the card is owed as a refund entry; the credit-back goes on the card still held. */
+/**
+ * The money side of a service refusal. The amount goes back onto the card still
+ * held, as its own transaction (intent first, LimitedCredit, committed entry)
+ * reversing the payment; if the card refuses, a refund entry records what the
+ * city owes. An unknown outcome records nothing more: the open intent is
+ * settled from the card later, so the resident is never paid back twice.
+ */
 function compensateWith(parts: ResidentKioskParts) {
   return async (input: RefundInput): Promise<RefundResult> => {
-    const back = await parts.station.creditBack({ ...input.tx, direction: 'credit' });
-    if (back.status === 'committed') return ok({ status: 'credited_back', evidence: back.evidence });
-    const recorded = await parts.ledger.recordRefund(input.tx, input.reason);
-    return recorded.ok ? ok({ status: 'refund_recorded', refund_ref: `refund:${input.tx.tx_id}` }) : err('ledger_unavailable');
+    const paid = input.tx;
+    const back: PaymentTx = {
+      ...paid,
+      tx_id: newTxId(),
+      kind: 'credit_back',
+      direction: 'credit',
+      balance_before_minor: paid.expected_balance_after_minor,
+      expected_balance_after_minor: paid.balance_before_minor,
+      tmac_counter_before: paid.tmac_counter_before + 1,
+      quote_ref: null,
+      reverses_tx_id: paid.tx_id,
+    };
+    const intent = await parts.ledger.writeIntent(back);
+    if (!intent.ok) return err('ledger_unavailable');
+    const result = await parts.station.creditBack(back);
+    if (result.status === 'committed') {
+      await parts.ledger.recordCommitted(back, result.evidence); // if this fails, recovery finds the record on the card
+      return ok({ status: 'credited_back', evidence: result.evidence });
+    }
+    if (result.status === 'uncertain') return err('service_unavailable');
+    await parts.ledger.recordAborted(back, result.reason);
+    const recorded = await parts.ledger.recordRefund(paid, input.reason);
+    return recorded.ok ? ok({ status: 'refund_recorded', refund_ref: `refund:${paid.tx_id}` }) : err('ledger_unavailable');
   };
 }
 

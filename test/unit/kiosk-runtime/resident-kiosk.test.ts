@@ -10,6 +10,7 @@ import { luhnCheckDigit } from '../../../src/shared/barcodes';
 import { SimulatedScanner } from '../../../hardware/sim/scanner';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import type { KioskService } from '../../../src/kiosk/services/types';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
 import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
@@ -19,7 +20,7 @@ import { SimPrinterTransport } from '../../../hardware/sim/printer';
 // the real purse and card station, the ESC/POS driver on the simulated printer.
 
 
-async function kiosk(opening_minor: number) {
+async function kiosk(opening_minor: number, services: KioskService[] = [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)]) {
   const { sim, keys } = await issuedSimCard(opening_minor);
   const reader = new FakeCardReader();
   const kioskVault = vault(keys, ['debit', 'read']);
@@ -31,7 +32,7 @@ async function kiosk(opening_minor: number) {
     station,
     ledger,
     printer: new EscPosPrinter(printerSim),
-    services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
+    services,
     risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
     receipt: { kiosk_id: 'K-BRANCH-3', location_label: 'Central Library', time_zone: 'America/New_York', country: 'US', currency: 'USD' },
     language: () => 'es',
@@ -124,5 +125,34 @@ describe('resident kiosk with real card, purse and printer', () => {
     await waitFor(actor, (s) => s.matches({ payment: 'done' }), { timeout: 10_000 });
     expect(intentsAtDebit).toEqual([1]);
     actor.stop();
+  });
+
+  it('a service that refuses a paid fine: the money goes back onto the card as its own recorded transaction', async () => {
+    const fixed = new FixedFeeService('library_fine', 350);
+    const refusing: KioskService = {
+      kind: 'library_fine',
+      quote: (input) => fixed.quote(input),
+      fulfil: async () => ({ status: 'refused', reason: 'fine_already_paid' }),
+      refund: async () => ({ ok: true, value: { undone: true } }),
+    };
+    const { sim, reader, ledger, actor, balanceOnCard } = await kiosk(1_000, [refusing]);
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    reader.insertCard(sim);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    actor.send({ type: 'CONTINUE' });
+    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-9' });
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    actor.send({ type: 'CONFIRM' });
+    await waitFor(actor, (s) => s.context.notice?.key === 'service.refused.credited_back', { timeout: 10_000 });
+    const [paid, back] = [ledger.entries[0]!.tx_id, ledger.entries[2]!.tx_id];
+    expect(ledger.entries.map((e) => [e.kind, e.direction, e.amount_minor, e.tx_id === paid ? 'payment' : e.tx_id === back ? 'credit back' : '?'])).toEqual([
+      ['intent', 'debit', 350, 'payment'],
+      ['committed', 'debit', 350, 'payment'],
+      ['intent', 'credit', 350, 'credit back'],
+      ['committed', 'credit', 350, 'credit back'],
+    ]);
+    actor.stop();
+    reader.removeCard();
+    expect(await balanceOnCard()).toBe(1_000);
   });
 });
