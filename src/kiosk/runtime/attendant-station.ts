@@ -6,32 +6,21 @@ import type { CardReader } from '../../../hardware/pcsc/types';
 import {
   err,
   ok,
-  type AllocateTxIdInput,
-  type AllocateTxIdResult,
   type CardWriteInput,
   type CardWriteResult,
   type CloseShiftInput,
   type CloseShiftResult,
-  type LedgerWriteResult,
   type OpenShiftInput,
   type OpenShiftResult,
-  type PrintReceiptResult,
-  type ReadCardInput,
-  type ReadCardResult,
   type ReadStaffCardResult,
-  type ReceiptInput,
-  type RecordAbortedInput,
-  type RecordCommittedInput,
-  type SettleUncertainInput,
-  type SettleUncertainResult,
   type VerifyPinInput,
   type VerifyPinResult,
-  type WriteIntentInput,
 } from '../machines/contracts';
 import { attendantMachine, type AttendantInput } from '../machines/attendant';
-import { printReceipt, printResultFor, receiptModelFrom, type KioskReceiptContext } from '../receipt';
+import type { KioskReceiptContext } from '../receipt';
 import type { ReceiptLanguage } from '../receipt/model';
 import type { CardStation } from './card-station';
+import { commonActors, forwardCardEvents } from './common-actors';
 import type { StaffRoster } from './staff';
 
 // The parking attendant's station: the attendant machine with every actor
@@ -56,6 +45,7 @@ export type AttendantStation = Actor<typeof attendantMachine>;
 export function attendantActors(parts: AttendantStationParts) {
   const { station, ledger } = parts;
   return {
+    ...commonActors(parts),
     readStaffCard: fromPromise<ReadStaffCardResult, void>(async ({ signal }) => {
       const read = await station.readCard(signal);
       await station.release(); // a staff card is only looked at, never written
@@ -83,33 +73,15 @@ export function attendantActors(parts: AttendantStationParts) {
         return err('ledger_unavailable');
       }
     }),
-    readCard: fromPromise<ReadCardResult, ReadCardInput>(({ signal }) => station.readCard(signal)),
-    allocateTxId: fromPromise<AllocateTxIdResult, AllocateTxIdInput>(async () => newTxId()),
-    writeIntent: fromPromise<LedgerWriteResult, WriteIntentInput>(({ input }) => ledger.writeIntent(input.tx)),
     creditCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => station.write({ ...input.tx, direction: 'credit' })),
     debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => station.write({ ...input.tx, direction: 'debit' })),
-    recordCommitted: fromPromise<LedgerWriteResult, RecordCommittedInput>(({ input }) => ledger.recordCommitted(input.tx, input.evidence)),
-    recordAborted: fromPromise<LedgerWriteResult, RecordAbortedInput>(({ input }) => ledger.recordAborted(input.tx, input.reason)),
-    settleUncertain: fromPromise<SettleUncertainResult, SettleUncertainInput>(({ input, signal }) => station.settle(input.tx, signal)),
-    printReceipt: fromPromise<PrintReceiptResult, ReceiptInput>(({ input }) =>
-      printResultFor(printReceipt(parts.printer, receiptModelFrom(input, parts.receipt, { language: parts.language(), occurred_at: parts.now().toISOString() }))),
-    ),
   };
 }
 
 /** Starts the attendant station and forwards card arrivals and removals to it. */
 export function startAttendantStation(parts: AttendantStationParts): AttendantStation {
   const actor = createActor(attendantMachine.provide({ actors: attendantActors(parts) }), { input: parts.input ?? {} });
-  const arrived = () => actor.send({ type: 'CARD_PRESENTED' });
-  const removed = () => actor.send({ type: 'CARD_REMOVED' });
-  parts.reader.on('card-arrived', arrived);
-  parts.reader.on('card-removed', removed);
-  actor.subscribe({
-    complete: () => {
-      parts.reader.off('card-arrived', arrived);
-      parts.reader.off('card-removed', removed);
-    },
-  });
+  forwardCardEvents(parts.reader, actor);
   actor.start();
   return actor;
 }

@@ -6,34 +6,23 @@ import type { CardReader } from '../../../hardware/pcsc/types';
 import {
   err,
   ok,
-  type AllocateTxIdInput,
-  type AllocateTxIdResult,
   type CardWriteInput,
   type CardWriteResult,
   type CheckRiskInput,
   type CheckRiskResult,
-  type LedgerWriteResult,
   type PaymentTx,
   type PrinterStatusResult,
-  type PrintReceiptResult,
-  type ReadCardInput,
-  type ReadCardResult,
-  type ReceiptInput,
-  type RecordAbortedInput,
-  type RecordCommittedInput,
   type RefundInput,
   type RefundResult,
   type SelfTestResult,
-  type SettleUncertainInput,
-  type SettleUncertainResult,
-  type WriteIntentInput,
 } from '../machines/contracts';
 import { residentMachine, type ResidentInput } from '../machines/resident';
-import { printerStatusResult, printReceipt, printResultFor, receiptModelFrom, type KioskReceiptContext } from '../receipt';
+import { printerStatusResult, type KioskReceiptContext } from '../receipt';
 import type { ReceiptLanguage } from '../receipt/model';
 import { serviceActors } from '../services/actors';
 import type { KioskService } from '../services/types';
 import type { CardStation } from './card-station';
+import { commonActors, forwardCardEvents } from './common-actors';
 import type { KioskLedgerPort } from './ledger-port';
 import { checkRisk, type RiskEnvironment } from './risk';
 
@@ -93,6 +82,7 @@ function compensateWith(parts: ResidentKioskParts) {
 export function residentActors(parts: ResidentKioskParts) {
   const riskEnv: RiskEnvironment = { ...parts.risk, ledger: parts.ledger };
   return {
+    ...commonActors({ ...parts, now: parts.risk.now }),
     ...serviceActors(parts.services, compensateWith(parts)),
     selfTest: fromPromise<SelfTestResult, void>(async () => {
       try {
@@ -102,18 +92,9 @@ export function residentActors(parts: ResidentKioskParts) {
         return err({ failed: ['card_crypto'] as const });
       }
     }),
-    readCard: fromPromise<ReadCardResult, ReadCardInput>(({ signal }) => parts.station.readCard(signal)),
     checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),
-    allocateTxId: fromPromise<AllocateTxIdResult, AllocateTxIdInput>(async () => newTxId()),
-    writeIntent: fromPromise<LedgerWriteResult, WriteIntentInput>(({ input }) => parts.ledger.writeIntent(input.tx)),
     debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => parts.station.write(input.tx)),
-    recordCommitted: fromPromise<LedgerWriteResult, RecordCommittedInput>(({ input }) => parts.ledger.recordCommitted(input.tx, input.evidence)),
-    recordAborted: fromPromise<LedgerWriteResult, RecordAbortedInput>(({ input }) => parts.ledger.recordAborted(input.tx, input.reason)),
-    settleUncertain: fromPromise<SettleUncertainResult, SettleUncertainInput>(({ input, signal }) => parts.station.settle(input.tx, signal)),
-    printReceipt: fromPromise<PrintReceiptResult, ReceiptInput>(({ input }) =>
-      printResultFor(printReceipt(parts.printer, receiptModelFrom(input, parts.receipt, { language: parts.language(), occurred_at: parts.risk.now().toISOString() }))),
-    ),
   };
 }
 
@@ -121,16 +102,7 @@ export function residentActors(parts: ResidentKioskParts) {
 export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
   const machine = residentMachine.provide({ actors: residentActors(parts) });
   const actor = createActor(machine, { input: parts.input ?? {} });
-  const arrived = () => actor.send({ type: 'CARD_PRESENTED' });
-  const removed = () => actor.send({ type: 'CARD_REMOVED' });
-  parts.reader.on('card-arrived', arrived);
-  parts.reader.on('card-removed', removed);
-  actor.subscribe({
-    complete: () => {
-      parts.reader.off('card-arrived', arrived);
-      parts.reader.off('card-removed', removed);
-    },
-  });
+  forwardCardEvents(parts.reader, actor);
   actor.start();
   return actor;
 }
