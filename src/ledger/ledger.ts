@@ -51,6 +51,16 @@ export class KioskLedger implements KioskLedgerPort {
       outbox: db.prepare('INSERT INTO outbox (seq) VALUES (?)'),
       money: db.prepare('INSERT INTO money (seq, tx_id, card_ref, direction, amount_minor, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       intent: db.prepare("SELECT payload FROM entries WHERE tx_id = ? AND kind = 'intent'").pluck(),
+      openIntents: db
+        .prepare(
+          `SELECT i.payload FROM entries i WHERE i.kind = 'intent'
+           AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.tx_id = i.tx_id AND e.kind IN ('committed', 'aborted')) ORDER BY i.seq`,
+        )
+        .pluck(),
+      unsyncedDebits: db
+        .prepare("SELECT COALESCE(SUM(m.amount_minor), 0) FROM money m JOIN outbox o ON o.seq = m.seq WHERE o.acked_at IS NULL AND m.direction = 'debit'")
+        .pluck(),
+      cardDebitsSince: db.prepare("SELECT COALESCE(SUM(amount_minor), 0) FROM money WHERE card_ref = ? AND at_ms >= ? AND direction = 'debit'").pluck(),
     };
   }
 
@@ -129,28 +139,16 @@ export class KioskLedger implements KioskLedgerPort {
 
   /** Intents with neither a committed nor an aborted entry. */
   async openIntents(): Promise<PaymentTx[]> {
-    const rows = this.db
-      .prepare(
-        `SELECT i.payload FROM entries i WHERE i.kind = 'intent'
-         AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.tx_id = i.tx_id AND e.kind IN ('committed', 'aborted')) ORDER BY i.seq`,
-      )
-      .pluck()
-      .all() as string[];
+    const rows = this.stmt.openIntents.all() as string[];
     return rows.map((raw) => intentToTx(JSON.parse(raw) as Extract<EntryPayload, { kind: 'intent' }>));
   }
 
   async unsyncedDebitsMinor(): Promise<number> {
-    return this.db
-      .prepare("SELECT COALESCE(SUM(m.amount_minor), 0) FROM money m JOIN outbox o ON o.seq = m.seq WHERE o.acked_at IS NULL AND m.direction = 'debit'")
-      .pluck()
-      .get() as number;
+    return this.stmt.unsyncedDebits.get() as number;
   }
 
   async cardDebitsSinceMinor(card_ref: string, since_ms: number): Promise<number> {
-    return this.db
-      .prepare("SELECT COALESCE(SUM(amount_minor), 0) FROM money WHERE card_ref = ? AND at_ms >= ? AND direction = 'debit'")
-      .pluck()
-      .get(card_ref, since_ms) as number;
+    return this.stmt.cardDebitsSince.get(card_ref, since_ms) as number;
   }
 
   /** Cash the shift should hold: opening float + committed top-ups − committed voids. */

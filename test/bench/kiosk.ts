@@ -115,7 +115,11 @@ async function rssAfterTransactions() {
     // The simulators keep everything for tests to inspect; what is measured here is the kiosk.
     reader.clearRecording();
     printerSim.core.forgetReceipts();
-    if (RSS_AT.includes(n)) rss[`after_${n}_mib`] = rssMiB();
+    printerSim.clearRecording();
+    if (RSS_AT.includes(n)) {
+      rss[`after_${n}_mib`] = rssMiB();
+      rss[`js_heap_after_${n}_mib`] = Math.round((process.memoryUsage().heapUsed / 1_048_576) * 10) / 10;
+    }
   }
   const seconds = (performance.now() - t0) / 1000;
   actor.stop();
