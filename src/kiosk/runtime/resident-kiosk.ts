@@ -103,6 +103,17 @@ export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
   const machine = residentMachine.provide({ actors: residentActors(parts) });
   const actor = createActor(machine, { input: parts.input ?? {} });
   forwardCardEvents(parts.reader, actor);
+  // The resident screen says so when the reader goes, and boots again when it is back.
+  const lost = () => actor.send({ type: 'READER_LOST' });
+  const restored = () => actor.send({ type: 'READER_RESTORED' });
+  parts.reader.on('reader-detached', lost);
+  parts.reader.on('reader-attached', restored);
+  actor.subscribe({
+    complete: () => {
+      parts.reader.off('reader-detached', lost);
+      parts.reader.off('reader-attached', restored);
+    },
+  });
   actor.start();
   return actor;
 }

@@ -155,4 +155,15 @@ describe('resident kiosk with real card, purse and printer', () => {
     reader.removeCard();
     expect(await balanceOnCard()).toBe(1_000);
   });
+
+  it('says the reader is lost when it goes, and comes back to the attract screen when it returns', async () => {
+    const { reader, actor } = await kiosk(1_000);
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    reader.detachReader(reader.readers()[0]!);
+    await waitFor(actor, (s) => s.matches('readerLost'), { timeout: 5_000 });
+    expect(actor.getSnapshot().context.notice?.key).toBe('reader.lost');
+    reader.attachReader('Fake PCD 00 00');
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+    actor.stop();
+  });
 });
