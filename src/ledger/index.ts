@@ -1,6 +1,18 @@
-export { openLedgerDatabase, assertDurable, LedgerDurabilityError } from './db';
-export { canonicalJson, entryHash, GENESIS_HASH, type EntryKind, type EntryPayload, type LedgerEntry } from './entry';
-export { loadOrCreateKioskKey, type KioskKey } from './kiosk-key';
-export { KioskLedger } from './ledger';
-export { MIGRATIONS, migrate } from './migrations';
-export { verifyLedger, type VerifyResult } from './verify';
+export { assertDurable, LedgerDurabilityError, LedgerSchemaError, openLedgerDatabase } from './db';
+export { canonicalJson, ENCODING_VERSION, entryHash, GENESIS_HASH, hashText } from './encoding';
+export { rowToEntry, type EntryRow, type LedgerEntry } from './entry';
+export { loadOrCreateKioskKey, loadPublicKey, type KioskKey } from './kiosk-key';
+export { KioskLedger, LedgerIntegrityError, type AppendResult } from './ledger';
+export { LedgerMigrationError, MIGRATIONS, migrate, type Migration } from './migrations';
+export {
+  LedgerPayloadError,
+  parsePayload,
+  type EntryKind,
+  type EntryPayload,
+  type IntentInput,
+  type IntentPayload,
+  type PayloadInput,
+} from './payload';
+export { type TxBalance, type TxState } from './queries';
+export { LedgerConflictError } from './rules';
+export { checkTail, verifyLedger, type VerifyResult } from './verify';

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 
 // Numbered schema migrations; PRAGMA user_version is the number applied last.
-// Each runs in its own transaction and has its own test.
+// Each runs in its own transaction and has its own test
+// (test/unit/ledger/migrations.test.ts). Never edit one that has shipped: add
+// the next number.
 
 export interface Migration {
   version: number;
@@ -81,10 +83,48 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 4,
+    name: 'entry format 2: closed payload schema, chain rules enforced by the database',
+    up(db) {
+      // Format-1 entries (intent with a direction field, free-form reasons)
+      // cannot be re-hashed without breaking their signatures, and this build
+      // does not read them. No kiosk ran format 1 with real money.
+      const format1 = db.prepare('SELECT COUNT(*) FROM entries').pluck().get() as number;
+      if (format1 > 0) {
+        throw new LedgerMigrationError(`this ledger holds ${format1} format-1 entries, which this build does not read; keep the file as an archive and start a new ledger`);
+      }
+      db.exec(`
+        INSERT INTO meta (key, value) VALUES ('entry_format', '2');
+        CREATE INDEX entries_kind ON entries (kind, seq);
+        CREATE TRIGGER meta_no_update BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'ledger meta is written once'); END;
+        CREATE TRIGGER meta_no_delete BEFORE DELETE ON meta BEGIN SELECT RAISE(ABORT, 'ledger meta is written once'); END;
+        CREATE TRIGGER entries_chain_only BEFORE INSERT ON entries
+          WHEN NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM entries), 0) + 1
+            OR NEW.prev_hash IS NOT COALESCE((SELECT hash FROM entries ORDER BY seq DESC LIMIT 1), '${'0'.repeat(64)}')
+          BEGIN SELECT RAISE(ABORT, 'a ledger entry must follow the last one: next seq, previous hash'); END;
+        -- Every entry keeps its outbox row for good: verification counts them to
+        -- notice a deleted tail, and an acknowledgement is an update, not a delete.
+        DROP TRIGGER outbox_no_delete_unacked;
+        CREATE TRIGGER outbox_no_delete BEFORE DELETE ON outbox
+          BEGIN SELECT RAISE(ABORT, 'outbox rows are kept: an entry the back office has not acknowledged stays in the outbox'); END;
+      `);
+    },
+  },
 ];
 
+export class LedgerMigrationError extends Error {
+  override name = 'LedgerMigrationError';
+}
+
+for (const [i, m] of MIGRATIONS.entries()) {
+  if (m.version !== i + 1) throw new LedgerMigrationError(`migration ${m.name} is numbered ${m.version}, expected ${i + 1}`);
+}
+
+/** Applies the migrations after the database's user_version, up to `upTo`, each in its own transaction. */
 export function migrate(db: Database.Database, upTo: number = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) throw new LedgerMigrationError(`ledger schema version ${current} is newer than this build knows (${MIGRATIONS.length})`);
   for (const m of MIGRATIONS) {
     if (m.version <= current || m.version > upTo) continue;
     db.transaction(() => {

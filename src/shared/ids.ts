@@ -2,21 +2,36 @@ import { randomBytes } from 'node:crypto';
 
 // Client-generated, time-ordered ids (UUIDv7, RFC 9562): the kiosk makes and
 // persists the id before anything is submitted, and retries reuse it.
-// Within one process ids are strictly increasing even within one millisecond.
+//
+// Layout: 48-bit Unix milliseconds, version 7, a 12-bit counter in rand_a
+// (RFC 9562 §6.2 method 1), variant 10, 62 random bits. Monotonic within a
+// process: every id sorts (as a string, too) after the one before it, even
+// within one millisecond and even if the wall clock steps back — the clock
+// reading never goes below the last one used, and the counter carries into it.
 
 let last_ms = 0;
 let last_counter = 0;
 
+const COUNTER_MAX = 0xfff;
+const MS_MAX = 2 ** 48 - 1;
+
+export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function isUuidV7(value: unknown): value is string {
+  return typeof value === 'string' && UUID_V7.test(value);
+}
+
 export function uuidv7(now_ms: number = Date.now()): string {
+  if (!Number.isSafeInteger(now_ms) || now_ms < 0 || now_ms > MS_MAX) throw new RangeError(`uuidv7: bad time ${now_ms}`);
   if (now_ms <= last_ms) {
     last_counter++;
-    if (last_counter > 0xfff) {
-      last_ms++;
+    if (last_counter > COUNTER_MAX) {
+      last_ms++; // borrow the next millisecond rather than repeat or go backwards
       last_counter = 0;
     }
   } else {
     last_ms = now_ms;
-    last_counter = randomBytes(2).readUInt16BE() & 0x3ff; // room to count up within the millisecond
+    last_counter = randomBytes(2).readUInt16BE() & 0x3ff; // random start, room to count up within the millisecond
   }
   const b = randomBytes(16);
   b.writeUIntBE(last_ms, 0, 6);
@@ -29,4 +44,5 @@ export function uuidv7(now_ms: number = Date.now()): string {
 
 /** A ledger transaction id: also written into the card's history record. */
 export const newTxId = (): string => uuidv7();
+/** A ledger entry id. */
 export const newEntryId = (): string => uuidv7();

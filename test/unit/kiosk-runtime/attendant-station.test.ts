@@ -91,7 +91,7 @@ describe('attendant station with real cards, ledger and printer', () => {
     expect(summary.context.close).toMatchObject({ expected_minor: 6_000, counted_minor: 6_400, over_short_minor: 400 });
 
     const kinds = ledger.entriesSince(0).map((e) => e.payload.kind);
-    expect(kinds).toEqual(['shift_opened', 'intent', 'committed', 'intent', 'committed', 'intent', 'committed', 'shift_closed']);
+    expect(kinds).toEqual(['shift_opened', 'credit_intent', 'credit_committed', 'credit_intent', 'credit_committed', 'intent', 'committed', 'shift_closed']);
     expect(verifyLedger(ledger.db).ok).toBe(true);
     expect(printer.core.receipts.length).toBe(3);
     actor.stop();
