@@ -3,6 +3,7 @@
 // any non-empty reference and remembers what it fulfilled, so fulfil and
 // refund are idempotent by tx_id like the real ones must be.
 import { err, ok, type FulfilInput, type FulfilResult, type PayableServiceKind, type QuoteInput, type QuoteResult, type RefundInput } from '../machines/contracts';
+import { newTxId } from '../../shared/ids';
 import type { KioskService, ServiceRefundResult } from './types';
 
 export class FixedFeeService implements KioskService {
@@ -17,14 +18,19 @@ export class FixedFeeService implements KioskService {
     }
   }
 
-  private quoteRef(reference: string): string {
-    return `fixed:${this.kind}:${reference}`;
+  /**
+   * An opaque quote id: the reference the resident typed (a plate, a space, a
+   * fine or citation number) must not travel into the ledger, which keeps
+   * everything for good (DESIGN §8).
+   */
+  private quoteRef(id: string): string {
+    return `fixed:${this.kind}:${id}`;
   }
 
   async quote(input: QuoteInput): Promise<QuoteResult> {
     if (input.kind !== this.kind || input.reference.trim() === '') return err('not_found');
     return ok({
-      quote_ref: this.quoteRef(input.reference.trim()),
+      quote_ref: this.quoteRef(newTxId()),
       kind: this.kind,
       amount_minor: this.fee_minor,
       description_key: `fixed_fee.${this.kind}`,
