@@ -9,6 +9,7 @@
 // Affordances: attachReader/detachReader, insertCard/removeCard, holdElsewhere
 // (another program holds the card), tearAt, and `recording` of every exchange.
 
+import { ChangeWaiter } from './change-waiter';
 import { EventEmitter } from 'node:events';
 import type { ApduHandler } from '../sim/apdu-handler';
 import {
@@ -51,7 +52,7 @@ export class FakeCardReader extends EventEmitter<CardReaderEvents> implements Ca
   /** Every APDU exchanged through any session, in order. */
   readonly recording: RecordedExchange[] = [];
   private readonly slots = new Map<string, FakeSlot>();
-  private readonly wakers = new Set<() => void>();
+  private readonly changes = new ChangeWaiter();
   private closed = false;
 
   constructor(options: { readers?: string[] } = {}) {
@@ -203,30 +204,11 @@ export class FakeCardReader extends EventEmitter<CardReaderEvents> implements Ca
   }
 
   private notify(): void {
-    const wakers = [...this.wakers];
-    this.wakers.clear();
-    for (const wake of wakers) wake();
+    this.changes.notify();
   }
 
   private nextChange(timeout_ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const cleanUp = () => {
-        clearTimeout(timer);
-        this.wakers.delete(finish);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const finish = () => {
-        cleanUp();
-        resolve();
-      };
-      const onAbort = () => {
-        cleanUp();
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(finish, Math.max(0, timeout_ms));
-      this.wakers.add(finish);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.changes.next(timeout_ms, signal);
   }
 }
 

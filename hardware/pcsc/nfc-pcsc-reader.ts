@@ -19,6 +19,7 @@
 //    empty R-APDU and success; a real reader reports an error. Both surface as
 //    CardRemovedError once the removal is confirmed.
 
+import { ChangeWaiter } from './change-waiter';
 import { EventEmitter } from 'node:events';
 import { NFC, type Logger, type Reader as NfcReader } from 'nfc-pcsc';
 import { NfcPcscSession, type SessionOwner, type Slot } from './nfc-pcsc-session';
@@ -84,7 +85,7 @@ export class NfcPcscCardReader extends EventEmitter<CardReaderEvents> implements
   private context: Context | null = null;
   private generation = 0;
   private readonly slots = new Map<string, Slot>();
-  private readonly wakers = new Set<() => void>();
+  private readonly changes = new ChangeWaiter();
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelayMs: number;
   private closed = false;
@@ -412,31 +413,11 @@ export class NfcPcscCardReader extends EventEmitter<CardReaderEvents> implements
   }
 
   private notify(): void {
-    const wakers = [...this.wakers];
-    this.wakers.clear();
-    for (const wake of wakers) wake();
+    this.changes.notify();
   }
 
-  /** Resolves at the next state change or after `timeout_ms`; rejects with the signal's reason on abort. */
   private nextChange(timeout_ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const cleanUp = () => {
-        clearTimeout(timer);
-        this.wakers.delete(finish);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const finish = () => {
-        cleanUp();
-        resolve();
-      };
-      const onAbort = () => {
-        cleanUp();
-        reject(signal!.reason);
-      };
-      const timer = setTimeout(finish, Math.max(0, timeout_ms));
-      this.wakers.add(finish);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return this.changes.next(timeout_ms, signal);
   }
 
   private nfcLogger(): Logger {
