@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KEY_ROLES, SoftwareKeyVault, type KeyRole } from './keyvault';
 
@@ -49,24 +49,61 @@ export function writeKeysetFile(path: string, keyset: KeysetFile): void {
   }
 }
 
-export function loadKeyVault(path: string, roles: readonly KeyRole[] = KEY_ROLES): SoftwareKeyVault {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON';
-    throw new KeysetFileError(`cannot read keyset ${path}: ${why}`);
+/**
+ * How the caller runs. Only a simulated station (sim kiosk, demo, tests, or the
+ * CLI with --test-keys) may load a keyset made by `civicard keys generate`.
+ */
+export interface KeysetMode {
+  simulated: boolean;
+  /** The master keys this station may hold (default: all in the file). */
+  roles?: readonly KeyRole[];
+}
+
+export function loadKeyVault(path: string, mode: KeysetMode): SoftwareKeyVault {
+  if (typeof mode !== 'object' || mode === null || typeof mode.simulated !== 'boolean') {
+    throw new TypeError('loadKeyVault needs { simulated: boolean }: say whether this station is simulated');
   }
-  const file = parsed as Partial<KeysetFile>;
-  if (file.format !== KEYSET_FORMAT || typeof file.keys !== 'object' || file.keys === null) {
-    throw new KeysetFileError(`${path} is not a Civicard keyset (expected format ${KEYSET_FORMAT})`);
+  const file = readKeysetFile(path);
+  const test_only = file.test_only !== false; // a file that does not say is treated as test keys
+  if (test_only && !mode.simulated) {
+    throw new KeysetFileError(`${path} is a test-only keyset (made by \`civicard keys generate\`); it is refused outside simulated mode because its keys never went through a key ceremony`);
   }
   const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const role of roles) {
+  for (const role of mode.roles ?? KEY_ROLES) {
     const hex = (file.keys as Record<string, unknown>)[role];
     if (hex === undefined) continue;
     if (typeof hex !== 'string' || !/^[0-9a-fA-F]{32}$/.test(hex)) throw new KeysetFileError(`${path}: the ${role} key is not 16 bytes of hex`);
     masters[role] = Buffer.from(hex, 'hex');
   }
-  return new SoftwareKeyVault(basename(path), file.test_only !== false, masters);
+  return new SoftwareKeyVault(basename(path), test_only, masters);
+}
+
+function readKeysetFile(path: string): Partial<KeysetFile> {
+  let text: string;
+  try {
+    refuseIfOthersCanRead(path);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof KeysetFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KeysetFileError(`cannot read keyset ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new KeysetFileError(`cannot read keyset ${path}: not valid JSON`);
+  }
+  const file = parsed as Partial<KeysetFile>;
+  if (file.format !== KEYSET_FORMAT || typeof file.keys !== 'object' || file.keys === null) {
+    throw new KeysetFileError(`${path} is not a Civicard keyset (expected format ${KEYSET_FORMAT})`);
+  }
+  return file;
+}
+
+function refuseIfOthersCanRead(path: string): void {
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new KeysetFileError(`${path} can be read by group or others (mode ${mode.toString(8).padStart(3, '0')}); run \`chmod 600 ${path}\` and check who could have copied it`);
+  }
 }

@@ -9,6 +9,7 @@ import { registerCardDemoCommand } from './card-demo';
 const DEFAULT_LIMIT_MINOR = 50_000;
 /** Terminal id 0 marks a personalization station in card history. */
 const ISSUING_TERMINAL_ID = 0;
+const TEST_KEYS_HELP = 'accept a test-only keyset from `civicard keys generate` (simulated cards and tests; never for real money)';
 
 function parseCents(value: string, what: string): number {
   if (!/^\d+$/.test(value)) throw new Error(`${what} must be a whole number of cents, got "${value}"`);
@@ -24,12 +25,13 @@ export function registerCardCommands(program: Command): void {
     .command('issue')
     .description('personalize a blank card in the reader: application, diversified keys, files, opening balance')
     .requiredOption('--keys <file>', 'master keyset (from `civicard keys generate`)')
+    .option('--test-keys', TEST_KEYS_HELP)
     .option('--balance <cents>', 'opening balance in cents', '0')
     .option('--limit <cents>', 'most the card may ever hold, in cents', String(DEFAULT_LIMIT_MINOR))
     .option('--reader <name>', 'reader name (or part of it); default: the first reader with a card')
     .option('--timeout <seconds>', 'how long to wait for a card', '10')
-    .action(async (opts: { keys: string; balance: string; limit: string; reader?: string; timeout: string }) => {
-      const vault = loadKeyVault(opts.keys);
+    .action(async (opts: { keys: string; testKeys?: boolean; balance: string; limit: string; reader?: string; timeout: string }) => {
+      const vault = loadKeyVault(opts.keys, { simulated: opts.testKeys === true });
       const opening_balance_minor = parseCents(opts.balance, '--balance');
       const limit_minor = parseCents(opts.limit, '--limit');
       const issued = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
@@ -42,10 +44,11 @@ export function registerCardCommands(program: Command): void {
     .command('info')
     .description('print the card in the reader as JSON (balance, serial, expiry, status, last records)')
     .requiredOption('--keys <file>', 'keyset holding at least the debit or read master key')
+    .option('--test-keys', TEST_KEYS_HELP)
     .option('--reader <name>', 'reader name (or part of it)')
     .option('--timeout <seconds>', 'how long to wait for a card', '10')
-    .action(async (opts: { keys: string; reader?: string; timeout: string }) => {
-      const vault = loadKeyVault(opts.keys, ['debit', 'read']);
+    .action(async (opts: { keys: string; testKeys?: boolean; reader?: string; timeout: string }) => {
+      const vault = loadKeyVault(opts.keys, { simulated: opts.testKeys === true, roles: ['debit', 'read'] });
       const reading = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
         new Purse(transport, { vault, terminal_id: ISSUING_TERMINAL_ID, records_to_read: 10 }).read(),
       );

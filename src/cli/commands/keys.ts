@@ -9,6 +9,6 @@ export function registerKeysCommands(program: Command): void {
     .requiredOption('--out <file>', 'where to write the keyset (refuses to overwrite)')
     .action((opts: { out: string }) => {
       writeKeysetFile(opts.out, generateTestKeyset());
-      process.stdout.write(`wrote test-only keyset to ${opts.out} (mode 0600). Never use it for cards that hold real money.\n`);
+      process.stdout.write(`wrote test-only keyset to ${opts.out} (mode 0600). Load it with --test-keys; never use it for cards that hold real money.\n`);
     });
 }

@@ -55,7 +55,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
 
   const keysPath = join(dir, 'test-keys.json');
   writeKeysetFile(keysPath, generateTestKeyset());
-  const issuerVault = loadKeyVault(keysPath);
+  const issuerVault = loadKeyVault(keysPath, { simulated: true });
 
   let pcscd: PcscdHandle | null = null;
   if (opts.pcscd) {
@@ -81,7 +81,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const ledger_path = join(dir, 'kiosk.db');
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
   const card_ref_key = Buffer.alloc(32, 0x5a); // in production: from the signed config bundle
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, ['debit', 'read']), terminal_id: 101, card_ref_key });
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: 101, card_ref_key });
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
