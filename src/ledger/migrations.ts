@@ -111,6 +111,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'indexes for the rules across transactions: a card\'s last evidence, the reversals of a transaction',
+    up(db) {
+      db.exec(`
+        CREATE INDEX entries_intent_card ON entries (json_extract(payload, '$.card_ref')) WHERE kind IN ('intent', 'credit_intent');
+        CREATE INDEX entries_intent_reverses ON entries (json_extract(payload, '$.reverses_tx_id')) WHERE kind IN ('intent', 'credit_intent');
+      `);
+    },
+  },
 ];
 
 export class LedgerMigrationError extends Error {

@@ -15,7 +15,9 @@ import { isMinor, type Minor } from '../shared/money';
 // `reverses_tx_id` naming the payment.
 
 export const DEBIT_SERVICES = ['library_fine', 'parking', 'citation', 'void'] as const;
-export const CREDIT_SERVICES = ['top_up', 'credit_back'] as const;
+export const CREDIT_SERVICES = ['top_up', 'credit_back', 'opening_balance'] as const;
+/** The services that reverse an earlier transaction, and the service they may reverse. */
+export const REVERSALS = { void: ['top_up'], credit_back: ['library_fine', 'parking', 'citation'] } as const;
 export const ABORT_REASONS = [
   'insufficient_funds',
   'over_purse_limit',
@@ -29,6 +31,13 @@ export const ABORT_REASONS = [
 export const UNCERTAIN_CAUSES = ['card_removed', 'reader_lost', 'timeout', 'transport', 'kiosk_restarted'] as const;
 export const REFUND_REASONS = ['service_refused', 'service_error', 'unknown_quote', 'amount_mismatch', 'service_not_configured'] as const;
 export const SETTLE_SOURCES = ['same_card', 'back_office'] as const;
+/**
+ * How the card showed the outcome (DESIGN §3): its newest record with the
+ * Transaction MAC of that commit; an older history record (the TMAC of that
+ * commit is gone from the card); or its transaction counter unchanged since
+ * the intent (nothing committed). Absence of a record alone proves nothing.
+ */
+export const SETTLE_PROOFS = ['tmac', 'card_record', 'counter_unchanged'] as const;
 
 export type DebitService = (typeof DEBIT_SERVICES)[number];
 export type CreditService = (typeof CREDIT_SERVICES)[number];
@@ -66,8 +75,9 @@ export interface SettleEvidence {
   source: (typeof SETTLE_SOURCES)[number];
   balance_minor: Minor;
   tmac_counter: number;
-  /** The card's Transaction MAC for this transaction when it committed; null when it did not. */
+  /** The card's Transaction MAC for this transaction (proof `tmac`); null otherwise. */
   tmac_value: string | null;
+  proof: (typeof SETTLE_PROOFS)[number];
 }
 
 export type EntryPayload =
@@ -114,7 +124,7 @@ const KEYS: Record<EntryKind, readonly string[]> = {
   shift_opened: ['kind', 'shift_id', 'staff_ref', 'opening_float_minor'],
   shift_closed: ['kind', 'shift_id', 'staff_ref', 'expected_minor', 'counted_minor'],
 };
-const EVIDENCE_KEYS = ['source', 'balance_minor', 'tmac_counter', 'tmac_value'];
+const EVIDENCE_KEYS = ['source', 'balance_minor', 'tmac_counter', 'tmac_value', 'proof'];
 
 export const CARD_REF = /^[0-9a-f]{32,64}$/;
 /** Service references and staff refs: identifier characters only, no spaces. */
@@ -160,6 +170,9 @@ export function parsePayload(input: unknown): EntryPayload {
       ref('service_ref', true);
       uuid('reverses_tx_id', true);
       uuid('shift_id', true);
+      const reverses = Object.hasOwn(REVERSALS, p.service as string);
+      if (reverses !== (p.reverses_tx_id !== null)) bad(reverses ? `a ${String(p.service)} names the transaction it reverses` : 'reverses_tx_id is only for voids and credit backs');
+      if (p.service === 'opening_balance' && p.balance_before_minor !== 0) bad('an opening balance goes onto an empty card');
       const sign = kind === 'intent' ? -1 : 1;
       if ((p.balance_before_minor as number) + sign * (p.amount_minor as number) !== p.expected_balance_after_minor) {
         bad(`expected_balance_after_minor must be balance_before_minor ${sign < 0 ? '-' : '+'} amount_minor`);
@@ -193,7 +206,9 @@ export function parsePayload(input: unknown): EntryPayload {
       if (!isMinor(ev.balance_minor) || ev.balance_minor < 0) bad('evidence.balance_minor must be a non-negative integer of minor units');
       counter(ev.tmac_counter, 'evidence.tmac_counter');
       if (ev.tmac_value !== null) tmac(ev.tmac_value, 'evidence.tmac_value');
-      if (p.outcome === 'committed' && ev.tmac_value === null) bad('a committed outcome needs the card’s tmac_value');
+      if (!SETTLE_PROOFS.includes(ev.proof as never)) bad(`evidence.proof must be one of ${SETTLE_PROOFS.join(', ')}`);
+      if ((ev.proof === 'tmac') !== (ev.tmac_value !== null)) bad('evidence.tmac_value is given exactly when the proof is the card’s tmac');
+      if ((p.outcome === 'aborted') !== (ev.proof === 'counter_unchanged')) bad('a committed outcome needs the card’s record; an aborted one its unchanged counter');
       break;
     }
     case 'refund':

@@ -80,7 +80,8 @@ export type CardWriteResult =
 // ---------------------------------------------------------------- transactions
 
 export type PayableServiceKind = 'library_fine' | 'parking' | 'citation';
-export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back';
+/** `opening_balance`: the value a card is issued with, recorded by the issuing desk. */
+export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back' | 'opening_balance';
 
 /** Everything the intent entry records, and everything the card write needs. */
 export interface PaymentTx {

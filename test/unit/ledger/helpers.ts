@@ -59,7 +59,8 @@ export function intent(n: number, over: IntentOverrides = {}): IntentInput {
     amount_minor,
     balance_before_minor,
     expected_balance_after_minor: credit ? balance_before_minor + amount_minor : balance_before_minor - amount_minor,
-    tmac_counter_before: 4,
+    // Counters a step apart per transaction, as if other stations used the card in between.
+    tmac_counter_before: 10 * n,
     service_ref: credit ? null : `fixed:library_fine:F-${n}`,
     reverses_tx_id: null,
     shift_id: null,
@@ -68,7 +69,7 @@ export function intent(n: number, over: IntentOverrides = {}): IntentInput {
 }
 
 export function committed(n: number, over: Partial<typeof EVIDENCE> = {}): PayloadInput {
-  return { kind: 'committed', tx_id: txId(n), ...EVIDENCE, ...over };
+  return { kind: 'committed', tx_id: txId(n), ...EVIDENCE, tmac_counter: 10 * n + 1, ...over };
 }
 
 export function paymentTx(n: number, over: Partial<PaymentTx> = {}): PaymentTx {

@@ -72,7 +72,7 @@ describe('kiosk ledger: what may follow what', () => {
     expect(() => ledger.append(committed(1))).toThrow(/needs a prior intent entry/);
     ledger.appendIntent(intent(2, { kind: 'credit_intent' }));
     expect(() => ledger.append(committed(2))).toThrow(/needs a prior intent entry/);
-    expect(ledger.append({ kind: 'credit_committed', tx_id: txId(2), ...EVIDENCE, balance_after_minor: 1_350 }).status).toBe('created');
+    expect(ledger.append({ ...committed(2, { balance_after_minor: 1_350 }), kind: 'credit_committed' }).status).toBe('created');
     expect(() => ledger.append({ kind: 'aborted', tx_id: txId(2), reason: 'card_absent' })).toThrow(/already closed by credit_committed/);
     ledger.appendIntent(intent(3));
     ledger.append({ kind: 'aborted', tx_id: txId(3), reason: 'insufficient_funds' });
@@ -92,7 +92,7 @@ describe('kiosk ledger: what may follow what', () => {
     expect(() => ledger.append({ kind: 'uncertain', tx_id: txId(9), unknown: 'card_commit', cause: 'timeout' })).toThrow(/needs an intent first/);
     ledger.append({ kind: 'uncertain', tx_id: txId(1), unknown: 'card_commit', cause: 'card_removed' });
     expect(ledger.txBalance(txId(1))?.state).toBe('uncertain');
-    ledger.append({ kind: 'settled', tx_id: txId(1), outcome: 'committed', evidence: { source: 'same_card', balance_minor: 650, tmac_counter: 5, tmac_value: 'AB' } });
+    ledger.append({ kind: 'settled', tx_id: txId(1), outcome: 'committed', evidence: { source: 'same_card', balance_minor: 650, tmac_counter: 11, tmac_value: 'AB', proof: 'tmac' } });
     expect(ledger.txBalance(txId(1))).toMatchObject({ state: 'committed', balance_after_minor: 650 });
     expect(() => ledger.append(committed(1))).toThrow(/already closed by settled/);
   });
@@ -119,11 +119,12 @@ describe('kiosk ledger: what may follow what', () => {
     expect(ledger.append({ kind: 'shift_opened', shift_id: SHIFT_1, staff_ref: 'staff-17', opening_float_minor: 5_000 }).status).toBe('exists');
     expect(() => ledger.append({ kind: 'shift_opened', shift_id: SHIFT_1, staff_ref: 'staff-17', opening_float_minor: 1 })).toThrow(LedgerConflictError);
     ledger.appendIntent(topUp(1));
-    ledger.append({ kind: 'credit_committed', tx_id: txId(1), ...EVIDENCE, balance_after_minor: 1_350 });
-    ledger.appendIntent(intent(2, { shift_id: SHIFT_1, service: 'void', amount_minor: 100, expected_balance_after_minor: 900 }));
-    ledger.append(committed(2, { balance_after_minor: 900 }));
-    expect(ledger.shiftExpectedCashMinor(SHIFT_1)).toBe(5_000 + 350 - 100);
-    ledger.append({ kind: 'shift_closed', shift_id: SHIFT_1, staff_ref: 'staff-17', expected_minor: 5_250, counted_minor: 5_200 });
+    ledger.append({ ...committed(1, { balance_after_minor: 1_350 }), kind: 'credit_committed' });
+    ledger.appendIntent(intent(2, { shift_id: SHIFT_1, service: 'void', reverses_tx_id: txId(1), amount_minor: 350, balance_before_minor: 1_350 }));
+    ledger.append(committed(2, { balance_after_minor: 1_000 }));
+    ledger.appendIntent(topUp(4));
+    expect(ledger.shiftExpectedCashMinor(SHIFT_1)).toBe(5_000 + 350 - 350);
+    ledger.append({ kind: 'shift_closed', shift_id: SHIFT_1, staff_ref: 'staff-17', expected_minor: 5_000, counted_minor: 5_000 });
     expect(() => ledger.appendIntent(topUp(3))).toThrow(/is closed/);
   });
 });
@@ -134,14 +135,14 @@ describe('kiosk ledger: queries', () => {
     for (const n of [1, 2, 3, 4, 5]) ledger.appendIntent(intent(n, n === 5 ? { kind: 'credit_intent' } : {}));
     ledger.append(committed(1));
     ledger.append({ kind: 'aborted', tx_id: txId(2), reason: 'card_absent' });
-    ledger.append({ kind: 'settled', tx_id: txId(3), outcome: 'aborted', evidence: { source: 'back_office', balance_minor: 1_000, tmac_counter: 4, tmac_value: null } });
+    ledger.append({ kind: 'settled', tx_id: txId(3), outcome: 'aborted', evidence: { source: 'back_office', balance_minor: 1_000, tmac_counter: 30, tmac_value: null, proof: 'counter_unchanged' } });
     ledger.append({ kind: 'uncertain', tx_id: txId(4), unknown: 'card_commit', cause: 'reader_lost' });
     const open = await ledger.openIntents();
     expect(open.map((t) => [t.tx_id, t.direction, t.kind])).toEqual([
       [txId(4), 'debit', 'library_fine'],
       [txId(5), 'credit', 'top_up'],
     ]);
-    expect(open[0]).toMatchObject({ card_ref: CARD_A, amount_minor: 350, tmac_counter_before: 4, quote_ref: 'fixed:library_fine:F-4' });
+    expect(open[0]).toMatchObject({ card_ref: CARD_A, amount_minor: 350, tmac_counter_before: 40, quote_ref: 'fixed:library_fine:F-4' });
   });
 
   it('txBalance shows expected and actual balances per transaction', () => {
@@ -151,8 +152,11 @@ describe('kiosk ledger: queries', () => {
       tx_id: txId(1), direction: 'debit', service: 'library_fine', card_ref: CARD_A, amount_minor: 350,
       balance_before_minor: 1_000, expected_balance_after_minor: 650, balance_after_minor: null, state: 'open', refund_owed_minor: 0,
     });
-    ledger.append(committed(1, { balance_after_minor: 640 })); // the card is the evidence, even when it disagrees
-    expect(ledger.txBalance(txId(1))).toMatchObject({ state: 'committed', expected_balance_after_minor: 650, balance_after_minor: 640 });
+    // A card that shows another balance than the intent expected is refused: the transaction stays open for settlement.
+    expect(() => ledger.append(committed(1, { balance_after_minor: 640 }))).toThrow(/the card shows 640 after the change, the intent expected 650/);
+    expect(ledger.txBalance(txId(1))?.state).toBe('open');
+    ledger.append(committed(1));
+    expect(ledger.txBalance(txId(1))).toMatchObject({ state: 'committed', expected_balance_after_minor: 650, balance_after_minor: 650 });
     ledger.appendIntent(intent(2));
     expect(ledger.txBalances().map((b) => [b.tx_id, b.state])).toEqual([[txId(1), 'committed'], [txId(2), 'open']]);
     expect(ledger.txBalances(1).map((b) => b.tx_id)).toEqual([txId(2)]);
@@ -170,7 +174,7 @@ describe('kiosk ledger: queries', () => {
     ledger.appendIntent(intent(4, { amount_minor: 200, expected_balance_after_minor: 800 }));
     ledger.append({ kind: 'aborted', tx_id: txId(4), reason: 'card_absent' }); // certainly not on the card
     ledger.appendIntent(intent(5, { kind: 'credit_intent', amount_minor: 1_000 }));
-    ledger.append({ kind: 'credit_committed', tx_id: txId(5), ...EVIDENCE, balance_after_minor: 2_000 });
+    ledger.append({ ...committed(5, { balance_after_minor: 2_000 }), kind: 'credit_committed' });
     expect(ledger.unsyncedTotalMinor()).toBe(350 + 350 + 100);
     expect(await ledger.unsyncedDebitsMinor()).toBe(800);
     expect(ledger.unsyncedTotalMinor('credit')).toBe(1_000);
@@ -212,7 +216,7 @@ describe('kiosk ledger: the port the kiosk machines use', () => {
     expect(await ledger.writeIntent(paymentTx(1))).toEqual({ ok: true, value: { status: 'created' } });
     expect(await ledger.writeIntent(paymentTx(1))).toEqual({ ok: true, value: { status: 'exists' } });
     await ledger.recordCommitted(paymentTx(1), EVIDENCE);
-    const back = paymentTx(2, { kind: 'credit_back', direction: 'credit', balance_before_minor: 650, expected_balance_after_minor: 1_000, quote_ref: null, reverses_tx_id: txId(1) });
+    const back = paymentTx(2, { kind: 'credit_back', direction: 'credit', balance_before_minor: 650, expected_balance_after_minor: 1_000, tmac_counter_before: 5, quote_ref: null, reverses_tx_id: txId(1) });
     await ledger.writeIntent(back);
     await ledger.recordAborted(back, 'permission_denied');
     expect(await ledger.recordRefund(paymentTx(1), 'Fee not found for patron MARIA LOPEZ')).toEqual({ ok: true, value: { status: 'created' } });
@@ -234,7 +238,7 @@ describe('kiosk ledger: the port the kiosk machines use', () => {
     await ledger.writeIntent(paymentTx(1));
     expect((await ledger.recordUncertain(paymentTx(1), 'card_removed')).ok).toBe(true);
     expect((await ledger.openIntents()).map((t) => t.tx_id)).toEqual([txId(1)]);
-    await ledger.recordSettled(paymentTx(1), 'aborted', { source: 'same_card', balance_minor: 1_000, tmac_counter: 4, tmac_value: null });
+    await ledger.recordSettled(paymentTx(1), 'aborted', { source: 'same_card', balance_minor: 1_000, tmac_counter: 4, tmac_value: null, proof: 'counter_unchanged' });
     expect(await ledger.openIntents()).toEqual([]);
     expect(ledger.txBalance(txId(1))?.state).toBe('aborted');
   });

@@ -15,11 +15,18 @@ const insertEntry = (db: Database.Database, seq: number, kind = 'aborted', tx = 
 
 describe('ledger migrations', () => {
   it('are numbered 1..n and user_version records the last applied', () => {
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
     const db = memory(MIGRATIONS.length);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
     migrate(db); // again: nothing to do
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(5);
+  });
+
+  it('005 indexes intents by card and by the transaction they reverse, and the rules\' queries use them', () => {
+    const db = memory(5);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+    expect(plan("SELECT tx_id FROM entries WHERE kind IN ('intent', 'credit_intent') AND json_extract(payload, '$.reverses_tx_id') = 'x'")).toMatch(/entries_intent_reverses/);
+    expect(plan("SELECT tx_id FROM entries WHERE kind IN ('intent', 'credit_intent') AND json_extract(payload, '$.card_ref') = 'x'")).toMatch(/entries_intent_card/);
   });
 
   it('001 creates meta and the append-only entries table, unique per (tx_id, kind)', () => {

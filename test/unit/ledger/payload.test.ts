@@ -11,8 +11,8 @@ const EXAMPLES: PayloadInput[] = [
   { kind: 'credit_committed', tx_id: txId(2), ...EVIDENCE, balance_after_minor: 1_350 },
   { kind: 'aborted', tx_id: txId(3), reason: 'insufficient_funds' },
   { kind: 'uncertain', tx_id: txId(4), unknown: 'card_commit', cause: 'card_removed' },
-  { kind: 'settled', tx_id: txId(4), outcome: 'committed', evidence: { source: 'same_card', balance_minor: 650, tmac_counter: 5, tmac_value: 'AB12' } },
-  { kind: 'settled', tx_id: txId(5), outcome: 'aborted', evidence: { source: 'back_office', balance_minor: 1_000, tmac_counter: 4, tmac_value: null } },
+  { kind: 'settled', tx_id: txId(4), outcome: 'committed', evidence: { source: 'same_card', balance_minor: 650, tmac_counter: 5, tmac_value: 'AB12', proof: 'tmac' } },
+  { kind: 'settled', tx_id: txId(5), outcome: 'aborted', evidence: { source: 'back_office', balance_minor: 1_000, tmac_counter: 4, tmac_value: null, proof: 'counter_unchanged' } },
   { kind: 'refund', tx_id: txId(1), amount_minor: 350, reason: 'service_refused' },
   { kind: 'shift_opened', shift_id: SHIFT_1, staff_ref: 'staff-17', opening_float_minor: 5_000 },
   { kind: 'shift_closed', shift_id: SHIFT_1, staff_ref: 'staff-17', expected_minor: 6_000, counted_minor: 5_900 },
@@ -75,7 +75,8 @@ describe('ledger payloads: a closed, typed schema', () => {
   it('checks settled evidence as closely as the entry', () => {
     const settled = EXAMPLES[6] as Extract<PayloadInput, { kind: 'settled' }>;
     reject({ ...settled, evidence: { ...settled.evidence, note: 'x' } }, /evidence: has no field note/);
-    reject({ ...settled, evidence: { ...settled.evidence, tmac_value: null } }, /committed outcome needs/);
+    reject({ ...settled, evidence: { ...settled.evidence, tmac_value: null } }, /tmac_value is given exactly when/);
+    reject({ ...settled, evidence: { ...settled.evidence, tmac_value: null, proof: 'counter_unchanged' } }, /committed outcome needs the card’s record/);
     reject({ ...settled, evidence: { ...settled.evidence, source: 'neighbour' } }, /evidence.source/);
     reject({ ...settled, evidence: [] }, /evidence must be an object/);
   });
