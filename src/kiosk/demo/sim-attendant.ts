@@ -11,7 +11,9 @@ import { SimPrinterTransport } from '../../../hardware/sim/printer';
 import { VPCD_PORTS } from '../../../hardware/pcsc/pcscd-process';
 import { CardStation, cardRefOf } from '../runtime/card-station';
 import { startAttendantStation, type AttendantStation } from '../runtime/attendant-station';
+import { PinAttempts } from '../runtime/pin-attempts';
 import { hashPin, StaffRoster } from '../runtime/staff';
+import { DEFAULT_ATTENDANT_LIMITS, DEFAULT_ATTENDANT_TIMEOUTS } from '../machines/attendant-setup';
 import type { ShiftClose } from '../machines/contracts';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 import type { CardHand } from './resident-visit';
@@ -42,10 +44,17 @@ export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> 
   const attendantCard = (await kiosk.issueCard('staff-attendant', 0)).card;
   const supervisorCard = (await kiosk.issueCard('staff-supervisor', 0)).card;
   const refOf = (card: DesfireSim) => cardRefOf(Buffer.from(card.state.uidHex, 'hex'), kiosk.card_ref_key);
-  const roster = new StaffRoster([
-    { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin(DEMO_PINS.attendant) },
-    { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin(DEMO_PINS.supervisor) },
-  ]);
+  const pinAttempts = PinAttempts.open(join(kiosk.dir, 'attendant-pin-attempts.json'), {
+    max_attempts: DEFAULT_ATTENDANT_LIMITS.max_pin_attempts,
+    lockout_ms: DEFAULT_ATTENDANT_TIMEOUTS.lockout_ms,
+  });
+  const roster = new StaffRoster(
+    [
+      { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin(DEMO_PINS.attendant) },
+      { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin(DEMO_PINS.supervisor) },
+    ],
+    pinAttempts,
+  );
   let reader: CardReader;
   let counter: CardCounter;
   if (kiosk.through_pcscd) {

@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from 'xstate';
 import { Purse } from '../../../src/card/purse';
 import { CardStation, cardRefOf } from '../../../src/kiosk/runtime/card-station';
 import { startAttendantStation, type AttendantStation } from '../../../src/kiosk/runtime/attendant-station';
+import { PinAttempts } from '../../../src/kiosk/runtime/pin-attempts';
 import { hashPin, StaffRoster } from '../../../src/kiosk/runtime/staff';
 import { verifyLedger } from '../../../src/ledger';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -16,15 +20,29 @@ import { tempLedger } from '../../support/ledger-fixtures';
 const REF_KEY = Buffer.alloc(32, 3);
 const refOf = (card: DesfireSim) => cardRefOf(Buffer.from(card.state.uidHex, 'hex'), REF_KEY);
 
-async function station() {
+interface StationCards {
+  resident: Awaited<ReturnType<typeof issuedSimCard>>;
+  attendantCard: DesfireSim;
+  supervisorCard: DesfireSim;
+}
+
+async function newCards(): Promise<StationCards> {
   const resident = await issuedSimCard(500);
+  return { resident, attendantCard: (await issuedSimCard(0, resident.keys)).sim, supervisorCard: (await issuedSimCard(0, resident.keys)).sim };
+}
+
+/** A station whose wrong-PIN counts live in `dir`; the same dir and cards again stand for a restart. */
+async function station(dir = mkdtempSync(join(tmpdir(), 'civicard-booth-')), cards?: StationCards) {
+  const { resident, attendantCard, supervisorCard } = cards ?? (await newCards());
   const keys = resident.keys;
-  const attendantCard = (await issuedSimCard(0, keys)).sim;
-  const supervisorCard = (await issuedSimCard(0, keys)).sim;
-  const roster = new StaffRoster([
-    { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin('2468') },
-    { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin('9999') },
-  ]);
+  const attempts = PinAttempts.open(join(dir, 'pin-attempts.json'), { max_attempts: 3, lockout_ms: 300_000 });
+  const roster = new StaffRoster(
+    [
+      { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin('2468') },
+      { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin('9999') },
+    ],
+    attempts,
+  );
   const reader = new FakeCardReader();
   const { ledger } = tempLedger();
   const printer = new SimPrinterTransport();
@@ -39,7 +57,7 @@ async function station() {
     now: () => new Date(),
   });
   const balance = async () => (await new Purse(new InMemoryCardTransport(resident.sim), { vault: vaultFor(keys, ['debit', 'read']), terminal_id: 1 }).read()).balance_minor;
-  return { actor, reader, ledger, printer, resident: resident.sim, attendantCard, supervisorCard, balance };
+  return { actor, reader, ledger, printer, resident: resident.sim, attendantCard, supervisorCard, balance, cards: { resident, attendantCard, supervisorCard } };
 }
 
 const at = (actor: AttendantStation, state: object | string) => waitFor(actor, (s) => s.matches(state as never), { timeout: 5_000 });
@@ -107,5 +125,27 @@ describe('attendant station with real cards, ledger and printer', () => {
     actor.send({ type: 'PIN_ENTERED', pin: '0000' });
     await waitFor(actor, (s) => s.context.notice?.key === 'pin.wrong', { timeout: 5_000 });
     actor.stop();
+  });
+
+  it('a staff member locked out by wrong PINs is still refused after the station restarts, even with the right PIN', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'civicard-booth-'));
+    const first = await station(dir);
+    await at(first.actor, { signedOut: 'waitingForStaffCard' });
+    for (const pin of ['1111', '2222', '3333']) {
+      await tap(first.reader, first.actor, first.attendantCard, { signedOut: 'enteringPin' });
+      first.actor.send({ type: 'PIN_ENTERED', pin });
+      await waitFor(first.actor, (s) => !s.matches({ signedOut: 'verifyingPin' }), { timeout: 5_000 });
+      if (first.actor.getSnapshot().matches({ signedOut: 'enteringPin' })) first.actor.send({ type: 'CANCEL' });
+    }
+    await at(first.actor, { signedOut: 'lockedOut' });
+    first.actor.stop();
+
+    const restarted = await station(dir, first.cards);
+    await at(restarted.actor, { signedOut: 'waitingForStaffCard' });
+    await tap(restarted.reader, restarted.actor, restarted.attendantCard, { signedOut: 'enteringPin' });
+    restarted.actor.send({ type: 'PIN_ENTERED', pin: '2468' });
+    await waitFor(restarted.actor, (s) => s.context.notice?.key === 'pin.wrong', { timeout: 5_000 });
+    expect(restarted.actor.getSnapshot().matches('signedIn')).toBe(false);
+    restarted.actor.stop();
   });
 });
