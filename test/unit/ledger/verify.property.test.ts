@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, entryHash, KioskLedger, LedgerConflictError, loadOrCreateKioskKey, verifyLedger, type KioskKey, type PayloadInput } from '../../../src/ledger';
 import { signHash } from '../../../src/ledger/encoding';
 import { newEntryId } from '../../../src/shared/ids';
-import { CARD_A, CARD_B, EVIDENCE, fileLedger, intent, memoryLedger, txId } from './helpers';
+import { unprotected } from './verify-forgery';
+import { CARD_A, CARD_B, committed, fileLedger, intent, memoryLedger, testKey, txId } from './helpers';
 
 // Property tests for the chain. (1) Any sequence of appends — valid or not, in
 // any order, with retries — leaves a ledger that verifies and agrees with a
@@ -28,29 +29,49 @@ interface ModelTx {
   direction: 'debit' | 'credit';
   amount: number;
   card: string;
+  /** The card's counter read before the change, and the balance the change leaves. */
+  counter_before: number;
+  balance_after: number;
   closed: 'committed' | 'aborted' | null;
   uncertain: boolean;
   refunded: boolean;
 }
 
-/** What the rules should answer for `op`, given the model, and the payload to append. */
-function step(model: Map<number, ModelTx>, o: Op): { payload: PayloadInput; allowed: boolean; apply: () => void } {
+const BALANCE_BEFORE = 10_000;
+
+/**
+ * What the rules should answer for `o` (the `index`-th op), given the model,
+ * and the payload to append. Card counters grow with the op index, as a card
+ * used at other stations in between would show them.
+ */
+function step(model: Map<number, ModelTx>, o: Op, index: number): { payload: PayloadInput; allowed: boolean; apply: () => void } {
   const t = model.get(o.tx);
   const card = o.card === 0 ? CARD_A : CARD_B;
   const tx_id = txId(o.tx);
+  const evidence = { tmac_counter: (t?.counter_before ?? 0) + 1, tmac_value: 'AB' };
   switch (o.op) {
     case 'intent':
     case 'credit_intent': {
       const credit = o.op === 'credit_intent';
+      const counter_before = 10 * (index + 1);
+      const balance_after = BALANCE_BEFORE + (credit ? o.amount : -o.amount);
       return {
-        payload: intent(o.tx, { kind: o.op, card_ref: card, amount_minor: o.amount, balance_before_minor: 10_000, expected_balance_after_minor: 10_000 + (credit ? o.amount : -o.amount), ...(credit ? { service: 'top_up', service_ref: null } : {}) }),
+        payload: intent(o.tx, {
+          kind: o.op,
+          card_ref: card,
+          amount_minor: o.amount,
+          balance_before_minor: BALANCE_BEFORE,
+          expected_balance_after_minor: balance_after,
+          tmac_counter_before: counter_before,
+          ...(credit ? { service: 'top_up', service_ref: null } : {}),
+        }),
         allowed: t === undefined,
-        apply: () => model.set(o.tx, { direction: credit ? 'credit' : 'debit', amount: o.amount, card, closed: null, uncertain: false, refunded: false }),
+        apply: () => model.set(o.tx, { direction: credit ? 'credit' : 'debit', amount: o.amount, card, counter_before, balance_after, closed: null, uncertain: false, refunded: false }),
       };
     }
     case 'commit': {
       const kind = t?.direction === 'credit' ? 'credit_committed' : 'committed';
-      return { payload: { kind, tx_id, ...EVIDENCE }, allowed: t !== undefined && t.closed === null, apply: () => (t!.closed = 'committed') };
+      return { payload: { kind, tx_id, balance_after_minor: t?.balance_after ?? 0, ...evidence }, allowed: t !== undefined && t.closed === null, apply: () => (t!.closed = 'committed') };
     }
     case 'abort':
       return { payload: { kind: 'aborted', tx_id, reason: 'card_absent' }, allowed: t !== undefined && t.closed === null, apply: () => (t!.closed = 'aborted') };
@@ -58,7 +79,7 @@ function step(model: Map<number, ModelTx>, o: Op): { payload: PayloadInput; allo
       return { payload: { kind: 'uncertain', tx_id, unknown: 'card_commit', cause: 'timeout' }, allowed: t !== undefined && t.closed === null && !t.uncertain, apply: () => (t!.uncertain = true) };
     case 'settle':
       return {
-        payload: { kind: 'settled', tx_id, outcome: 'committed', evidence: { source: 'same_card', balance_minor: 0, tmac_counter: 7, tmac_value: 'AB' } },
+        payload: { kind: 'settled', tx_id, outcome: 'committed', evidence: { source: 'same_card', balance_minor: t?.balance_after ?? 0, ...evidence, proof: 'tmac' } },
         allowed: t !== undefined && t.closed === null,
         apply: () => (t!.closed = 'committed'),
       };
@@ -80,13 +101,13 @@ describe('ledger verification (properties)', () => {
         const ledger = memoryLedger();
         const model = new Map<number, ModelTx>();
         const written: PayloadInput[] = [];
-        for (const o of ops) {
+        for (const [index, o] of ops.entries()) {
           if (o.op === 'retry') {
             const again = written.at(-1);
             if (again !== undefined) expect(ledger.append(again).status).toBe('exists');
             continue;
           }
-          const { payload, allowed, apply } = step(model, o);
+          const { payload, allowed, apply } = step(model, o, index);
           if (written.some((w) => canonicalJson(w) === canonicalJson(payload))) {
             expect(ledger.append(payload).status).toBe('exists'); // the same entry again: a retry
           } else if (allowed) {
@@ -99,10 +120,10 @@ describe('ledger verification (properties)', () => {
             // An abort with no intent is allowed (the intent never became durable) and spends the tx id.
             expect(ledger.append(payload).status).toBe('created');
             written.push(payload);
-            model.set(o.tx, { direction: 'debit', amount: 0, card: CARD_A, closed: 'aborted', uncertain: false, refunded: false });
+            model.set(o.tx, { direction: 'debit', amount: 0, card: CARD_A, counter_before: 0, balance_after: 0, closed: 'aborted', uncertain: false, refunded: false });
           }
         }
-        expect(verifyLedger(ledger.db)).toMatchObject({ ok: true, count: written.length });
+        expect(verifyLedger(ledger.db, { trustedKey: testKey().publicKey })).toMatchObject({ ok: true, verified: true, count: written.length }); // money table included
         const open = [...model.entries()].filter(([, t]) => t.closed === null && t.amount > 0);
         expect((await ledger.openIntents()).map((t) => t.tx_id).sort()).toEqual(open.map(([n]) => txId(n)).sort());
         const exposure = (direction: 'debit' | 'credit') => [...model.values()].filter((t) => t.direction === direction && t.closed !== 'aborted').reduce((s, t) => s + t.amount, 0);
@@ -125,7 +146,7 @@ const PRINTABLE = ' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[
 function chain(count: number) {
   const { ledger, path, key } = fileLedger();
   for (let n = 1; ledger.lastEntry()?.seq !== count; n++) {
-    if (n % 3 === 0) ledger.append({ kind: 'committed', tx_id: txId(n - 1), ...EVIDENCE });
+    if (n % 3 === 0) ledger.append(committed(n - 1));
     else ledger.appendIntent(intent(n, { card_ref: n % 2 ? CARD_A : CARD_B }));
   }
   ledger.close();
@@ -133,11 +154,7 @@ function chain(count: number) {
 }
 
 /** A raw connection with the protections dropped: what someone with the file could do. */
-function raw(path: string): Database.Database {
-  const db = new Database(path);
-  db.exec('DROP TRIGGER entries_no_update; DROP TRIGGER entries_no_delete; DROP TRIGGER entries_chain_only; PRAGMA foreign_keys = OFF;');
-  return db;
-}
+const raw = unprotected;
 
 function firstBad(path: string): number | 'ok' {
   const db = new Database(path, { readonly: true });
@@ -217,25 +234,25 @@ describe('ledger verification under tampering (properties)', () => {
 });
 
 describe('ledger verification: keys, outbox, signed faults', () => {
-  it('checks against an enrolled key when one is given', () => {
+  it('is verified only against a trusted key that signed it; without one, consistent but not verified', () => {
     const { path, key } = chain(3);
     const db = new Database(path, { readonly: true });
-    expect(verifyLedger(db, key.publicKey)).toMatchObject({ ok: true, count: 3 });
+    expect(verifyLedger(db, { trustedKey: key.publicKey })).toMatchObject({ ok: true, verified: true, count: 3 });
+    expect(verifyLedger(db)).toMatchObject({ ok: true, verified: false, count: 3 });
     const stranger = loadOrCreateKioskKey(`${path}.other.pem`);
-    expect(verifyLedger(db, stranger.publicKey)).toEqual({ ok: false, firstBad: 0, reason: 'the ledger was signed by a different key than the enrolled one' });
+    expect(verifyLedger(db, { trustedKey: stranger.publicKey })).toEqual({ ok: false, firstBad: 0, reason: 'the ledger was signed by a different key than the trusted one (the kiosk’s enrolled key)' });
     db.close();
   });
 
-  it('a chain re-signed by another key after swapping the stored key still fails against the enrolled key', () => {
+  it('swapping only the stored key (entries still signed by the kiosk) fails at entry 1, and against the trusted key as a whole', () => {
     const { path, key } = chain(2);
     const db = raw(path);
-    db.exec('DROP TRIGGER meta_no_update');
     const forger = loadOrCreateKioskKey(`${path}.forger.pem`);
     db.prepare("UPDATE meta SET value = ? WHERE key = 'kiosk_public_key'").run(forger.publicKeyPem);
     db.close();
     const check = new Database(path, { readonly: true });
     expect(verifyLedger(check)).toMatchObject({ ok: false, firstBad: 1, reason: 'signature does not verify' });
-    expect(verifyLedger(check, key.publicKey)).toMatchObject({ ok: false, firstBad: 0 });
+    expect(verifyLedger(check, { trustedKey: key.publicKey })).toMatchObject({ ok: false, firstBad: 0 });
     check.close();
   });
 
@@ -261,7 +278,6 @@ describe('ledger verification: keys, outbox, signed faults', () => {
   it('a missing or mangled stored key is a verdict on the whole ledger', () => {
     const { path } = chain(1);
     const db = raw(path);
-    db.exec('DROP TRIGGER meta_no_update; DROP TRIGGER meta_no_delete');
     db.prepare("UPDATE meta SET value = 'not a key' WHERE key = 'kiosk_public_key'").run();
     expect(verifyLedger(db)).toEqual({ ok: false, firstBad: 0, reason: 'the kiosk public key stored in the ledger is unreadable' });
     db.prepare("DELETE FROM meta WHERE key = 'kiosk_public_key'").run();
@@ -272,7 +288,6 @@ describe('ledger verification: keys, outbox, signed faults', () => {
   it('an entry whose outbox row vanished is named', () => {
     const { path } = chain(3);
     const db = raw(path);
-    db.exec('DROP TRIGGER outbox_no_delete');
     db.prepare('DELETE FROM outbox WHERE seq = 2').run();
     db.close();
     expect(firstBad(path)).toBe(2);
@@ -280,7 +295,7 @@ describe('ledger verification: keys, outbox, signed faults', () => {
 
   it('an open KioskLedger and a fresh one agree on an empty ledger', () => {
     const { ledger, path, key } = fileLedger();
-    expect(verifyLedger(ledger.db)).toEqual({ ok: true, count: 0, last_hash: '0'.repeat(64) });
+    expect(verifyLedger(ledger.db)).toEqual({ ok: true, verified: false, count: 0, last_hash: '0'.repeat(64) });
     ledger.close();
     expect(KioskLedger.open(path, key).lastEntry()).toBeNull();
   });
