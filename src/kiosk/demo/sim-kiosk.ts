@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from 'xstate';
 import { issueCard } from '../../card/issuance';
+import type { SoftwareKeyVault } from '../../card/keys/keyvault';
+import { Purse } from '../../card/purse';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { runBuiltInSelftest } from '../../card/selftest';
 import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
@@ -12,9 +14,10 @@ import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { startPcscd, type PcscdHandle } from '../../../hardware/pcsc/pcscd-process';
 import type { CardReader } from '../../../hardware/pcsc/types';
 import { openPrinter, type EscPosPrinter } from '../../../hardware/printer';
-import { blankCardState, DesfireSim, saveCardStateAtomic } from '../../../hardware/sim/desfire';
+import { blankCardState, DesfireSim, loadCardState, saveCardStateAtomic } from '../../../hardware/sim/desfire';
 import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport';
 import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer';
+import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-config';
 import { FilePrintJournal } from '../receipt';
 import { CardStation } from '../runtime/card-station';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
@@ -23,9 +26,10 @@ import { FixedFeeService } from '../services/fixed-fee';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 // A complete resident kiosk on simulated devices, in one directory: test
-// keyset, kiosk key and ledger, virtual cards (through pcscd + vpcd when it can
-// be started), a virtual ESC/POS printer on a socat pty. Used by `civicard demo`
-// and `civicard kiosk --sim`.
+// keyset, kiosk config (card-reference key), kiosk key and ledger, virtual
+// cards (through pcscd + vpcd when it can be started), a virtual ESC/POS
+// printer on a socat pty. Used by `civicard demo` and `civicard kiosk --sim`.
+// Started again on the same directory it carries on with all of them.
 
 export interface SimKiosk {
   readonly actor: ResidentKiosk;
@@ -42,7 +46,11 @@ export interface SimKiosk {
   /** True when cards go through pcscd + vpcd (the second vpcd reader is free for an attendant station). */
   readonly through_pcscd: boolean;
   language: Language;
-  /** The issuing desk: a new simulated card with an opening balance, its state kept in DIR/cards. */
+  /**
+   * The issuing desk: a new simulated card with an opening balance, its state
+   * kept in DIR/cards. A label issued before (in this run or an earlier one)
+   * gets that same card back, balance as it is, never a replacement.
+   */
   issueCard(label: string, opening_minor: number): Promise<{ card: DesfireSim; masked_serial: string }>;
   stop(): Promise<void>;
 }
@@ -54,8 +62,14 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   if (!selftest.ok) throw new Error('card-crypto self-test failed: this machine must not move money');
 
   const keysPath = join(dir, 'test-keys.json');
-  writeKeysetFile(keysPath, generateTestKeyset());
+  if (!existsSync(keysPath)) writeKeysetFile(keysPath, generateTestKeyset());
   const issuerVault = loadKeyVault(keysPath, { simulated: true });
+  const ledger_path = join(dir, 'kiosk.db');
+  const configPath = join(dir, KIOSK_CONFIG_FILE);
+  if (existsSync(ledger_path) && !existsSync(configPath)) {
+    throw new Error(`${dir} holds a ledger but no ${KIOSK_CONFIG_FILE}: a new card-reference key would make its cards strangers to their own entries; start the kiosk in a new directory`);
+  }
+  const config = loadOrCreateKioskConfig(configPath, { kiosk_id: 'K-EASTBRANCH-1', terminal_id: 101 });
 
   let pcscd: PcscdHandle | null = null;
   if (opts.pcscd) {
@@ -78,10 +92,9 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
   const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
   const printer = await openPrinter(printerSim.path, { journal });
-  const ledger_path = join(dir, 'kiosk.db');
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
-  const card_ref_key = Buffer.alloc(32, 0x5a); // in production: from the signed config bundle
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: 101, card_ref_key });
+  const { card_ref_key } = config;
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key });
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
@@ -99,6 +112,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
+      if (existsSync(statePath)) return reopenCard(statePath, issuerVault);
       const card = new DesfireSim({ state: blankCardState(), onPersist: (s) => saveCardStateAtomic(statePath, s) });
       const issued = await issueCard(new InMemoryCardTransport(card), { vault: issuerVault, opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() });
       saveCardStateAtomic(statePath, card.state);
@@ -121,10 +135,17 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     printer,
     services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
     risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date() },
-    receipt: { kiosk_id: 'K-EASTBRANCH-1', location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
+    receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => sim.language,
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
   return sim;
+}
+
+/** A card issued on an earlier run: its saved state, and its masked serial as the card itself tells it. */
+async function reopenCard(statePath: string, vault: SoftwareKeyVault): Promise<{ card: DesfireSim; masked_serial: string }> {
+  const card = new DesfireSim({ state: loadCardState(statePath), onPersist: (s) => saveCardStateAtomic(statePath, s) });
+  const reading = await new Purse(new InMemoryCardTransport(card), { vault, terminal_id: 0 }).read();
+  return { card, masked_serial: reading.masked_serial };
 }

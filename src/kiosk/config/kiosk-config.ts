@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+
+// The kiosk's own settings, in DIR/kiosk-config.json (mode 0600): who it is
+// and the key that turns a card UID into its card reference. Every station
+// that must recognise the same card (the kiosk, an attendant booth beside it)
+// reads the same card_ref_key; a new key makes every card a stranger.
+
+export const KIOSK_CONFIG_FORMAT = 'civicard-kiosk-config/1';
+export const KIOSK_CONFIG_FILE = 'kiosk-config.json';
+const CARD_REF_KEY_BYTES = 32;
+
+export interface KioskSettings {
+  /** Printed on receipts and carried in sync; never a person. */
+  readonly kiosk_id: string;
+  /** Written into card history records (0 is the issuing desk). */
+  readonly terminal_id: number;
+}
+
+export interface KioskConfig extends KioskSettings {
+  readonly card_ref_key: Buffer;
+}
+
+export class KioskConfigError extends Error {
+  override name = 'KioskConfigError';
+}
+
+export function loadKioskConfig(path: string): KioskConfig {
+  let text: string;
+  try {
+    const mode = statSync(path).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new KioskConfigError(`${path} holds the card-reference key and can be read by group or others (mode ${mode.toString(8).padStart(3, '0')}); run \`chmod 600 ${path}\``);
+    }
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof KioskConfigError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new KioskConfigError(`cannot read kiosk config ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new KioskConfigError(`kiosk config ${path} is not valid JSON`);
+  }
+  return checkConfig(path, parsed);
+}
+
+/** First start of a kiosk directory: a fresh random card-reference key. Refuses to overwrite. */
+export function createKioskConfig(path: string, settings: KioskSettings): KioskConfig {
+  const config: KioskConfig = { ...settings, card_ref_key: randomBytes(CARD_REF_KEY_BYTES) };
+  checkSettings(path, config);
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new KioskConfigError(`${path} already exists; not replacing a kiosk's card-reference key`);
+    throw err;
+  }
+  try {
+    const file = { format: KIOSK_CONFIG_FORMAT, kiosk_id: config.kiosk_id, terminal_id: config.terminal_id, card_ref_key: config.card_ref_key.toString('hex') };
+    writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return config;
+}
+
+/** The simulated kiosk's way: read the config if the directory has one, else create it. */
+export function loadOrCreateKioskConfig(path: string, settings: KioskSettings): KioskConfig {
+  try {
+    statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return createKioskConfig(path, settings);
+    throw err;
+  }
+  return loadKioskConfig(path);
+}
+
+function checkConfig(path: string, parsed: unknown): KioskConfig {
+  const file = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  if (file.format !== KIOSK_CONFIG_FORMAT) throw new KioskConfigError(`${path} is not a kiosk config (expected format ${KIOSK_CONFIG_FORMAT})`);
+  const hex = file.card_ref_key;
+  if (typeof hex !== 'string' || !new RegExp(`^[0-9a-fA-F]{${CARD_REF_KEY_BYTES * 2}}$`).test(hex)) {
+    throw new KioskConfigError(`${path}: card_ref_key must be ${CARD_REF_KEY_BYTES} bytes of hex (${CARD_REF_KEY_BYTES * 2} hex digits)`);
+  }
+  const config = { kiosk_id: file.kiosk_id, terminal_id: file.terminal_id, card_ref_key: Buffer.from(hex, 'hex') } as KioskConfig;
+  checkSettings(path, config);
+  return config;
+}
+
+function checkSettings(path: string, settings: KioskSettings): void {
+  if (typeof settings.kiosk_id !== 'string' || !/^[A-Za-z0-9-]{1,32}$/.test(settings.kiosk_id)) throw new KioskConfigError(`${path}: kiosk_id must be 1 to 32 letters, digits or dashes`);
+  const t = settings.terminal_id;
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 0xffff_ffff) throw new KioskConfigError(`${path}: terminal_id must be a whole number from 1 to 4294967295 (it is written to the card as 32 bits)`);
+}
