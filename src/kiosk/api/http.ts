@@ -1,116 +1,74 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { checkCommand, type KioskView } from '../../shared/kiosk-api';
 import type { SimKiosk } from '../demo/sim-kiosk';
-import { viewOf } from './view';
+import { apiRoutes, DEFAULT_MAX_EVENT_CLIENTS, type Route } from './api-routes';
+import { admit, send } from './doors';
+import { simRoutes } from './sim-routes';
+import { newApiToken } from './token';
 
 // The kiosk's typed API over HTTP on loopback, for the UI in a plain browser
-// (the web shell) and for anyone driving `civicard kiosk --sim`:
-//   GET  /api/state            the KioskView
-//   GET  /api/events           the KioskView as server-sent events, on every change
-//   POST /api/command          a KioskCommand (validated; 400 with a reason otherwise)
-//   POST /sim/card/present     {"card": "<label>"} taps a simulated card (issued on first use)
-//   POST /sim/card/withdraw    takes it away
-//   POST /sim/printer/paper    {"paper": "ok" | "near_end" | "out"}
+// (the web shell) and for anyone driving `civicard kiosk --sim`. Two listeners:
+// the API (api-routes.ts) and, only when asked for, the simulated devices
+// (sim-routes.ts) on a port of their own. Both sit behind the same doors
+// (doors.ts) and the same per-session token, made here at start.
 
-const MAX_BODY_BYTES = 4_096;
+const LOOPBACK = '127.0.0.1';
+/** A client has this long to send its whole request (headers and body). */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface KioskApiServer {
+  readonly url: string;
+  /** The simulator's listener, or null when it was not asked for. */
+  readonly sim_url: string | null;
+  /** The session token every request must present; give it only to the kiosk's own UI and its operator. */
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+interface Listener {
   readonly url: string;
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    let size = 0;
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(c); // the rest is drained, not kept
+async function listen(port: number, token: string, route: Route, opts: { query_token_path?: string }): Promise<Listener> {
+  const door = { port: 0, token }; // the port is known once bound
+  const server: Server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (!admit(req, res, door, { query_token: req.method === 'GET' && path === opts.query_token_path })) return;
+    route(req, res, path).catch(() => {
+      if (!res.headersSent) send(res, 500, { error: 'the kiosk could not do that' });
+      else res.destroy();
     });
-    req.on('end', () => {
-      if (size > MAX_BODY_BYTES) return reject(new Error(`request body too large (over ${MAX_BODY_BYTES} bytes)`));
-      try {
-        resolve(chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {});
-      } catch {
-        reject(new Error('request body is not JSON'));
-      }
-    });
-    req.on('error', reject);
   });
-}
-
-export async function startKioskApiServer(kiosk: SimKiosk, opts: { port: number; host?: string }): Promise<KioskApiServer> {
-  const view = (): KioskView => viewOf(kiosk.actor.getSnapshot(), kiosk.language);
-  const cards = new Map<string, Awaited<ReturnType<SimKiosk['issueCard']>>>();
-  let presented: string | null = null;
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && path === '/api/state') return send(res, 200, view());
-    if (req.method === 'GET' && path === '/api/events') {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-      const push = () => res.write(`data: ${JSON.stringify(view())}\n\n`);
-      push();
-      const sub = kiosk.actor.subscribe(push);
-      req.on('close', () => sub.unsubscribe());
-      return;
-    }
-    if (req.method !== 'POST') return send(res, 404, { error: 'no such endpoint' });
-    const body = await readJson(req);
-    if (path === '/api/command') {
-      const checked = checkCommand(body);
-      if (!checked.ok) return send(res, 400, { error: checked.error });
-      const command = checked.command;
-      if (command.type === 'SET_LANGUAGE') kiosk.language = command.language;
-      else kiosk.actor.send(command);
-      return send(res, 200, view());
-    }
-    if (path === '/sim/card/present') {
-      const label = (body as { card?: unknown }).card;
-      if (typeof label !== 'string' || !/^[A-Za-z0-9-]{1,20}$/.test(label)) return send(res, 400, { error: '"card" must be a short label such as "A"' });
-      if (presented) return send(res, 409, { error: `card ${presented} is still on the reader` });
-      let card = cards.get(label);
-      if (!card) {
-        card = await kiosk.issueCard(`card-${label}`, 2_000);
-        cards.set(label, card);
-      }
-      await kiosk.counter.hand(card.card).present();
-      presented = label;
-      return send(res, 200, { presented: label, masked_serial: card.masked_serial });
-    }
-    if (path === '/sim/card/withdraw') {
-      const card = presented ? cards.get(presented) : undefined;
-      if (!card) return send(res, 409, { error: 'no card on the reader' });
-      await kiosk.counter.hand(card.card).withdraw();
-      presented = null;
-      return send(res, 200, { withdrawn: true });
-    }
-    if (path === '/sim/printer/paper') {
-      const paper = (body as { paper?: unknown }).paper;
-      if (paper !== 'ok' && paper !== 'near_end' && paper !== 'out') return send(res, 400, { error: '"paper" must be ok, near_end or out' });
-      kiosk.printerSim.setPaper(paper);
-      return send(res, 200, { paper });
-    }
-    return send(res, 404, { error: 'no such endpoint' });
-  };
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => send(res, 400, { error: err instanceof Error ? err.message : 'bad request' }));
-  });
-  await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '127.0.0.1', resolve));
-  const address = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, LOOPBACK, resolve));
+  door.port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${address.address}:${address.port}`,
+    url: `http://${LOOPBACK}:${door.port}`,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Serves the API on 127.0.0.1:`port`; with `sim_port`, the simulated devices
+ * too, on their own listener (port 0: any free port).
+ */
+export async function startKioskApiServer(kiosk: SimKiosk, opts: { port: number; sim_port?: number; max_event_clients?: number }): Promise<KioskApiServer> {
+  const token = newApiToken();
+  const api = await listen(opts.port, token, apiRoutes(kiosk, { max_event_clients: opts.max_event_clients ?? DEFAULT_MAX_EVENT_CLIENTS }), { query_token_path: '/api/events' });
+  const sim = opts.sim_port === undefined ? null : await listen(opts.sim_port, token, simRoutes(kiosk), {}).catch(async (err: unknown) => {
+    await api.close();
+    throw err;
+  });
+  return {
+    url: api.url,
+    sim_url: sim?.url ?? null,
+    token,
+    close: async () => {
+      await Promise.all([api.close(), sim?.close()]);
+    },
   };
 }
