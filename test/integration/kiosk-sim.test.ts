@@ -1,23 +1,40 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskView } from '../../src/shared/kiosk-api';
 
-// `civicard kiosk --sim` as the UI will use it: the typed API over loopback HTTP.
+// `civicard kiosk --sim` as the UI will use it: the typed API over loopback HTTP,
+// with the session token from DIR/api-token; the simulated devices on their own port.
 
 const CLI = join(process.cwd(), 'bin/civicard.js');
 const dir = mkdtempSync(join(tmpdir(), 'civicard-kiosk-sim-'));
 let child: ChildProcess;
 let url = '';
+let simUrl = '';
+let token = '';
+let stdout = '';
 
-async function api(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await fetch(`${url}${path}`, body === undefined ? {} : { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) });
+async function post(base: string, path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
+
+async function api(path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  if (body !== undefined) return post(url, path, body);
+  const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+const sim = (path: string, body: unknown) => post(simUrl, path, body);
 
 async function until(screen: RegExp, timeout_ms = 15_000): Promise<KioskView> {
   const deadline = Date.now() + timeout_ms;
@@ -30,21 +47,21 @@ async function until(screen: RegExp, timeout_ms = 15_000): Promise<KioskView> {
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [CLI, 'kiosk', '--sim', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`kiosk --sim did not start: ${out}`)), 30_000);
+  child = spawn(process.execPath, [CLI, 'kiosk', '--sim', '--no-pcscd', '--port', '0', '--sim-port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  [url, simUrl] = await new Promise<[string, string]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`kiosk --sim did not start: ${stdout}`)), 30_000);
     const read = (d: Buffer) => {
-      out += d.toString();
-      const m = /API at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      stdout += d.toString();
+      const m = /API at (http:\/\/127\.0\.0\.1:\d+), simulator at (http:\/\/127\.0\.0\.1:\d+)\n[\s\S]*try: .*\n/.exec(stdout);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]!);
+        resolve([m[1]!, m[2]!]);
       }
     };
     child.stdout!.on('data', read);
     child.stderr!.on('data', read);
   });
+  token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
 }, 60_000);
 
 afterAll(async () => {
@@ -56,9 +73,22 @@ afterAll(async () => {
 });
 
 describe('civicard kiosk --sim', () => {
+  it('keeps its session token in DIR/api-token, readable by its owner only, and never prints it', () => {
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(join(dir, 'api-token')).mode & 0o777).toBe(0o600);
+    expect(stdout).toContain(join(dir, 'api-token'));
+    expect(stdout).not.toContain(token);
+  });
+
+  it('answers nothing without the token, and no simulator route on the API port', async () => {
+    expect((await fetch(`${url}/api/state`)).status).toBe(401);
+    expect((await api('/sim/card/present', { card: 'A' })).status).toBe(404);
+    expect(simUrl).not.toBe(url);
+  });
+
   it('takes a payment driven only through the typed API, and the ledger verifies afterwards', async () => {
     expect((await api('/api/state')).json.screen).toBe('idle');
-    expect((await api('/sim/card/present', { card: 'A' })).status).toBe(200);
+    expect((await sim('/sim/card/present', { card: 'A' })).status).toBe(200);
     const shown = await until(/^session\.balanceShown$/);
     expect(shown.card?.balance_minor).toBe(2_000);
     expect(JSON.stringify(shown)).not.toMatch(/card_ref|uid/i);
@@ -71,7 +101,7 @@ describe('civicard kiosk --sim', () => {
     const done = await until(/^payment\.done$/);
     expect(done.payment?.stage).toBe('settled');
     expect(done.language).toBe('es');
-    await api('/sim/card/withdraw', {});
+    await sim('/sim/card/withdraw', {});
     await api('/api/command', { type: 'FINISH' });
     await until(/^idle$/);
   });
@@ -80,13 +110,16 @@ describe('civicard kiosk --sim', () => {
     expect(await api('/api/command', 'not json')).toEqual({ status: 400, json: { error: 'request body is not JSON' } });
     expect((await api('/api/command', { type: 'DEBIT_EVERYTHING' })).json.error).toMatch(/unknown command/);
     expect((await api('/api/command', { type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'x\u0000y' })).status).toBe(400);
-    expect((await api('/api/command', 'x'.repeat(10_000))).status).toBe(400);
-    expect((await api('/sim/printer/paper', { paper: 'wet' })).status).toBe(400);
+    expect((await api('/api/command', 'x'.repeat(10_000))).status).toBe(413);
+    expect((await sim('/sim/printer/paper', { paper: 'wet' })).status).toBe(400);
     expect((await api('/api/state')).json.screen).toBe('idle');
   });
 
-  it('leaves a ledger that civicard ledger verify accepts', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'ledger', 'verify', '--db', join(dir, 'kiosk.db')]);
-    expect(stdout).toMatch(/^ledger OK: 2 entries/);
+  it('leaves a ledger that civicard ledger verify accepts against the kiosk key', async () => {
+    // the public half of the kiosk key, as the back office would hold it after enrollment
+    const pub = join(dir, 'kiosk.pub');
+    writeFileSync(pub, createPublicKey(readFileSync(join(dir, 'kiosk-key.pem'))).export({ type: 'spki', format: 'pem' }));
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'ledger', 'verify', '--db', join(dir, 'kiosk.db'), '--public-key', pub]);
+    expect(stdout).toMatch(/^ledger VERIFIED: 2 entries/);
   });
 });
