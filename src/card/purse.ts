@@ -53,6 +53,8 @@ export interface CardReading extends CardIdentity {
   tmac_value_hex: string | null;
   /** Newest last. */
   last_records: CardRecord[];
+  /** Every record the card still holds, newest last: what settlement looks in. */
+  all_records: CardRecord[];
 }
 
 export type ValueChangeOutcome =
@@ -63,10 +65,31 @@ export type ValueChangeOutcome =
   /** The commit may or may not have happened: ask for the same card again and settle. */
   | { outcome: 'uncertain'; tx_id: string; detail: string };
 
+/**
+ * What the card shows about one transaction (DESIGN §3). `proof` says how:
+ * `tmac`, its newest record, with the Transaction MAC of that very commit;
+ * `card_record`, an older record still in its history; `counter_unchanged`,
+ * its transaction counter is where it was before the change, so nothing
+ * committed. `unknown`: no record and the counter moved (the card was used
+ * since and the record may have rotated out) — absence of a record alone never
+ * proves a payment did not happen.
+ */
 export type Settlement =
-  /** `tmac_*` are the card's last commit: the evidence for `record` when it is the newest. */
-  | { outcome: 'committed'; record: CardRecord; balance_minor: number; tmac_counter: number | null; tmac_value_hex: string | null; newest: boolean }
-  | { outcome: 'not_committed'; balance_minor: number; tmac_counter: number | null };
+  | { outcome: 'committed'; proof: 'tmac' | 'card_record'; record: CardRecord; balance_minor: number; tmac_counter: number; tmac_value_hex: string | null }
+  | { outcome: 'not_committed'; proof: 'counter_unchanged'; balance_minor: number; tmac_counter: number }
+  | { outcome: 'unknown'; balance_minor: number; tmac_counter: number | null };
+
+/** Decides from one reading of the card (history included) whether `tx_id`, begun at `counter_before`, committed. */
+export function settlementFrom(reading: Pick<CardReading, 'all_records' | 'balance_minor' | 'tmac_counter' | 'tmac_value_hex'>, tx_id: string, counter_before: number): Settlement {
+  const { all_records, balance_minor, tmac_counter } = reading;
+  const record = all_records.find((r) => r.tx_id === tx_id);
+  if (record && tmac_counter !== null && tmac_counter > counter_before) {
+    const newest = all_records.at(-1) === record;
+    return { outcome: 'committed', proof: newest ? 'tmac' : 'card_record', record, balance_minor, tmac_counter, tmac_value_hex: newest ? reading.tmac_value_hex : null };
+  }
+  if (!record && tmac_counter === counter_before) return { outcome: 'not_committed', proof: 'counter_unchanged', balance_minor, tmac_counter };
+  return { outcome: 'unknown', balance_minor, tmac_counter };
+}
 
 export interface PurseOptions {
   vault: KeyVault;
@@ -84,8 +107,6 @@ export class Purse {
   private identity: CardIdentity | null = null;
   private diversification: Buffer | null = null;
   private reading: CardReading | null = null;
-  /** Every record the card still holds, for settling. */
-  private allRecords: CardRecord[] = [];
 
   constructor(
     transport: ApduTransport,
@@ -108,13 +129,14 @@ export class Purse {
     }
     const historyKeyNo = keyNo === KEY.credit ? KEY.read : keyNo; // K2 may write history but not read it
     if (historyKeyNo !== keyNo) await this.authenticate(historyKeyNo, 'nonFirst');
-    const last_records = await this.readHistory();
+    const all_records = await this.readHistory();
+    const last_records = all_records.slice(-(this.opts.records_to_read ?? 5));
     if (historyKeyNo !== keyNo) await this.authenticate(keyNo, 'nonFirst');
     // A read-only station knows the balance from the newest record, written in the same card transaction as the value.
-    balance_minor ??= last_records.at(-1)?.balance_after_minor ?? 0;
+    balance_minor ??= all_records.at(-1)?.balance_after_minor ?? 0;
     const tmac_counter = tmac?.counter ?? null;
     const tmac_value_hex = tmac?.value_hex ?? null;
-    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, tmac_counter, tmac_value_hex, last_records };
+    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, tmac_counter, tmac_value_hex, last_records, all_records };
     return this.reading;
   }
 
@@ -131,15 +153,9 @@ export class Purse {
     return this.changeValue('credit_back', tx_id, amount_minor);
   }
 
-  /** After an uncertain outcome, on the same card: did `tx_id` commit? The card's history and counter decide. */
-  async settle(tx_id: string): Promise<Settlement> {
-    const reading = await this.read();
-    const record = this.allRecords.find((r) => r.tx_id === tx_id);
-    if (record) {
-      const newest = this.allRecords.at(-1) === record;
-      return { outcome: 'committed', record, balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter, tmac_value_hex: reading.tmac_value_hex, newest };
-    }
-    return { outcome: 'not_committed', balance_minor: reading.balance_minor, tmac_counter: reading.tmac_counter };
+  /** After an uncertain outcome, on the same card: did `tx_id`, begun at `counter_before`, commit? The card's history and counter decide. */
+  async settle(tx_id: string, counter_before: number): Promise<Settlement> {
+    return settlementFrom(await this.read(), tx_id, counter_before);
   }
 
   private async selectAndIdentify(): Promise<CardIdentity> {
@@ -176,7 +192,7 @@ export class Purse {
   }
 
   /**
-   * All records (count 0), newest last, trimmed to `records_to_read`. Asking for
+   * All records (count 0), newest last. Asking for
    * a fixed count would fail with BOUNDARY_ERROR on a young card and cost a new
    * authentication; the whole file is at most two frames.
    */
@@ -188,8 +204,7 @@ export class Purse {
       if (err instanceof DesfireStatusError && err.status === 'BOUNDARY_ERROR') return []; // no records yet
       throw err;
     }
-    this.allRecords = raw.map((r) => decodeRecord(r)).filter((r): r is CardRecord => r !== null);
-    return this.allRecords.slice(-(this.opts.records_to_read ?? 5));
+    return raw.map((r) => decodeRecord(r)).filter((r): r is CardRecord => r !== null);
   }
 
   private async readTransactionMac(): Promise<{ counter: number; value_hex: string }> {
@@ -219,6 +234,7 @@ export class Purse {
       return refusedOrNotCommitted(tx_id, err);
     }
     // From here the card may have committed: any failure is uncertain, never guessed.
+    const counter_before = reading.tmac_counter;
     try {
       const commit = await this.client.commitTransaction(true);
       const tmac_value_hex = commit.tmac_value?.toString('hex').toUpperCase() ?? null;
@@ -231,9 +247,25 @@ export class Purse {
         tmac_value_hex,
       };
     } catch (err) {
-      if (err instanceof DesfireStatusError) return { outcome: 'not_committed', tx_id, reason: 'card_error', detail: err.message };
-      return { outcome: 'uncertain', tx_id, detail: err instanceof Error ? err.message : String(err) };
+      // Even an error status proves nothing: it carries no MAC, and a relay can
+      // forge one after the card committed. Ask the card while it is still here.
+      const detail = err instanceof Error ? err.message : String(err);
+      return counter_before === null ? { outcome: 'uncertain', tx_id, detail } : this.settleInSession(tx_id, counter_before, detail);
     }
+  }
+
+  private async settleInSession(tx_id: string, counter_before: number, detail: string): Promise<ValueChangeOutcome> {
+    let settlement: Settlement;
+    try {
+      settlement = await this.settle(tx_id, counter_before);
+    } catch {
+      return { outcome: 'uncertain', tx_id, detail }; // the card left: the next tap settles it
+    }
+    if (settlement.outcome === 'not_committed') return { outcome: 'not_committed', tx_id, reason: 'card_error', detail: `${detail}; the card's counter did not move` };
+    if (settlement.outcome === 'committed' && settlement.proof === 'tmac') {
+      return { outcome: 'committed', tx_id, balance_after_minor: settlement.record.balance_after_minor, tmac_counter: settlement.tmac_counter, tmac_value_hex: settlement.tmac_value_hex };
+    }
+    return { outcome: 'uncertain', tx_id, detail };
   }
 }
 

@@ -12,6 +12,8 @@ export {
   type IntentInput,
   type IntentPayload,
   type PayloadInput,
+  type SettleEvidence,
+  type Unbranded,
 } from './payload';
 export { type TxBalance, type TxState } from './queries';
 export { LedgerConflictError } from './rules';

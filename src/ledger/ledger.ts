@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { AbortReason, CardEvidence, CardWriteUncertainty, LedgerWriteResult, PaymentTx } from '../kiosk/machines/contracts';
+import type { AbortReason, CardEvidence, LedgerWriteResult, PaymentTx, UncertaintyCause } from '../kiosk/machines/contracts';
 import type { KioskLedgerPort } from '../kiosk/runtime/ledger-port';
 import { newEntryId } from '../shared/ids';
 import type { Minor } from '../shared/money';
@@ -7,10 +7,10 @@ import { assertCurrentSchema, assertDurable, openLedgerDatabase } from './db';
 import { canonicalJson, entryHash, GENESIS_HASH, signHash } from './encoding';
 import { rowToEntry, type EntryRow, type LedgerEntry } from './entry';
 import type { KioskKey } from './kiosk-key';
-import { parsePayload, txIdOf, type IntentInput, type PayloadInput, type SettleEvidence, type Unbranded } from './payload';
+import { LedgerPayloadError, parsePayload, txIdOf, type IntentInput, type PayloadInput, type SettleEvidence, type Unbranded } from './payload';
 import { commitOf, intentOf, refundReasonOf, txOf } from './port-mapping';
 import { assertLimit, LedgerQueries, type TxBalance } from './queries';
-import { AppendRules } from './rules';
+import { AppendRules, LedgerConflictError } from './rules';
 import { checkTail } from './verify';
 
 // The kiosk's ledger (DESIGN §4): append-only, hash-chained, every entry signed
@@ -30,7 +30,7 @@ export class KioskLedger implements KioskLedgerPort {
   private readonly rules: AppendRules;
   private readonly queries: LedgerQueries;
   private readonly stmt;
-  /** The last error a port write turned into `ledger_unavailable`, for the maintenance screen and tests. */
+  /** The last error a port write turned into `ledger_unavailable` or `ledger_fault`, for the maintenance screen and tests. */
   lastWriteError: Error | null = null;
 
   static open(path: string, key: KioskKey, now: () => Date = () => new Date()): KioskLedger {
@@ -169,7 +169,9 @@ export class KioskLedger implements KioskLedgerPort {
       return { ok: true, value: { status: this.append(payload).status } };
     } catch (e) {
       this.lastWriteError = e instanceof Error ? e : new Error(String(e));
-      return { ok: false, error: 'ledger_unavailable' };
+      // A refusal is a fault for staff: retrying the same entry cannot succeed.
+      const refused = e instanceof LedgerConflictError || e instanceof LedgerPayloadError;
+      return { ok: false, error: refused ? 'ledger_fault' : 'ledger_unavailable' };
     }
   }
 
@@ -190,8 +192,13 @@ export class KioskLedger implements KioskLedgerPort {
     return this.write({ kind: 'refund', tx_id: tx.tx_id, amount_minor: tx.amount_minor, reason: refundReasonOf(reason) });
   }
 
-  /** The card write's outcome is unknown; only the same card (or the back office) can settle it. */
-  async recordUncertain(tx: PaymentTx, cause: CardWriteUncertainty | 'kiosk_restarted'): Promise<LedgerWriteResult> {
+  /**
+   * The card write's outcome is unknown; only the same card (or the back
+   * office) can settle it. A transaction already recorded as uncertain, for
+   * whatever cause, answers `exists`.
+   */
+  async recordUncertain(tx: PaymentTx, cause: UncertaintyCause): Promise<LedgerWriteResult> {
+    if (this.queries.txBalance(tx.tx_id)?.state === 'uncertain') return { ok: true, value: { status: 'exists' } };
     return this.write({ kind: 'uncertain', tx_id: tx.tx_id, unknown: 'card_commit', cause });
   }
 
@@ -201,6 +208,16 @@ export class KioskLedger implements KioskLedgerPort {
 
   async openIntents(): Promise<PaymentTx[]> {
     return this.queries.openIntents().map((o) => txOf(o.intent));
+  }
+
+  /** One card's intents that are open or uncertain: what its next read settles. */
+  async openIntentsOf(card_ref: string): Promise<PaymentTx[]> {
+    return this.queries.openIntentsOf(card_ref).map(txOf);
+  }
+
+  /** Where a transaction stands (null: never written). */
+  async txState(tx_id: string): Promise<TxBalance | null> {
+    return this.queries.txBalance(tx_id);
   }
 
   async unsyncedDebitsMinor(): Promise<number> {

@@ -87,6 +87,7 @@ export class LedgerQueries {
     this.stmt = {
       open: db.prepare(`SELECT i.seq, i.at, i.payload ${open} ORDER BY i.seq LIMIT ?`),
       tx: db.prepare('SELECT seq, kind, payload FROM entries WHERE tx_id = ? ORDER BY seq'),
+      openOfCard: db.prepare(`SELECT i.payload ${open} AND json_extract(i.payload, '$.card_ref') = ? ORDER BY i.seq LIMIT ?`).pluck(),
       txIds: db.prepare("SELECT tx_id FROM entries WHERE kind IN ('intent', 'credit_intent') AND seq > ? ORDER BY seq LIMIT ?").pluck(),
       unsynced: db.prepare('SELECT COALESCE(SUM(m.amount_minor), 0) FROM money m JOIN outbox o ON o.seq = m.seq WHERE o.acked_at IS NULL AND m.direction = ?').pluck(),
       card: db.prepare('SELECT COALESCE(SUM(amount_minor), 0) FROM money WHERE card_ref = ? AND at_ms >= ? AND direction = ?').pluck(),
@@ -104,6 +105,11 @@ export class LedgerQueries {
     const rows = this.stmt.open.all(OPEN_INTENTS_MAX + 1) as { seq: number; at: string; payload: string }[];
     if (rows.length > OPEN_INTENTS_MAX) throw new Error(`more than ${OPEN_INTENTS_MAX} open intents: the kiosk must stop and be settled`);
     return rows.map((r) => ({ seq: r.seq, at_ms: Date.parse(r.at), intent: JSON.parse(r.payload) as IntentPayload }));
+  }
+
+  /** One card's open (or uncertain) intents, oldest first. */
+  openIntentsOf(card_ref: string): IntentPayload[] {
+    return (this.stmt.openOfCard.all(card_ref, OPEN_INTENTS_MAX) as string[]).map((p) => JSON.parse(p) as IntentPayload);
   }
 
   txBalance(tx_id: string): TxBalance | null {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 // Client-generated, time-ordered ids (UUIDv7, RFC 9562): the kiosk makes and
 // persists the id before anything is submitted, and retries reuse it.
@@ -46,3 +46,19 @@ export function uuidv7(now_ms: number = Date.now()): string {
 export const newTxId = (): string => uuidv7();
 /** A ledger entry id. */
 export const newEntryId = (): string => uuidv7();
+
+/**
+ * The id of a transaction that follows from another one (a credit back of a
+ * payment): the same input always gives the same id, so a second attempt finds
+ * the first instead of minting another. UUIDv7-shaped, with the millisecond of
+ * the transaction it follows from; the rest from SHA-256 of purpose and id.
+ */
+export function derivedTxId(purpose: string, from_tx_id: string): string {
+  if (!isUuidV7(from_tx_id)) throw new RangeError(`derivedTxId: not a UUIDv7: ${from_tx_id}`);
+  const b = createHash('sha256').update(`civicard/${purpose}/${from_tx_id}`).digest().subarray(0, 16);
+  Buffer.from(from_tx_id.replace(/-/g, '').slice(0, 12), 'hex').copy(b, 0);
+  b[6] = 0x70 | (b[6]! & 0x0f);
+  b[8] = 0x80 | (b[8]! & 0x3f);
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

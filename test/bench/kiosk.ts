@@ -94,7 +94,7 @@ async function rssAfterTransactions() {
   const reader = new FakeCardReader();
   const printerSim = new SimPrinterTransport();
   const ledger = KioskLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, ['debit', 'read']), terminal_id: 1, card_ref_key: Buffer.alloc(32, 1) });
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: 1, card_ref_key: Buffer.alloc(32, 1) });
   const actor = startResidentKiosk({
     reader,
     station,

@@ -11,7 +11,6 @@ import { loadKeyVault } from '../../src/card/keys/keyset-file';
 import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
 import { residentVisit, type CardHand } from '../../src/kiosk/demo/resident-visit';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
-import { settleOpenIntents } from '../../src/kiosk/runtime/recovery';
 import { startResidentKiosk, type ResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../src/kiosk/services/fixed-fee';
@@ -91,15 +90,8 @@ async function main(plan: WorkerPlan): Promise<void> {
   const card = new KillSwitchCard(sim, plan.kill);
   const reader = new FakeCardReader();
   const ledger = KioskLedger.open(join(plan.dir, 'ledger.db'), loadOrCreateKioskKey(join(plan.dir, 'kiosk-key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(join(plan.dir, 'keys.json'), ['debit', 'read']), terminal_id: 77, card_ref_key: Buffer.alloc(32, 9) });
-
-  // The last life may have left intents open: the same card settles them.
-  if ((await ledger.openIntents()).length > 0) {
-    reader.insertCard(card);
-    const report = await settleOpenIntents(ledger, station);
-    reader.removeCard();
-    say(`RECOVERED committed=${report.settled_committed.length} aborted=${report.settled_aborted.length} open=${report.still_open.length}`);
-  }
+  const station = new CardStation({ reader, vault: loadKeyVault(join(plan.dir, 'keys.json'), { simulated: true, roles: ['debit', 'read'] }), terminal_id: 77, card_ref_key: Buffer.alloc(32, 9), ledger });
+  const openBefore = (await ledger.openIntents()).map((t) => t.tx_id);
 
   const actor = startResidentKiosk({
     reader,
@@ -119,6 +111,16 @@ async function main(plan: WorkerPlan): Promise<void> {
     });
   }
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
+  // The product's boot recorded what the last life left open as uncertain; the card's next read here settles it.
+  if (openBefore.length > 0) {
+    reader.insertCard(card);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }) || s.matches({ session: 'cardUnreadable' }), { timeout: 10_000 });
+    actor.send({ type: 'CANCEL' });
+    reader.removeCard();
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
+    const states = await Promise.all(openBefore.map((tx_id) => ledger.txState(tx_id)));
+    say(`RECOVERED committed=${states.filter((t) => t?.state === 'committed').length} aborted=${states.filter((t) => t?.state === 'aborted').length} open=${states.filter((t) => t?.state === 'open' || t?.state === 'uncertain').length}`);
+  }
   for (let p = 1; p <= plan.payments; p++) {
     card.payment = p;
     say(`POINT ${await pay(actor, reader, card, rand, plan.tear_rate)}`);

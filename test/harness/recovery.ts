@@ -64,7 +64,7 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
   writeKeysetFile(keysPath, generateTestKeyset());
   const statePath = join(dir, 'card.json');
   const sim = new DesfireSim({ state: blankCardState(), onPersist: (s) => saveCardStateAtomic(statePath, s) });
-  await issueCard(new InMemoryCardTransport(sim), { vault: loadKeyVault(keysPath), opening_balance_minor: OPENING_MINOR, limit_minor: OPENING_MINOR, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() });
+  await issueCard(new InMemoryCardTransport(sim), { vault: loadKeyVault(keysPath, { simulated: true }), opening_balance_minor: OPENING_MINOR, limit_minor: OPENING_MINOR, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() });
   saveCardStateAtomic(statePath, sim.state);
 
   // mulberry32: every bit well mixed (a plain LCG's low bits repeat, which once
@@ -110,14 +110,16 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
 
   const key = loadOrCreateKioskKey(join(dir, 'kiosk-key.pem'));
   const ledger = KioskLedger.open(join(dir, 'ledger.db'), key);
-  const committed = ledger.db.prepare("SELECT tx_id FROM entries WHERE kind = 'committed'").pluck().all() as string[];
-  const aborted = ledger.db.prepare("SELECT COUNT(*) FROM entries WHERE kind = 'aborted'").pluck().get() as number;
+  const balances = ledger.txBalances(0, 100_000);
+  const committed = balances.filter((t) => t.state === 'committed').map((t) => t.tx_id);
+  const aborted = balances.filter((t) => t.state === 'aborted').length;
   const open = (await ledger.openIntents()).length;
-  const verified = verifyLedger(ledger.db).ok;
+  const verification = verifyLedger(ledger.db, { trustedKey: key.publicKey });
+  const verified = verification.ok && verification.verified;
   ledger.close();
 
   const card = new DesfireSim({ state: loadCardState(statePath) });
-  const reading = await new Purse(new InMemoryCardTransport(card), { vault: loadKeyVault(keysPath, ['debit', 'read']), terminal_id: 1, records_to_read: 100 }).read();
+  const reading = await new Purse(new InMemoryCardTransport(card), { vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: 1, records_to_read: 100 }).read();
   const expected = OPENING_MINOR - committed.length * HARNESS_FEE_MINOR;
   const committedSet = new Set(committed);
   const historyDebits = reading.last_records.filter((r) => r.kind === 'debit');

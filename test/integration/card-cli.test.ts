@@ -70,11 +70,11 @@ describe('civicard card issue / info through pcscd', () => {
   it('issues a blank card and prints it as JSON; refuses to issue it twice; refuses foreign keys', async () => {
     const sim = await simCard(join(dir, 'card.json'));
     try {
-      const issued = await civicard('card', 'issue', '--keys', keys, '--balance', '1500');
+      const issued = await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '1500');
       expect(issued.stderr).toBe('');
       expect(JSON.parse(issued.stdout)).toMatchObject({ issued: true, balance_minor: 1500 });
 
-      const info = await civicard('card', 'info', '--keys', keys);
+      const info = await civicard('card', 'info', '--test-keys', '--keys', keys);
       const card = JSON.parse(info.stdout);
       expect(card).toMatchObject({ balance_minor: 1500, status: 'active', program_id: 1 });
       expect(card.serial).toMatch(/^\d{12}$/);
@@ -82,11 +82,11 @@ describe('civicard card issue / info through pcscd', () => {
       expect(card.last_records).toEqual([expect.objectContaining({ kind: 'issue', amount_minor: 1500, balance_after_minor: 1500 })]);
       expect(info.stdout).not.toMatch(/uid/i);
 
-      const again = await civicard('card', 'issue', '--keys', keys);
+      const again = await civicard('card', 'issue', '--test-keys', '--keys', keys);
       expect(again.code).not.toBe(0);
       expect(again.stderr).toMatch(/already has a Civicard application/);
 
-      const wrong = await civicard('card', 'info', '--keys', otherKeys);
+      const wrong = await civicard('card', 'info', '--test-keys', '--keys', otherKeys);
       expect(wrong.code).not.toBe(0);
       expect(wrong.stderr).toMatch(/did not accept this station's keys/);
     } finally {
@@ -97,7 +97,7 @@ describe('civicard card issue / info through pcscd', () => {
   it('the card keeps its state file across a restart of the simulator', async () => {
     const sim = await simCard(join(dir, 'card.json'));
     try {
-      const info = await civicard('card', 'info', '--keys', keys);
+      const info = await civicard('card', 'info', '--test-keys', '--keys', keys);
       expect(JSON.parse(info.stdout).balance_minor).toBe(1500);
     } finally {
       await stopSim(sim);
@@ -107,8 +107,8 @@ describe('civicard card issue / info through pcscd', () => {
   it('works with a card that hides its UID behind a fresh random one at every tap', async () => {
     const sim = await simCard(join(dir, 'random-uid.json'), '--random-uid');
     try {
-      expect(JSON.parse((await civicard('card', 'issue', '--keys', keys, '--balance', '700')).stdout)).toMatchObject({ issued: true });
-      expect(JSON.parse((await civicard('card', 'info', '--keys', keys)).stdout)).toMatchObject({ balance_minor: 700 });
+      expect(JSON.parse((await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '700')).stdout)).toMatchObject({ issued: true });
+      expect(JSON.parse((await civicard('card', 'info', '--test-keys', '--keys', keys)).stdout)).toMatchObject({ balance_minor: 700 });
     } finally {
       await stopSim(sim);
     }
@@ -121,7 +121,7 @@ describe('civicard card issue / info through pcscd', () => {
     saveCardStateAtomic(statePath, foreign.state);
     const sim = await simCard(statePath);
     try {
-      const info = await civicard('card', 'info', '--keys', keys);
+      const info = await civicard('card', 'info', '--test-keys', '--keys', keys);
       expect(info.code).not.toBe(0);
       expect(info.stderr).toMatch(/no Civicard application: it is blank or belongs to another system/);
     } finally {
@@ -130,13 +130,13 @@ describe('civicard card issue / info through pcscd', () => {
   });
 
   it('says so when no card is on the reader, and when there is no reader at all', async () => {
-    const noCard = await civicard('card', 'info', '--keys', keys, '--timeout', '2');
+    const noCard = await civicard('card', 'info', '--test-keys', '--keys', keys, '--timeout', '2');
     expect(noCard.code).not.toBe(0);
     expect(noCard.stderr).toMatch(/no card/i);
 
     await pcscd.stop();
     try {
-      const noReader = await civicard('card', 'info', '--keys', keys, '--timeout', '2');
+      const noReader = await civicard('card', 'info', '--test-keys', '--keys', keys, '--timeout', '2');
       expect(noReader.code).not.toBe(0);
       expect(noReader.stderr).toMatch(/no card reader|pcscd/i);
     } finally {

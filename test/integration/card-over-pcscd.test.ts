@@ -104,12 +104,12 @@ describe('stored-value card through pcscd + vpcd', () => {
         const tx = TX(n++);
         const session = await reader.waitForCard({ reader: READER, timeout_ms: 10_000 });
         const purse = new Purse(session, { vault: kiosk, terminal_id: 10 });
-        const { balance_minor: before } = await purse.read();
+        const { balance_minor: before, tmac_counter } = await purse.read();
         inserter.tearAt({ apdu, when });
         const outcome = await purse.debit(tx, 25);
         await session.release();
         await inserter.insert(); // the resident taps the same card again
-        const settled = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 10 }).settle(tx));
+        const settled = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 10 }).settle(tx, tmac_counter!));
         const committed = settled.outcome === 'committed';
         expect(settled.balance_minor, `tear ${when} APDU ${apdu}`).toBe(committed ? before - 25 : before);
         expect(committed, `tear ${when} APDU ${apdu}`).toBe(apdu === APDUS_PER_DEBIT && when === 'after');

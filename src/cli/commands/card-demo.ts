@@ -56,11 +56,11 @@ export function registerCardDemoCommand(card: Command): void {
       };
       try {
         const issued = await tap((s) =>
-          issueCard(s, { vault: loadKeyVault(keysPath), opening_balance_minor: 0, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() }),
+          issueCard(s, { vault: loadKeyVault(keysPath, { simulated: true }), opening_balance_minor: 0, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() }),
         );
         say(`4. The issuing desk personalizes it: card ${issued.masked_serial}, balance ${usd(issued.balance_minor)}, valid until ${issued.identity.expires_on}. No name, no photo, no document number goes on the card.`);
 
-        const attendant = loadKeyVault(keysPath, ['credit', 'read']);
+        const attendant = loadKeyVault(keysPath, { simulated: true, roles: ['credit', 'read'] });
         const topUp = await tap(async (s) => {
           const purse = new Purse(s, { vault: attendant, terminal_id: 20 });
           await purse.read();
@@ -69,7 +69,7 @@ export function registerCardDemoCommand(card: Command): void {
         if (topUp.outcome !== 'committed') throw new Error(`top-up failed: ${JSON.stringify(topUp)}`);
         say(`5. A parking attendant takes ${usd(2_000)} in cash and tops the card up with the credit key: balance ${usd(topUp.balance_after_minor)}, card transaction counter ${topUp.tmac_counter}.`);
 
-        const kiosk = loadKeyVault(keysPath, ['debit', 'read']);
+        const kiosk = loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] });
         const fine = await tap(async (s) => {
           const purse = new Purse(s, { vault: kiosk, terminal_id: 10 });
           await purse.read();
@@ -86,15 +86,16 @@ export function registerCardDemoCommand(card: Command): void {
         say(`7. A ${usd(5_000)} parking citation is more than the card holds: refused (${refused.outcome === "refused" ? refused.reason : refused.outcome}), nothing moves.`);
 
         const parkingTx = newTxId();
+        let counterBefore = 0;
         const torn = await tap(async (s) => {
           const purse = new Purse(s, { vault: kiosk, terminal_id: 11 });
-          await purse.read();
+          counterBefore = (await purse.read()).tmac_counter ?? 0;
           inserter.tearAt({ apdu: 3, when: 'after' }); // Debit, WriteRecord, then the commit: torn after the card ran it
           return purse.debit(parkingTx, 200);
         });
         say(`8. Paying ${usd(200)} of parking, the resident pulls the card just as it commits. The kiosk cannot know what happened: outcome "${torn.outcome}". It asks for the same card again.`);
         await inserter.insert();
-        const settled = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 11 }).settle(parkingTx));
+        const settled = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 11 }).settle(parkingTx, counterBefore));
         say(`9. The card is tapped again; its own history settles it: ${settled.outcome === 'committed' ? 'the payment did commit' : 'the payment did not happen'}, balance ${usd(settled.balance_minor)}. Nothing charged twice, nothing lost.`);
 
         const reading = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 10, records_to_read: 10 }).read());

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { runDemoDay } from '../../kiosk/demo/day';
 
 /** What a previous demo left in its directory; nothing else there is touched. */
-const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'test-keys.json', 'print-journal.json', 'receipts', 'cards'];
+const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards'];
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -20,7 +20,7 @@ export function registerDemoCommand(program: Command): void {
         for (const name of DEMO_FILES) rmSync(join(out, name), { recursive: true, force: true });
       }
       const result = await runDemoDay({ out, pcscd: opts.pcscd, say: (line) => process.stdout.write(`${line}\n`) });
-      process.stdout.write(`\nCheck the ledger yourself: npx civicard ledger verify --db ${result.ledger_path}\nReceipts: ${out}/receipts\n`);
+      process.stdout.write(`\nCheck the ledger yourself: npx civicard ledger verify --db ${result.ledger_path} --public-key ${join(out, 'kiosk-key.pem')}\nReceipts: ${out}/receipts\n`);
       if (!result.ledger_ok) process.exitCode = 1;
     });
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { verifyLedger } from '../../ledger';
+import { loadPublicKey, verifyLedger } from '../../ledger';
 import { newTxId } from '../../shared/ids';
 import type { Language } from '../../shared/kiosk-api';
 import type { DesfireSim } from '../../../hardware/sim/desfire';
@@ -97,11 +97,11 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
     });
     const close = await booth.closeShift(8_450);
     say(`17:30  The attendant closes the shift with a blind count of ${usd(close.counted_minor)}; the ledger expected ${usd(close.expected_minor)}: ${close.over_short_minor < 0 ? `short ${usd(-close.over_short_minor)}` : `over ${usd(close.over_short_minor)}`}.`);
-    const boothVerified = verifyLedger(booth.ledger.db);
+    const boothVerified = verifyLedger(booth.ledger.db, { trustedKey: loadPublicKey(join(out, 'attendant-key.pem')) });
     await booth.stop();
-    const verified = verifyLedger(ledger.db);
-    say(`18:00  Closing: ${printerSim.receipts.length} kiosk receipts printed (decoded in ${join(out, 'receipts')}); kiosk ledger ${verified.ok ? `verified (${verified.count} entries)` : 'BROKEN'}, open intents: ${(await ledger.openIntents()).length}; booth ledger ${boothVerified.ok ? `verified (${boothVerified.count} entries)` : 'BROKEN'}.`);
-    return { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && boothVerified.ok, transport: counter.kind };
+    const verified = verifyLedger(ledger.db, { trustedKey: loadPublicKey(join(out, 'kiosk-key.pem')) });
+    say(`18:00  Closing: ${printerSim.receipts.length} kiosk receipts printed (decoded in ${join(out, 'receipts')}); kiosk ledger ${verified.ok && verified.verified ? `verified (${verified.count} entries)` : 'BROKEN'}, open intents: ${(await ledger.openIntents()).length}; booth ledger ${boothVerified.ok && boothVerified.verified ? `verified (${boothVerified.count} entries)` : 'BROKEN'}.`);
+    return { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && verified.verified && boothVerified.ok && boothVerified.verified, transport: counter.kind };
   } finally {
     await kiosk.stop();
   }

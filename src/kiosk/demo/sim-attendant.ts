@@ -67,8 +67,8 @@ export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> 
   }
   const ledger_path = join(kiosk.dir, 'attendant.db');
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(kiosk.dir, 'attendant-key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key });
-  const actor = startAttendantStation({
+  const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key, ledger });
+  const actor = await startAttendantStation({
     reader,
     station,
     roster,

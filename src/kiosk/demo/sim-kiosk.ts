@@ -94,7 +94,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printer = await openPrinter(printerSim.path, { journal });
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
   const { card_ref_key } = config;
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key });
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,

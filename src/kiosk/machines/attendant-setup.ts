@@ -24,11 +24,13 @@ import type {
   ReceiptInput,
   RecordAbortedInput,
   RecordCommittedInput,
+  RecordUncertainInput,
   SettleUncertainInput,
   SettleUncertainResult,
   ShiftClose,
   StaffCard,
   TxId,
+  UncertaintyCause,
   VerifyPinInput,
   VerifyPinResult,
   WriteIntentInput,
@@ -75,6 +77,10 @@ export interface TxnProgress {
   readonly tx: PaymentTx;
   readonly evidence: CardEvidence | null;
   readonly abort_reason: AbortReason | null;
+  /** Why the card outcome became unknown, for the `uncertain` entry. */
+  readonly uncertain_cause?: UncertaintyCause;
+  /** Settled from the card: the balance its record shows, for the receipt. */
+  readonly receipt_balance_minor?: number;
 }
 
 export interface OpenShift {
@@ -146,7 +152,7 @@ export function attendantReceipt(context: AttendantContext): ReceiptInput {
     outcome: t.tx.kind === 'void' ? 'void' : 'top_up',
     amount_minor: t.tx.amount_minor,
     masked_serial: t.tx.masked_serial,
-    balance_after_minor: t.evidence?.balance_after_minor ?? null,
+    balance_after_minor: t.receipt_balance_minor ?? t.evidence?.balance_after_minor ?? null,
     service_ref: t.tx.reverses_tx_id,
   };
 }
@@ -170,6 +176,7 @@ export const attendantSetup = setup({
     debitCard: notProvided<CardWriteResult, CardWriteInput>('debitCard'),
     recordCommitted: notProvided<LedgerWriteResult, RecordCommittedInput>('recordCommitted'),
     recordAborted: notProvided<LedgerWriteResult, RecordAbortedInput>('recordAborted'),
+    recordUncertain: notProvided<LedgerWriteResult, RecordUncertainInput>('recordUncertain'),
     settleUncertain: notProvided<SettleUncertainResult, SettleUncertainInput>('settleUncertain'),
     printReceipt: notProvided<PrintReceiptResult, ReceiptInput>('printReceipt'),
   },
@@ -202,6 +209,7 @@ export const attendantSetup = setup({
     cardRefused: (_, result: CardWriteResult) => result.status === 'refused',
     differentCard: ({ context }, result: SettleUncertainResult) => result.ok && result.value.card_ref !== txn(context).tx.card_ref,
     settledCommitted: (_, result: SettleUncertainResult) => result.ok && result.value.outcome === 'committed',
+    settledNotCommitted: (_, result: SettleUncertainResult) => result.ok && result.value.outcome === 'not_committed',
   },
   actions: {
     showNotice: assign((_, n: Notice) => ({ notice: n })),
@@ -248,6 +256,11 @@ export const attendantSetup = setup({
     }),
     txnStage: assign(({ context }, p: { stage: TxnStage }) => ({ txn: { ...txn(context), stage: p.stage } })),
     storeEvidence: assign(({ context }, evidence: CardEvidence) => ({ txn: { ...txn(context), stage: 'card_committed' as const, evidence } })),
+    noteUncertainty: assign(({ context }, p: { cause: UncertaintyCause }) => ({ txn: { ...txn(context), uncertain_cause: p.cause } })),
+    /** The card settled as committed (the `settled` entry is written). */
+    storeSettledCommit: assign(({ context }, p: { balance_after_minor: number }) => ({
+      txn: { ...txn(context), stage: 'card_committed' as const, receipt_balance_minor: p.balance_after_minor },
+    })),
     abortBecause: assign(({ context }, p: { reason: AbortReason }) => ({
       txn: { ...txn(context), stage: 'aborting' as const, abort_reason: p.reason },
     })),

@@ -45,11 +45,17 @@ function cardWrite(src: 'creditCard' | 'debitCard') {
             params: ({ event }) => ({ reason: event.output.status === 'refused' ? event.output.reason : never() }),
           },
         },
-        { target: 'uncertain' },
+        {
+          target: 'uncertain',
+          actions: {
+            type: 'noteUncertainty',
+            params: ({ event }) => ({ cause: event.output.status === 'uncertain' ? event.output.reason : 'transport' }),
+          },
+        },
       ],
-      onError: 'uncertain',
+      onError: { target: 'uncertain', actions: { type: 'noteUncertainty', params: { cause: 'transport' } } },
     },
-    after: { cardWatchdog: 'uncertain' },
+    after: { cardWatchdog: { target: 'uncertain', actions: { type: 'noteUncertainty', params: { cause: 'timeout' } } } },
   });
 }
 
@@ -89,7 +95,9 @@ export const cardTxnState = attendantSetup.createStateConfig({
             target: 'crediting',
             actions: { type: 'txnStage', params: { stage: 'card_in_flight' } },
           },
-          { target: 'debiting', actions: { type: 'txnStage', params: { stage: 'card_in_flight' } } },
+          // The top-up counts as being voided from the moment the void's intent is durable:
+          // whatever happens next, it is never offered for a second void.
+          { target: 'debiting', actions: [{ type: 'txnStage', params: { stage: 'card_in_flight' } }, 'closeVoidWindow'] },
         ],
         onError: ledgerDown,
       },
@@ -109,8 +117,8 @@ export const cardTxnState = attendantSetup.createStateConfig({
       },
     },
     // The card changed but the committed entry is not durable: staff see the
-    // tx id; the open intent and the card's record let the back office settle it.
-    recordFailed: { ...timed(`${TXN}.printing`), on: { ACK: 'printing' } },
+    // tx id, and the station retries until it is written before anything else.
+    recordFailed: { ...timed(`${TXN}.recordingCommitted`), on: { ACK: 'recordingCommitted' } },
     printing: {
       invoke: {
         id: 'printReceipt',
@@ -144,9 +152,18 @@ export const cardTxnState = attendantSetup.createStateConfig({
       on: { ACK: MENU },
     },
     uncertain: {
-      initial: 'waitingForSameCard',
+      initial: 'recording',
       entry: txNotice('payment.uncertain.present_same_card'),
       states: {
+        recording: {
+          invoke: {
+            id: 'recordUncertain',
+            src: 'recordUncertain',
+            input: ({ context }) => ({ tx: txn(context).tx, cause: txn(context).uncertain_cause ?? 'transport' }),
+            onDone: 'waitingForSameCard',
+            onError: 'waitingForSameCard',
+          },
+        },
         waitingForSameCard: {
           ...timed(`${TXN}.uncertain.unresolved`, 'sameCard'),
           on: { CARD_PRESENTED: 'settling' },
@@ -163,19 +180,26 @@ export const cardTxnState = attendantSetup.createStateConfig({
                 target: 'waitingForSameCard',
                 actions: txNotice('payment.uncertain.different_card'),
               },
+              // The settlement is already in the ledger (a `settled` entry): no further entry here.
               {
                 guard: { type: 'settledCommitted', params: ({ event }) => event.output },
-                target: `${TXN}.recordingCommitted`,
-                actions: {
-                  type: 'storeEvidence',
-                  params: ({ event }) =>
-                    event.output.ok && event.output.value.outcome === 'committed' ? event.output.value.evidence : never(),
-                },
+                target: `${TXN}.printing`,
+                actions: [
+                  {
+                    type: 'storeSettledCommit',
+                    params: ({ event }) => ({
+                      balance_after_minor: event.output.ok && event.output.value.outcome === 'committed' ? event.output.value.balance_after_minor : never(),
+                    }),
+                  },
+                  'noteCommitted',
+                ],
               },
               {
-                target: `${TXN}.aborting`,
+                guard: { type: 'settledNotCommitted', params: ({ event }) => event.output },
+                target: `${TXN}.aborted`,
                 actions: { type: 'abortBecause', params: { reason: 'not_committed_on_card' } },
               },
+              { target: 'unresolved', actions: { type: 'clearNotice' } },
             ],
             onError: tryAgain,
           },

@@ -59,13 +59,17 @@ export interface CardEvidence {
   readonly tmac_value: string;
 }
 
+/** `not_committed_on_card`: the commit failed and the card, asked in the same session, shows its counter unchanged. */
 export type CardWriteRefusal =
+  | 'not_committed_on_card'
   | 'insufficient_funds'
   | 'over_purse_limit'
   | 'card_mismatch'
   | 'card_absent'
   | 'permission_denied';
 export type CardWriteUncertainty = 'card_removed' | 'reader_lost' | 'timeout' | 'transport';
+/** Why the kiosk records a transaction as uncertain: the card write's, or a restart that interrupted it. */
+export type UncertaintyCause = CardWriteUncertainty | 'kiosk_restarted';
 
 /**
  * Result of a value change on the card. `refused` means the card certainly did
@@ -110,8 +114,14 @@ export interface AllocateTxIdInput {
 }
 export type AllocateTxIdResult = TxId;
 
-/** Ledger writes are idempotent by tx_id: a retry answers `exists`. */
-export type LedgerWriteResult = Result<{ readonly status: 'created' | 'exists' }, 'ledger_unavailable'>;
+/**
+ * Ledger writes are idempotent by tx_id: a retry answers `exists`.
+ * `ledger_unavailable`: the database would not write (disk, lock) — a retry may
+ * succeed. `ledger_fault`: the ledger refused the entry (a conflict with what
+ * it holds, a malformed payload) — a retry will not help; staff must look.
+ */
+export type LedgerWriteError = 'ledger_unavailable' | 'ledger_fault';
+export type LedgerWriteResult = Result<{ readonly status: 'created' | 'exists' }, LedgerWriteError>;
 
 export interface WriteIntentInput {
   readonly tx: PaymentTx;
@@ -124,7 +134,11 @@ export interface RecordCommittedInput {
   readonly evidence: CardEvidence;
 }
 
-export type AbortReason = CardWriteRefusal | 'card_removed_before_debit' | 'not_committed_on_card' | 'ledger_unavailable';
+export type AbortReason = CardWriteRefusal | 'card_removed_before_debit' | 'ledger_unavailable';
+export interface RecordUncertainInput {
+  readonly tx: PaymentTx;
+  readonly cause: UncertaintyCause;
+}
 /** Must tolerate an intent that never became durable (answers `exists`/`created` either way). */
 export interface RecordAbortedInput {
   readonly tx: PaymentTx;
@@ -132,18 +146,23 @@ export interface RecordAbortedInput {
 }
 
 /**
- * Reads the card presented while a transaction is uncertain. The implementation
- * reports what it sees (last record, value, counter) for whatever card is
- * there; the machine compares `card_ref` and ignores the outcome of a
- * different card.
+ * Reads the card presented while a transaction is uncertain, settles from what
+ * the card shows (DESIGN §3) and records the outcome in the ledger (a `settled`
+ * entry) before answering. For a different card it reports only its
+ * `card_ref`; the machine compares it and keeps waiting. `unknown`: the card
+ * moved on (used elsewhere, the record rotated out) — the transaction stays
+ * uncertain for the back office.
  */
 export interface SettleUncertainInput {
   readonly tx: PaymentTx;
 }
 export type SettleOutcome =
-  | { readonly card_ref: CardRef; readonly outcome: 'committed'; readonly evidence: CardEvidence }
-  | { readonly card_ref: CardRef; readonly outcome: 'not_committed' };
-export type SettleUncertainResult = Result<SettleOutcome, ReadCardError>;
+  /** `balance_after_minor`: what the card's record of this transaction says it left. */
+  | { readonly card_ref: CardRef; readonly outcome: 'committed'; readonly balance_after_minor: number }
+  | { readonly card_ref: CardRef; readonly outcome: 'not_committed' }
+  | { readonly card_ref: CardRef; readonly outcome: 'unknown' }
+  | { readonly card_ref: CardRef; readonly outcome: 'different_card' };
+export type SettleUncertainResult = Result<SettleOutcome, ReadCardError | LedgerWriteError>;
 
 // ---------------------------------------------------------------- risk
 
@@ -196,9 +215,10 @@ export interface RefundInput {
   readonly reason: string;
 }
 export type RefundValue =
-  | { readonly status: 'credited_back'; readonly evidence: CardEvidence }
+  | { readonly status: 'credited_back'; readonly balance_after_minor: number }
   | { readonly status: 'refund_recorded'; readonly refund_ref: string };
-export type RefundResult = Result<RefundValue, 'ledger_unavailable' | 'service_unavailable'>;
+/** `service_unavailable` also covers a credit back whose card outcome is not known yet: it is settled from the card, never paid twice. */
+export type RefundResult = Result<RefundValue, LedgerWriteError | 'service_unavailable'>;
 
 // ---------------------------------------------------------------- printer, self-test
 

@@ -29,6 +29,7 @@ export const MESSAGE_KEYS = [
   'receipt.unavailable',
   'kiosk.out_of_service',
   'kiosk.ledger_unavailable',
+  'kiosk.ledger_fault',
   'reader.lost',
   'staff.card_refused',
   'pin.wrong',

@@ -13,24 +13,32 @@ const removedBeforeDebit = {
   actions: { type: 'abortBecause', params: { reason: 'card_removed_before_debit' } },
 } as const;
 
+type LedgerOutput = { output: { ok: boolean; error?: 'ledger_unavailable' | 'ledger_fault' } };
+const ledgerError = ({ event }: { event: LedgerOutput }) => ({ error: event.output.ok ? null : (event.output.error ?? null) });
+
 const ledgerDown = {
   target: 'aborting',
-  actions: [
-    { type: 'abortBecause', params: { reason: 'ledger_unavailable' } },
-    { type: 'setFault', params: { key: 'kiosk.ledger_unavailable' } },
-  ],
+  actions: [{ type: 'abortBecause', params: { reason: 'ledger_unavailable' } }, { type: 'setLedgerFault', params: ledgerError }],
+} as const;
+const ledgerThrew = {
+  target: 'aborting',
+  actions: [{ type: 'abortBecause', params: { reason: 'ledger_unavailable' } }, { type: 'setLedgerFault', params: { error: null } }],
 } as const;
 
+// The card committed but its entry is not durable: never labelled recorded.
+// The resident is served; the commit is kept as unrecorded and retried before
+// anyone else (the kiosk goes out of service until it is written).
 const recordFailed = [
   { guard: 'mayRetryRecord', target: 'recordRetry', actions: 'countRecordAttempt' },
-  {
-    target: 'fulfilling',
-    actions: [
-      { type: 'setFault', params: { key: 'kiosk.ledger_unavailable' } },
-      { type: 'stage', params: { stage: 'recorded' } },
-    ],
-  },
+  { target: 'fulfilling', actions: ['keepUnrecorded', { type: 'setLedgerFault', params: ledgerError }] },
 ] as const;
+const recordThrew = [
+  { guard: 'mayRetryRecord', target: 'recordRetry', actions: 'countRecordAttempt' },
+  { target: 'fulfilling', actions: ['keepUnrecorded', { type: 'setLedgerFault', params: { error: null } }] },
+] as const;
+
+const becameUncertain = (cause: 'card_removed' | 'reader_lost' | 'timeout' | 'transport') =>
+  ({ target: 'uncertain', actions: { type: 'noteUncertainty', params: { cause } } }) as const;
 
 const refundFailed = {
   target: 'serviceRefusedNotice',
@@ -83,7 +91,7 @@ export const paymentState = residentSetup.createStateConfig({
           },
           ledgerDown,
         ],
-        onError: ledgerDown,
+        onError: ledgerThrew,
       },
     },
     debiting: {
@@ -109,11 +117,17 @@ export const paymentState = residentSetup.createStateConfig({
               params: ({ event }) => ({ reason: event.output.status === 'refused' ? event.output.reason : never() }),
             },
           },
-          { target: 'uncertain' },
+          {
+            target: 'uncertain',
+            actions: {
+              type: 'noteUncertainty',
+              params: ({ event }) => ({ cause: event.output.status === 'uncertain' ? event.output.reason : 'transport' }),
+            },
+          },
         ],
-        onError: 'uncertain',
+        onError: becameUncertain('transport'),
       },
-      after: { debitWatchdog: 'uncertain' },
+      after: { debitWatchdog: becameUncertain('timeout') },
     },
     recordingCommitted: {
       invoke: {
@@ -128,7 +142,7 @@ export const paymentState = residentSetup.createStateConfig({
           },
           ...recordFailed,
         ],
-        onError: [...recordFailed],
+        onError: [...recordThrew],
       },
     },
     recordRetry: { after: { recordRetry: 'recordingCommitted' } },
@@ -221,9 +235,9 @@ export const paymentState = residentSetup.createStateConfig({
         input: ({ context }) => ({ tx: progress(context).tx, reason: progress(context).abort_reason ?? 'not_committed_on_card' }),
         onDone: [
           { guard: { type: 'succeeded', params: ({ event }) => event.output }, target: 'aborted' },
-          { target: 'aborted', actions: { type: 'setFault', params: { key: 'kiosk.ledger_unavailable' } } },
+          { target: 'aborted', actions: { type: 'setLedgerFault', params: ledgerError } },
         ],
-        onError: { target: 'aborted', actions: { type: 'setFault', params: { key: 'kiosk.ledger_unavailable' } } },
+        onError: { target: 'aborted', actions: { type: 'setLedgerFault', params: { error: null } } },
       },
     },
     aborted: {
@@ -241,12 +255,25 @@ export const paymentState = residentSetup.createStateConfig({
       on: { ACK: 'leaving' },
     },
     uncertain: {
-      initial: 'waitingForSameCard',
+      initial: 'recording',
       entry: {
         type: 'showNotice',
         params: ({ context }) => ({ key: 'payment.uncertain.present_same_card', tx_id: progress(context).tx.tx_id }),
       },
       states: {
+        // The ledger says so before anything else: a crash now leaves it uncertain, not open.
+        recording: {
+          invoke: {
+            id: 'recordUncertain',
+            src: 'recordUncertain',
+            input: ({ context }) => ({ tx: progress(context).tx, cause: progress(context).uncertain_cause ?? 'transport' }),
+            onDone: [
+              { guard: { type: 'succeeded', params: ({ event }) => event.output }, target: 'waitingForSameCard' },
+              { target: 'waitingForSameCard', actions: { type: 'setLedgerFault', params: ledgerError } },
+            ],
+            onError: { target: 'waitingForSameCard', actions: { type: 'setLedgerFault', params: { error: null } } },
+          },
+        },
         waitingForSameCard: {
           ...timed('#resident.payment.uncertain.unresolved', 'sameCard'),
           on: { CARD_PRESENTED: 'settling' },
@@ -266,19 +293,24 @@ export const paymentState = residentSetup.createStateConfig({
                   params: ({ context }) => ({ key: 'payment.uncertain.different_card', tx_id: progress(context).tx.tx_id }),
                 },
               },
+              // The settlement is already in the ledger (a `settled` entry): no further entry here.
               {
                 guard: { type: 'settledCommitted', params: ({ event }) => event.output },
-                target: '#resident.payment.recordingCommitted',
+                target: '#resident.payment.fulfilling',
                 actions: {
-                  type: 'storeEvidence',
-                  params: ({ event }) =>
-                    event.output.ok && event.output.value.outcome === 'committed' ? event.output.value.evidence : never(),
+                  type: 'storeSettledCommit',
+                  params: ({ event }) => ({
+                    balance_after_minor: event.output.ok && event.output.value.outcome === 'committed' ? event.output.value.balance_after_minor : never(),
+                  }),
                 },
               },
               {
-                target: '#resident.payment.aborting',
+                guard: { type: 'settledNotCommitted', params: ({ event }) => event.output },
+                target: '#resident.payment.aborted',
                 actions: { type: 'abortBecause', params: { reason: 'not_committed_on_card' } },
               },
+              // The card moved on (used elsewhere, its record rotated out): the back office settles it.
+              { target: 'unresolved', actions: { type: 'clearNotice' } },
             ],
             onError: tryAgain,
           },
@@ -298,7 +330,11 @@ export const paymentState = residentSetup.createStateConfig({
     /** Entry point after a restart: the card settles anything that may have reached it. */
     resume: {
       always: [
-        { guard: { type: 'paymentAt', params: { stages: ['intent_pending', 'debit_in_flight'] } }, target: 'uncertain' },
+        {
+          guard: { type: 'paymentAt', params: { stages: ['intent_pending', 'debit_in_flight'] } },
+          target: 'uncertain',
+          actions: { type: 'noteUncertainty', params: { cause: 'kiosk_restarted' } },
+        },
         { guard: { type: 'paymentAt', params: { stages: ['card_committed'] } }, target: 'recordingCommitted' },
         { guard: { type: 'paymentAt', params: { stages: ['recorded'] } }, target: 'fulfilling' },
         { guard: { type: 'paymentAt', params: { stages: ['service_refused'] } }, target: 'creditingBack' },

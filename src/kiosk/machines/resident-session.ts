@@ -61,12 +61,31 @@ export const bootState = residentSetup.createStateConfig({
   },
 });
 
-/** After a good self-test: take up an interrupted payment, if any, else go idle. */
+/**
+ * After a good self-test: first a card commit whose entry could not be written,
+ * then an interrupted payment, if any; else go idle.
+ */
 export const recoveringState = residentSetup.createStateConfig({
   always: [
+    { guard: 'hasUnrecorded', target: 'recordingUnrecorded' },
     { guard: 'hasRecovery', target: '#resident.payment.resume', actions: 'takeUpRecovery' },
     { target: 'idle' },
   ],
+});
+
+/** The money the card already moved is recorded before anyone else is served. */
+export const recordingUnrecordedState = residentSetup.createStateConfig({
+  tags: ['out_of_service'],
+  invoke: {
+    id: 'recordUnrecorded',
+    src: 'recordCommitted',
+    input: ({ context }) => context.unrecorded ?? never(),
+    onDone: [
+      { guard: { type: 'succeeded', params: ({ event }) => event.output }, target: 'recovering', actions: ['clearUnrecorded', 'clearFault'] },
+      { target: 'outOfService', actions: { type: 'setLedgerFault', params: ({ event }) => ({ error: event.output.ok ? null : event.output.error }) } },
+    ],
+    onError: { target: 'outOfService', actions: { type: 'setLedgerFault', params: { error: null } } },
+  },
 });
 
 export const outOfServiceState = residentSetup.createStateConfig({

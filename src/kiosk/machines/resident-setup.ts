@@ -14,6 +14,7 @@ import type {
   CheckRiskResult,
   FulfilInput,
   FulfilResult,
+  LedgerWriteError,
   LedgerWriteResult,
   PayableServiceKind,
   PaymentTx,
@@ -28,6 +29,7 @@ import type {
   ReceiptOutcome,
   RecordAbortedInput,
   RecordCommittedInput,
+  RecordUncertainInput,
   RefundInput,
   RefundResult,
   RefundValue,
@@ -35,6 +37,7 @@ import type {
   SettleUncertainInput,
   SettleUncertainResult,
   TxId,
+  UncertaintyCause,
   WriteIntentInput,
 } from './contracts';
 import type { MessageKey, Notice } from './messages';
@@ -91,6 +94,16 @@ export interface PaymentProgress {
   readonly refusal_reason: string | null;
   readonly abort_reason: AbortReason | null;
   readonly receipt_outcome: ReceiptOutcome;
+  /** Why the card outcome became unknown, for the `uncertain` entry. */
+  readonly uncertain_cause?: UncertaintyCause;
+  /** The balance the receipt shows when it is not the debit's evidence: credited back, or settled from the card. */
+  readonly receipt_balance_minor?: number;
+}
+
+/** A card commit whose committed entry could not be written: retried before anyone else is served. */
+export interface UnrecordedCommit {
+  readonly tx: PaymentTx;
+  readonly evidence: CardEvidence;
 }
 
 export interface ResidentContext {
@@ -109,12 +122,14 @@ export interface ResidentContext {
   readonly notice: Notice | null;
   /** Something went wrong that staff must see: out of service once the resident is served. */
   readonly fault: MessageKey | null;
+  readonly unrecorded: UnrecordedCommit | null;
 }
 
 export interface ResidentInput {
   readonly timeouts?: Partial<ResidentTimeouts>;
   readonly max_record_attempts?: number;
   readonly recovery?: PaymentProgress | null;
+  readonly unrecorded?: UnrecordedCommit | null;
 }
 
 export type ResidentEvent =
@@ -155,7 +170,7 @@ export function receiptFor(p: PaymentProgress): ReceiptInput {
     outcome: p.receipt_outcome,
     amount_minor: p.tx.amount_minor,
     masked_serial: p.tx.masked_serial,
-    balance_after_minor: p.evidence?.balance_after_minor ?? null,
+    balance_after_minor: p.receipt_balance_minor ?? p.evidence?.balance_after_minor ?? null,
     service_ref: p.service_ref,
   };
 }
@@ -178,6 +193,7 @@ export const residentSetup = setup({
     debitCard: notProvided<CardWriteResult, CardWriteInput>('debitCard'),
     recordCommitted: notProvided<LedgerWriteResult, RecordCommittedInput>('recordCommitted'),
     recordAborted: notProvided<LedgerWriteResult, RecordAbortedInput>('recordAborted'),
+    recordUncertain: notProvided<LedgerWriteResult, RecordUncertainInput>('recordUncertain'),
     settleUncertain: notProvided<SettleUncertainResult, SettleUncertainInput>('settleUncertain'),
     fulfil: notProvided<FulfilResult, FulfilInput>('fulfil'),
     refundOrCreditBack: notProvided<RefundResult, RefundInput>('refundOrCreditBack'),
@@ -193,6 +209,8 @@ export const residentSetup = setup({
     differentCard: ({ context }, result: SettleUncertainResult) =>
       result.ok && result.value.card_ref !== progress(context).tx.card_ref,
     settledCommitted: (_, result: SettleUncertainResult) => result.ok && result.value.outcome === 'committed',
+    settledNotCommitted: (_, result: SettleUncertainResult) => result.ok && result.value.outcome === 'not_committed',
+    hasUnrecorded: ({ context }) => context.unrecorded !== null,
     insufficientBalance: ({ context }) =>
       context.card !== null && context.quote !== null && context.quote.amount_minor > context.card.balance_minor,
     cardRemovedDuringIntent: ({ context }) => !context.card_present,
@@ -260,9 +278,23 @@ export const residentSetup = setup({
         ...progress(context),
         stage: 'fulfilled' as const,
         receipt_outcome: refund.status,
-        evidence: refund.status === 'credited_back' ? refund.evidence : progress(context).evidence,
+        ...(refund.status === 'credited_back' ? { receipt_balance_minor: refund.balance_after_minor } : {}),
         service_ref: refund.status === 'refund_recorded' ? refund.refund_ref : progress(context).service_ref,
       },
+    })),
+    /** The card settled as committed (the `settled` entry is written): on to the service. */
+    storeSettledCommit: assign(({ context }, p: { balance_after_minor: number }) => ({
+      payment: { ...progress(context), stage: 'recorded' as const, receipt_balance_minor: p.balance_after_minor },
+    })),
+    noteUncertainty: assign(({ context }, p: { cause: UncertaintyCause }) => ({
+      payment: { ...progress(context), uncertain_cause: p.cause },
+    })),
+    keepUnrecorded: assign(({ context }) => ({
+      unrecorded: { tx: progress(context).tx, evidence: progress(context).evidence ?? (() => { throw new Error('invariant: unrecorded commit without evidence'); })() },
+    })),
+    clearUnrecorded: assign({ unrecorded: null }),
+    setLedgerFault: assign((_, p: { error: LedgerWriteError | null }) => ({
+      fault: p.error === 'ledger_fault' ? ('kiosk.ledger_fault' as const) : ('kiosk.ledger_unavailable' as const),
     })),
     markRefundFailed: assign(({ context }) => ({
       payment: { ...progress(context), stage: 'fulfilled' as const, receipt_outcome: 'refund_failed' as const },

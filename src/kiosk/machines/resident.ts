@@ -10,6 +10,7 @@ import {
   idleState,
   outOfServiceState,
   readerLostState,
+  recordingUnrecordedState,
   recoveringState,
   sessionState,
 } from './resident-session';
@@ -29,11 +30,13 @@ export const residentMachine = residentSetup.createMachine({
     record_attempts: 0,
     notice: null,
     fault: null,
+    unrecorded: input.unrecorded ?? null,
   }),
   initial: 'boot',
   states: {
     boot: bootState,
     recovering: recoveringState,
+    recordingUnrecorded: recordingUnrecordedState,
     outOfService: outOfServiceState,
     readerLost: readerLostState,
     idle: idleState,

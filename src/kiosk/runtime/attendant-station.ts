@@ -21,6 +21,7 @@ import type { KioskReceiptContext } from '../receipt';
 import type { ReceiptLanguage } from '../receipt/model';
 import type { CardStation } from './card-station';
 import { commonActors, forwardCardEvents } from './common-actors';
+import { markInterruptedIntents } from './settlement';
 import type { StaffRoster } from './staff';
 
 // The parking attendant's station: the attendant machine with every actor
@@ -54,7 +55,7 @@ export function attendantActors(parts: AttendantStationParts) {
       if (!member) return err('not_a_staff_card');
       return ok({ staff_ref: member.staff_ref, role: member.role, masked_serial: read.value.masked_serial });
     }),
-    verifyPin: fromPromise<VerifyPinResult, VerifyPinInput>(async ({ input }) => ({ status: parts.roster.verifyPin(input.staff_ref, input.pin) ? 'accepted' : 'rejected' })),
+    verifyPin: fromPromise<VerifyPinResult, VerifyPinInput>(async ({ input }) => ({ status: (await parts.roster.checkPin(input.staff_ref, input.pin)) ? 'accepted' : 'rejected' })),
     openShift: fromPromise<OpenShiftResult, OpenShiftInput>(async ({ input }) => {
       try {
         const shift_id = newTxId();
@@ -78,8 +79,14 @@ export function attendantActors(parts: AttendantStationParts) {
   };
 }
 
-/** Starts the attendant station and forwards card arrivals and removals to it. */
-export function startAttendantStation(parts: AttendantStationParts): AttendantStation {
+/**
+ * Starts the attendant station and forwards card arrivals and removals to it.
+ * First every intent a crash left open is recorded as uncertain (settled when
+ * its card is next read); a ledger that refuses that keeps the station shut.
+ */
+export async function startAttendantStation(parts: AttendantStationParts): Promise<AttendantStation> {
+  const interrupted = await markInterruptedIntents(parts.ledger);
+  if (!interrupted.ok) throw new Error(`the attendant station cannot start: its ledger refused to record interrupted transactions (${interrupted.error})`);
   const actor = createActor(attendantMachine.provide({ actors: attendantActors(parts) }), { input: parts.input ?? {} });
   forwardCardEvents(parts.reader, actor);
   actor.start();

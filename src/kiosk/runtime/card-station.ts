@@ -14,11 +14,15 @@ import type {
   SettleUncertainResult,
 } from '../machines/contracts';
 import { err, ok } from '../machines/contracts';
+import type { KioskLedgerPort } from './ledger-port';
+import { settleCard, settleFromReading, type SettledTx } from './settlement';
 
 // The card side of the kiosk: turns the machines' card actors (readCard,
 // debitCard/creditCard, settleUncertain) into purse operations on the card that
 // is on the reader, holding it exclusively from the read to the end of the
 // payment. Cards are known to the rest of the kiosk only by a keyed hash.
+// With its ledger, every read also settles that card's open intents from what
+// the card shows (settlement.ts), before anything else is done with the card.
 
 export interface CardStationOptions {
   reader: CardReader;
@@ -28,6 +32,8 @@ export interface CardStationOptions {
   card_ref_key: Buffer;
   reader_name?: string;
   isHotlisted?: (card_ref: string) => boolean;
+  /** The station's ledger: open intents of a card are settled whenever it is read. Without it nothing is settled here. */
+  ledger?: KioskLedgerPort;
 }
 
 /** A card's reference: HMAC-SHA256(card_ref_key, UID), first 16 bytes, hex. */
@@ -38,7 +44,7 @@ export function cardRefOf(uid: Buffer, key: Buffer): string {
 export class CardStation {
   private session: CardSession | null = null;
   private purse: Purse | null = null;
-  private current: { card_ref: string; reading: CardReading } | null = null;
+  private current: { card_ref: string; reading: CardReading; settled: Map<string, SettledTx> } | null = null;
 
   constructor(private readonly opts: CardStationOptions) {}
 
@@ -56,7 +62,8 @@ export class CardStation {
     try {
       const reading = await this.purse.read();
       const card_ref = cardRefOf(reading.uid, this.opts.card_ref_key);
-      this.current = { card_ref, reading };
+      const settled = this.opts.ledger ? await settleCard(this.opts.ledger, card_ref, reading) : new Map<string, SettledTx>();
+      this.current = { card_ref, reading, settled };
       return ok(toCardRead(card_ref, reading, this.opts.isHotlisted?.(card_ref) ?? false));
     } catch (e) {
       await this.release();
@@ -79,21 +86,46 @@ export class CardStation {
     return toWriteResult(await this.purse.creditBack(tx.tx_id, tx.amount_minor));
   }
 
-  /** Reads whatever card is presented and says whether `tx` committed on it. */
+  /**
+   * Reads whatever card is presented; for the card of `tx`, says what the read
+   * settled for it (the `settled` entry is already in the ledger).
+   */
   async settle(tx: PaymentTx, signal?: AbortSignal): Promise<SettleUncertainResult> {
+    if (!this.opts.ledger) throw new Error('a card station settles only with its ledger');
     const read = await this.readCard(signal);
     if (!read.ok) return read;
-    const settlement = await this.purse!.settle(tx.tx_id);
     const card_ref = read.value.card_ref;
-    if (settlement.outcome === 'not_committed') return ok({ card_ref, outcome: 'not_committed' });
-    return ok({
-      card_ref,
-      outcome: 'committed',
-      // The card keeps the Transaction MAC of its last commit only: older evidence comes from the back office.
-      evidence: settlement.newest
-        ? { balance_after_minor: settlement.record.balance_after_minor, tmac_counter: settlement.tmac_counter ?? 0, tmac_value: settlement.tmac_value_hex ?? '' }
-        : { balance_after_minor: settlement.record.balance_after_minor, tmac_counter: 0, tmac_value: '' },
-    });
+    if (card_ref !== tx.card_ref) return ok({ card_ref, outcome: 'different_card' });
+    return this.answerFor(tx, this.current!.settled.get(tx.tx_id));
+  }
+
+  /**
+   * The card still held, read again in the same session to settle `tx` (a
+   * credit back tried a second time); null when that card is not held.
+   */
+  async settleHeld(tx: PaymentTx): Promise<SettleUncertainResult | null> {
+    if (!this.opts.ledger) throw new Error('a card station settles only with its ledger');
+    if (!this.purse || !this.current || this.current.card_ref !== tx.card_ref) return null;
+    let reading: CardReading;
+    try {
+      reading = await this.purse.read();
+    } catch (e) {
+      return err(readError(e));
+    }
+    return this.answerFor(tx, await settleFromReading(this.opts.ledger, tx, reading));
+  }
+
+  private async answerFor(tx: PaymentTx, settled: SettledTx | undefined): Promise<SettleUncertainResult> {
+    const card_ref = tx.card_ref;
+    if (settled === undefined) {
+      // Not open any more: settled before (or by another read). The ledger says how.
+      const state = await this.opts.ledger!.txState(tx.tx_id);
+      if (state?.state === 'committed') return ok({ card_ref, outcome: 'committed', balance_after_minor: state.balance_after_minor ?? state.expected_balance_after_minor });
+      if (state?.state === 'aborted') return ok({ card_ref, outcome: 'not_committed' });
+      return ok({ card_ref, outcome: 'unknown' });
+    }
+    if (settled.outcome === 'not_recorded') return err(settled.error);
+    return ok({ card_ref, ...settled });
   }
 
   /** Lets go of the card (end of a payment, or the resident walked away). */
@@ -140,7 +172,7 @@ function toWriteResult(o: ValueChangeOutcome): CardWriteResult {
     case 'refused':
       return { status: 'refused', reason: o.reason === 'insufficient_funds' ? 'insufficient_funds' : o.reason === 'over_limit' ? 'over_purse_limit' : 'permission_denied' };
     case 'not_committed':
-      return { status: 'refused', reason: 'card_absent' };
+      return { status: 'refused', reason: o.reason === 'card_error' ? 'not_committed_on_card' : 'card_absent' };
     case 'uncertain':
       return { status: 'uncertain', reason: 'card_removed' };
   }

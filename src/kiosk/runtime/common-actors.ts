@@ -12,6 +12,7 @@ import type {
   ReceiptInput,
   RecordAbortedInput,
   RecordCommittedInput,
+  RecordUncertainInput,
   SettleUncertainInput,
   SettleUncertainResult,
   WriteIntentInput,
@@ -42,6 +43,7 @@ export function commonActors(parts: CommonParts) {
     writeIntent: fromPromise<LedgerWriteResult, WriteIntentInput>(({ input }) => ledger.writeIntent(input.tx)),
     recordCommitted: fromPromise<LedgerWriteResult, RecordCommittedInput>(({ input }) => ledger.recordCommitted(input.tx, input.evidence)),
     recordAborted: fromPromise<LedgerWriteResult, RecordAbortedInput>(({ input }) => ledger.recordAborted(input.tx, input.reason)),
+    recordUncertain: fromPromise<LedgerWriteResult, RecordUncertainInput>(({ input }) => ledger.recordUncertain(input.tx, input.cause)),
     printReceipt: fromPromise<PrintReceiptResult, ReceiptInput>(({ input }) =>
       printResultFor(printReceipt(parts.printer, receiptModelFrom(input, parts.receipt, { language: parts.language(), occurred_at: parts.now().toISOString() }))),
     ),

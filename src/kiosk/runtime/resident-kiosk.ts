@@ -1,6 +1,6 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { assertCryptoSelftest } from '../../card/selftest';
-import { newTxId } from '../../shared/ids';
+import { derivedTxId } from '../../shared/ids';
 import type { ReceiptPrinter } from '../../../hardware/printer/types';
 import type { CardReader } from '../../../hardware/pcsc/types';
 import {
@@ -25,6 +25,7 @@ import type { CardStation } from './card-station';
 import { commonActors, forwardCardEvents } from './common-actors';
 import type { KioskLedgerPort } from './ledger-port';
 import { checkRisk, type RiskEnvironment } from './risk';
+import { markInterruptedIntents } from './settlement';
 
 // The resident kiosk: the resident machine with every actor supplied by real
 // parts — card station (reader + purse), ledger, services, printer — and the
@@ -46,37 +47,63 @@ export type ResidentKiosk = Actor<typeof residentMachine>;
 
 /**
  * The money side of a service refusal. The amount goes back onto the card still
- * held, as its own transaction (intent first, LimitedCredit, committed entry)
- * reversing the payment; if the card refuses, a refund entry records what the
- * city owes. An unknown outcome records nothing more: the open intent is
- * settled from the card later, so the resident is never paid back twice.
+ * held, as its own transaction reversing the payment (intent first,
+ * LimitedCredit, committed entry); if the card certainly refused, a refund
+ * entry records what the city owes. The credit back's id follows from the
+ * payment's, so a second attempt (a retry, a restart) finds the first one and
+ * settles it from the card before anything else; an outcome still unknown pays
+ * nothing more (the ledger also refuses a refund while a credit back is open
+ * or committed), so the resident is never paid back twice.
  */
 function compensateWith(parts: ResidentKioskParts) {
+  const { ledger, station } = parts;
+  const refund = async (paid: PaymentTx, reason: string): Promise<RefundResult> => {
+    const recorded = await ledger.recordRefund(paid, reason);
+    return recorded.ok ? ok({ status: 'refund_recorded', refund_ref: `refund:${paid.tx_id}` }) : err(recorded.error);
+  };
   return async (input: RefundInput): Promise<RefundResult> => {
     const paid = input.tx;
     const back: PaymentTx = {
       ...paid,
-      tx_id: newTxId(),
+      tx_id: derivedTxId('credit_back', paid.tx_id),
       kind: 'credit_back',
       direction: 'credit',
       balance_before_minor: paid.expected_balance_after_minor,
       expected_balance_after_minor: paid.balance_before_minor,
-      tmac_counter_before: paid.tmac_counter_before + 1,
+      tmac_counter_before: paid.tmac_counter_before + 1, // the payment's own commit, in this session
       quote_ref: null,
       reverses_tx_id: paid.tx_id,
     };
-    const intent = await parts.ledger.writeIntent(back);
-    if (!intent.ok) return err('ledger_unavailable');
-    const result = await parts.station.creditBack(back);
-    if (result.status === 'committed') {
-      await parts.ledger.recordCommitted(back, result.evidence); // if this fails, recovery finds the record on the card
-      return ok({ status: 'credited_back', evidence: result.evidence });
+    const before = await ledger.txState(back.tx_id);
+    if (before !== null) {
+      if (before.state === 'committed') return ok({ status: 'credited_back', balance_after_minor: before.balance_after_minor ?? before.expected_balance_after_minor });
+      if (before.state === 'aborted') return refund(paid, input.reason);
+      // Open or uncertain: only the card can say, and only if it is still here.
+      const settled = await station.settleHeld(txOfState(back, before));
+      if (settled === null || !settled.ok || settled.value.outcome === 'unknown' || settled.value.outcome === 'different_card') return err('service_unavailable');
+      if (settled.value.outcome === 'committed') return ok({ status: 'credited_back', balance_after_minor: settled.value.balance_after_minor });
+      return refund(paid, input.reason);
     }
-    if (result.status === 'uncertain') return err('service_unavailable');
-    await parts.ledger.recordAborted(back, result.reason);
-    const recorded = await parts.ledger.recordRefund(paid, input.reason);
-    return recorded.ok ? ok({ status: 'refund_recorded', refund_ref: `refund:${paid.tx_id}` }) : err('ledger_unavailable');
+    const intent = await ledger.writeIntent(back);
+    if (!intent.ok) return err(intent.error);
+    const result = await station.creditBack(back);
+    if (result.status === 'committed') {
+      await ledger.recordCommitted(back, result.evidence); // if this fails, the card's record settles it on its next read
+      return ok({ status: 'credited_back', balance_after_minor: result.evidence.balance_after_minor });
+    }
+    if (result.status === 'uncertain') {
+      await ledger.recordUncertain(back, result.reason);
+      return err('service_unavailable');
+    }
+    const aborted = await ledger.recordAborted(back, result.reason);
+    if (!aborted.ok) return err(aborted.error);
+    return refund(paid, input.reason);
   };
+}
+
+/** The credit back as first written (its intent's counter and balances), to settle it. */
+function txOfState(back: PaymentTx, state: { balance_before_minor: number; expected_balance_after_minor: number; amount_minor: number }): PaymentTx {
+  return { ...back, balance_before_minor: state.balance_before_minor, expected_balance_after_minor: state.expected_balance_after_minor, amount_minor: state.amount_minor };
 }
 
 export function residentActors(parts: ResidentKioskParts) {
@@ -84,13 +111,16 @@ export function residentActors(parts: ResidentKioskParts) {
   return {
     ...commonActors({ ...parts, now: parts.risk.now }),
     ...serviceActors(parts.services, compensateWith(parts)),
+    // Boot: the crypto's known answers, then every intent a crash left open is
+    // recorded as uncertain (settled when its card is next read; nobody waits).
     selfTest: fromPromise<SelfTestResult, void>(async () => {
       try {
         assertCryptoSelftest();
-        return ok(null);
       } catch {
         return err({ failed: ['card_crypto'] as const });
       }
+      const interrupted = await markInterruptedIntents(parts.ledger).catch(() => ({ ok: false as const }));
+      return interrupted.ok ? ok(null) : err({ failed: ['ledger'] as const });
     }),
     checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),

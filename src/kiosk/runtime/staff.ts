@@ -49,12 +49,6 @@ export async function pinMatches(pin: string, pin_hash: string): Promise<boolean
   return timingSafeEqual(actual, parsed.hash);
 }
 
-function pinMatchesBlocking(pin: string, pin_hash: string): boolean {
-  const parsed = parsePinHash(pin_hash);
-  if (!parsed) return false;
-  return timingSafeEqual(scryptSync(pin, parsed.salt, SCRYPT_KEYLEN), parsed.hash);
-}
-
 export class StaffRoster {
   private readonly byCard = new Map<string, StaffMember>();
   private readonly byRef = new Map<string, StaffMember>();
@@ -82,16 +76,6 @@ export class StaffRoster {
     const member = this.byRef.get(staff_ref);
     if (!member || this.attempts.isLockedOut(staff_ref)) return false;
     return this.settle(staff_ref, await pinMatches(pin, member.pin_hash));
-  }
-
-  /**
-   * @deprecated Blocks the event loop for the whole scrypt; use `await checkPin(...)`.
-   * Kept only until the attendant station's verifyPin actor awaits checkPin.
-   */
-  verifyPin(staff_ref: string, pin: string): boolean {
-    const member = this.byRef.get(staff_ref);
-    if (!member || this.attempts.isLockedOut(staff_ref)) return false;
-    return this.settle(staff_ref, pinMatchesBlocking(pin, member.pin_hash));
   }
 
   private settle(staff_ref: string, matched: boolean): boolean {

@@ -123,13 +123,13 @@ describe('purse over the card simulator', () => {
       for (const when of ['before', 'after'] as const) {
         transport.reinsert();
         const purse = new Purse(transport, { vault: kiosk, terminal_id: 7 });
-        await purse.read();
+        const { tmac_counter } = await purse.read();
         const tx = TX(100 + n++);
         transport.tearAt({ apdu, when });
         const outcome = await purse.debit(tx, 10);
         transport.tearAt(null);
         transport.reinsert();
-        const settle = await new Purse(transport, { vault: kiosk, terminal_id: 7 }).settle(tx);
+        const settle = await new Purse(transport, { vault: kiosk, terminal_id: 7 }).settle(tx, tmac_counter!);
         const committedOnCard = settle.outcome === 'committed';
         expect(settle.balance_minor).toBe(committedOnCard ? balance - 10 : balance);
         if (outcome.outcome === 'committed') expect(committedOnCard).toBe(true);

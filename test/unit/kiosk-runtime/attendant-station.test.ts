@@ -46,9 +46,9 @@ async function station(dir = mkdtempSync(join(tmpdir(), 'civicard-booth-')), car
   const reader = new FakeCardReader();
   const { ledger } = tempLedger();
   const printer = new SimPrinterTransport();
-  const actor = startAttendantStation({
+  const actor = await startAttendantStation({
     reader,
-    station: new CardStation({ reader, vault: vaultFor(keys, ['credit', 'read']), terminal_id: 20, card_ref_key: REF_KEY }),
+    station: new CardStation({ reader, vault: vaultFor(keys, ['credit', 'read']), terminal_id: 20, card_ref_key: REF_KEY, ledger }),
     roster,
     ledger,
     printer: new EscPosPrinter(printer),

@@ -5,6 +5,7 @@ import type { PaymentTx } from '../../../src/kiosk/machines/contracts';
 import { CardStation, cardRefOf } from '../../../src/kiosk/runtime/card-station';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { blankCardState, DesfireSim } from '../../../hardware/sim/desfire';
+import { memoryLedger } from '../ledger/helpers';
 
 const REF_KEY = Buffer.alloc(32, 7);
 const TX = (n: number) => `0190c000-0000-7000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -46,17 +47,23 @@ describe('CardStation', () => {
   });
 
   it('reports uncertain when the card leaves after the commit went out, and settles it from the same card', async () => {
-    const { reader, station, sim } = await setup();
+    const { sim, keys } = await issuedSimCard(1_000);
+    const reader = new FakeCardReader();
+    reader.insertCard(sim);
+    const ledger = memoryLedger();
+    const station = new CardStation({ reader, vault: vault(keys, ['debit', 'read']), terminal_id: 5, card_ref_key: REF_KEY, ledger });
     const read = await station.readCard();
     if (!read.ok) throw new Error(read.error);
     const tx = payment(read.value.card_ref, TX(2), 250, 1_000);
+    await ledger.writeIntent(tx);
     reader.tearAt({ apdu: 3, when: 'after' });
     expect(await station.write(tx)).toMatchObject({ status: 'uncertain' });
     await station.release();
     reader.removeCard();
     reader.insertCard(sim);
     const settled = await station.settle(tx);
-    expect(settled).toMatchObject({ ok: true, value: { card_ref: read.value.card_ref, outcome: 'committed', evidence: { balance_after_minor: 750, tmac_counter: 2 } } });
+    expect(settled).toEqual({ ok: true, value: { card_ref: read.value.card_ref, outcome: 'committed', balance_after_minor: 750 } });
+    expect(ledger.txBalance(tx.tx_id)).toMatchObject({ state: 'committed', balance_after_minor: 750 });
   });
 
   it('says not_a_civicard for a blank card', async () => {

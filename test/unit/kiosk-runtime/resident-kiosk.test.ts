@@ -3,7 +3,8 @@ import { issuedSimCard, vaultFor as vault } from '../../support/card-fixtures';
 import { waitFor } from 'xstate';
 import { Purse } from '../../../src/card/purse';
 import { CardStation } from '../../../src/kiosk/runtime/card-station';
-import { MemoryKioskLedger } from '../../../src/kiosk/runtime/ledger-port';
+import type { KioskLedger } from '../../../src/ledger';
+import { memoryLedger } from '../ledger/helpers';
 import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
 import { attachScanner, type ScanRefusal } from '../../../src/kiosk/runtime/scanner-bridge';
 import { luhnCheckDigit } from '../../../src/shared/barcodes';
@@ -17,15 +18,25 @@ import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport
 import { SimPrinterTransport } from '../../../hardware/sim/printer';
 
 // The resident machine with real parts: card simulator behind the fake reader,
-// the real purse and card station, the ESC/POS driver on the simulated printer.
+// the real purse and card station, the real ledger (SQLite :memory:), the
+// ESC/POS driver on the simulated printer.
+
+/** What the ledger holds, one row per entry, with the fields these tests look at. */
+function entries(ledger: KioskLedger) {
+  return ledger.entriesSince(0).map((e) => {
+    const p = e.payload as { kind: string; tx_id?: string; amount_minor?: number };
+    const direction = p.kind === 'intent' || p.kind === 'committed' ? 'debit' : p.kind.startsWith('credit') ? 'credit' : null;
+    return { kind: p.kind, tx_id: p.tx_id ?? '', direction, amount_minor: p.amount_minor ?? (ledger.txBalance(p.tx_id ?? '')?.amount_minor ?? null) };
+  });
+}
 
 
 async function kiosk(opening_minor: number, services: KioskService[] = [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)]) {
   const { sim, keys } = await issuedSimCard(opening_minor);
   const reader = new FakeCardReader();
   const kioskVault = vault(keys, ['debit', 'read']);
-  const station = new CardStation({ reader, vault: kioskVault, terminal_id: 3, card_ref_key: Buffer.alloc(32, 1) });
-  const ledger = new MemoryKioskLedger();
+  const ledger = memoryLedger(); // the real ledger on :memory:: same schema, rules and signatures
+  const station = new CardStation({ reader, vault: kioskVault, terminal_id: 3, card_ref_key: Buffer.alloc(32, 1), ledger });
   const printerSim = new SimPrinterTransport();
   const actor = startResidentKiosk({
     reader,
@@ -57,8 +68,8 @@ describe('resident kiosk with real card, purse and printer', () => {
     actor.send({ type: 'CONFIRM' });
     await waitFor(actor, (s) => s.matches({ payment: 'done' }), { timeout: 10_000 });
 
-    expect(ledger.entries.map((e) => e.kind)).toEqual(['intent', 'committed']);
-    const tx_id = ledger.entries[0]!.tx_id;
+    expect(entries(ledger).map((e) => e.kind)).toEqual(['intent', 'committed']);
+    const tx_id = entries(ledger)[0]!.tx_id;
     reader.removeCard();
     expect(await balanceOnCard()).toBe(650);
     const receipt = printerSim.core.receipts.at(-1)!;
@@ -76,8 +87,11 @@ describe('resident kiosk with real card, purse and printer', () => {
     actor.send({ type: 'SELECT_SERVICE', kind: 'citation', reference: '4000123' });
     await waitFor(actor, (s) => !s.matches({ session: 'quoting' }) && !s.matches({ session: 'chooseService' }), { timeout: 5_000 });
     actor.send({ type: 'CONFIRM' });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(ledger.entries.filter((e) => e.kind === 'committed')).toEqual([]);
+    // The machine itself refuses before any intent: the quote is above the balance.
+    await waitFor(actor, (s) => s.matches({ session: 'insufficientFunds' }), { timeout: 5_000 });
+    expect(actor.getSnapshot().context.notice?.key).toBe('payment.insufficient_funds');
+    expect(actor.getSnapshot().context.payment).toBeNull();
+    expect(entries(ledger)).toEqual([]);
     reader.removeCard();
     expect(await balanceOnCard()).toBe(1_000);
     actor.stop();
@@ -111,7 +125,7 @@ describe('resident kiosk with real card, purse and printer', () => {
       powerOn: () => sim.powerOn(),
       powerOff: () => sim.powerOff(),
       transmit: (apdu: Buffer) => {
-        if (apdu[1] === 0xdc) intentsAtDebit.push(ledger.entries.filter((e) => e.kind === 'intent').length);
+        if (apdu[1] === 0xdc) intentsAtDebit.push(entries(ledger).filter((e) => e.kind === 'intent').length);
         return sim.transmit(apdu);
       },
     };
@@ -144,12 +158,12 @@ describe('resident kiosk with real card, purse and printer', () => {
     await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
     actor.send({ type: 'CONFIRM' });
     await waitFor(actor, (s) => s.context.notice?.key === 'service.refused.credited_back', { timeout: 10_000 });
-    const [paid, back] = [ledger.entries[0]!.tx_id, ledger.entries[2]!.tx_id];
-    expect(ledger.entries.map((e) => [e.kind, e.direction, e.amount_minor, e.tx_id === paid ? 'payment' : e.tx_id === back ? 'credit back' : '?'])).toEqual([
+    const [paid, back] = [entries(ledger)[0]!.tx_id, entries(ledger)[2]!.tx_id];
+    expect(entries(ledger).map((e) => [e.kind, e.direction, e.amount_minor, e.tx_id === paid ? 'payment' : e.tx_id === back ? 'credit back' : '?'])).toEqual([
       ['intent', 'debit', 350, 'payment'],
       ['committed', 'debit', 350, 'payment'],
-      ['intent', 'credit', 350, 'credit back'],
-      ['committed', 'credit', 350, 'credit back'],
+      ['credit_intent', 'credit', 350, 'credit back'],
+      ['credit_committed', 'credit', 350, 'credit back'],
     ]);
     actor.stop();
     reader.removeCard();

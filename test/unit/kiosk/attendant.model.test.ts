@@ -4,9 +4,31 @@ import { describe, expect, it } from 'vitest';
 import { attendantMachine } from '../../../src/kiosk/machines/attendant';
 import { allStateNodes, allTransitionKeys } from './support/driver';
 import { ATTENDANT_ACTORS, ATTENDANT_EVENTS, ATTENDANT_TIMEOUTS, attendantFilter, attendantKey } from './support/attendant-model';
-import { runModel } from './support/model';
+import { runModel, runRandomWalks, type ModelSpec } from './support/model';
+
+const SPEC: ModelSpec = {
+  machine: attendantMachine,
+  actorNames: ATTENDANT_ACTORS,
+  events: ATTENDANT_EVENTS,
+  key: attendantKey,
+  filterEvents: attendantFilter,
+  timerEvents: ['VOID_WINDOW_ELAPSED'],
+  starts: [{ name: 'station start', input: { timeouts: ATTENDANT_TIMEOUTS, limits: { max_pin_attempts: 2 } } }],
+};
+const WALKS = { walks: 400, steps: 80, seed: 20261202 };
 
 describe('attendant machine, model-based', () => {
+  it('keeps the money invariants on random walks: no card write without a durable intent, nothing aborted after a commit, one void per top-up', async () => {
+    const steps = await runRandomWalks(SPEC, WALKS);
+    console.info(`attendant random walks: ${WALKS.walks} walks, ${steps} steps, seed ${WALKS.seed}`);
+  }, 300_000);
+
+  it('the invariants catch a station that debits a card without a durable intent', async () => {
+    // A defect on the model itself (so model and machine agree): a failed intent write is taken as success.
+    const broken = attendantMachine.provide({ guards: { failed: () => false } });
+    await expect(runModel({ ...SPEC, machine: broken })).rejects.toThrow(/money invariant broken .*(creditCard|debitCard) for .* without a durable intent/);
+  }, 300_000);
+
   it('reaches every state and takes every transition on a running actor', async () => {
     const run = await runModel({
       machine: attendantMachine,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { attendantMachine, type AttendantContext } from '../../../src/kiosk/machines/attendant';
 import { waitingStatesWithoutTimeout } from './support/driver';
-import { CARD, out } from './support/fixtures';
+import { CARD, EVIDENCE, out } from './support/fixtures';
 import {
   ATTENDANT,
   ATTENDANT_TIMEOUTS,
@@ -139,9 +139,23 @@ describe('attendant: shift and top-up', () => {
     await topUp(d);
     expect(d.snapshot.matches({ signedIn: { cardTxn: { uncertain: 'waitingForSameCard' } } })).toBe(true);
     expect(ctx(d).notice).toEqual({ key: 'payment.uncertain.present_same_card', tx_id: TOP_UP_TX });
+    expect(d.callsTo('recordUncertain')[0]?.input).toMatchObject({ tx: { tx_id: TOP_UP_TX }, cause: 'card_removed' });
     await d.act({ type: 'CARD_PRESENTED' });
-    expect(d.callsTo('recordCommitted')).toHaveLength(1);
+    expect(d.callsTo('recordCommitted')).toEqual([]); // the settlement wrote its own `settled` entry
+    expect(d.callsTo('printReceipt')[0]?.input).toMatchObject({ outcome: 'top_up', balance_after_minor: EVIDENCE.balance_after_minor });
     expect(ctx(d).last_top_up?.tx_id).toBe(TOP_UP_TX);
+  });
+
+  it('a committed top-up whose entry cannot be written is retried before anything else, never printed as done', async () => {
+    const answers = [out.ledgerDown, out.ledgerOk];
+    const d = attendantDriver({ recordCommitted: () => answers.shift() });
+    await signedInWithShift(d);
+    await topUp(d);
+    expect(d.snapshot.matches({ signedIn: { cardTxn: 'recordFailed' } })).toBe(true);
+    expect(d.callsTo('printReceipt')).toEqual([]);
+    await d.act({ type: 'ACK' });
+    expect(d.callsTo('recordCommitted')).toHaveLength(2);
+    expect(d.callsTo('printReceipt')).toHaveLength(1);
   });
 });
 
@@ -169,6 +183,23 @@ describe('attendant: supervisor void', () => {
     await d.act({ type: 'ACK' });
     await d.act({ type: 'VOID_LAST' }); // nothing left to void
     expect(d.snapshot.matches({ signedIn: 'menu' })).toBe(true);
+  });
+
+  it('a void whose card outcome is unknown or whose entry fails leaves nothing to void a second time', async () => {
+    for (const overrides of [{ debitCard: () => a.uncertain }, { recordCommitted: (i: { tx: { kind: string } }) => (i.tx.kind === 'void' ? out.ledgerDown : out.ledgerOk) }]) {
+      const staff = [a.staffAttendant, a.staffSupervisor];
+      const d = attendantDriver({ ...overrides, readStaffCard: () => staff.shift(), readCard: (i: { purpose: string }) => (i.purpose === 'void' ? a.toppedUpCard : a.card) });
+      await signedInWithShift(d);
+      await topUp(d);
+      await d.act({ type: 'ACK' });
+      await voidFlow(d);
+      // The void intent is durable: from here the top-up is being voided, whatever the card says.
+      expect(ctx(d).last_top_up).toBeNull();
+      await d.act({ type: 'CANCEL' });
+      await d.act({ type: 'ACK' });
+      await d.act({ type: 'VOID_LAST' });
+      expect(d.callsTo('writeIntent').filter((c) => (c.input as { tx: { kind: string } }).tx.kind === 'void')).toHaveLength(1);
+    }
   });
 
   it('refuses a void authorised by a card that is not a supervisor', async () => {

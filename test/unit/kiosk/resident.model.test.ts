@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { AnyMachineSnapshot } from 'xstate';
 import { residentMachine } from '../../../src/kiosk/machines/resident';
 import { allStateNodes, allTransitionKeys } from './support/driver';
-import { TEST_TIMEOUTS, progressAt } from './support/fixtures';
-import { runModel } from './support/model';
+import { TEST_TIMEOUTS, TX_ID, progressAt } from './support/fixtures';
+import { runModel, runRandomWalks } from './support/model';
 import { RESIDENT_ACTORS, RESIDENT_EVENTS, residentKey } from './support/resident-model';
 
+const COMMITTED_STAGES: readonly string[] = ['card_committed', 'recorded', 'service_refused', 'fulfilled'];
 const backAtRest = (s: AnyMachineSnapshot): boolean => s.value === 'idle' || s.value === 'outOfService';
 
 describe('resident machine, model-based', () => {
@@ -22,7 +23,7 @@ describe('resident machine, model-based', () => {
         { name: 'fresh start', input },
         // A restart in the middle of a payment, at every stage it can be in.
         ...(['intent_pending', 'debit_in_flight', 'card_committed', 'recorded', 'service_refused', 'fulfilled', 'aborting', 'settled'] as const).map(
-          (stage) => ({ name: `recovery at ${stage}`, input: { ...input, recovery: progressAt(stage) }, stopWhen: backAtRest }),
+          (stage) => ({ name: `recovery at ${stage}`, input: { ...input, recovery: progressAt(stage) }, stopWhen: backAtRest, committedBefore: COMMITTED_STAGES.includes(stage) ? [TX_ID] : [] }),
         ),
       ],
     });
@@ -36,6 +37,43 @@ describe('resident machine, model-based', () => {
     console.info(
       `resident model: ${allStates.length} states, ${allTransitions.length} transitions, ` +
         `${run.edges} model edges replayed in ${run.steps} steps`,
+    );
+  }, 120_000);
+
+  it('keeps the money invariants on random walks, restarts included', async () => {
+    const input = { timeouts: TEST_TIMEOUTS, max_record_attempts: 2 };
+    const walks = { walks: 300, steps: 60, seed: 20261202 };
+    const steps = await runRandomWalks(
+      {
+        machine: residentMachine,
+        actorNames: RESIDENT_ACTORS,
+        events: RESIDENT_EVENTS,
+        key: residentKey,
+        starts: [
+          { name: 'fresh start', input },
+          { name: 'recovery after the card committed', input: { ...input, recovery: progressAt('card_committed') }, committedBefore: [TX_ID] },
+          { name: 'recovery with the debit in flight', input: { ...input, recovery: progressAt('debit_in_flight') } },
+        ],
+      },
+      walks,
+    );
+    console.info(`resident random walks: ${walks.walks} walks per start, ${steps} steps, seed ${walks.seed}`);
+  }, 120_000);
+
+  it('the invariants catch a machine that aborts a payment the card committed', async () => {
+    // A defect on the model itself (so model and machine agree): after a restart, a payment the
+    // card had committed is taken up as one to abort.
+    const broken = residentMachine.provide({
+      guards: {
+        paymentAt: ({ context }, p: { stages: readonly string[] }) => {
+          const stage = context.payment?.stage;
+          return stage === 'card_committed' ? p.stages.includes('aborting') : stage !== undefined && p.stages.includes(stage);
+        },
+      },
+    });
+    const start = { name: 'recovery after the card committed', input: { timeouts: TEST_TIMEOUTS, recovery: progressAt('card_committed') }, committedBefore: [TX_ID], stopWhen: backAtRest };
+    await expect(runModel({ machine: broken, actorNames: RESIDENT_ACTORS, events: RESIDENT_EVENTS, key: residentKey, starts: [start] })).rejects.toThrow(
+      /money invariant broken .*recorded as aborted after the card committed it/,
     );
   }, 120_000);
 

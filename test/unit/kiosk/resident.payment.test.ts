@@ -1,7 +1,7 @@
 // The money-critical paths of the resident machine, one behaviour per test.
 import { describe, expect, it } from 'vitest';
 import type { ResidentContext } from '../../../src/kiosk/machines/resident';
-import { CARD, CREDIT_BACK_EVIDENCE, EVIDENCE, QUOTE, TX_ID, out } from './support/fixtures';
+import { CARD, CREDIT_BACK_EVIDENCE, EVIDENCE, QUOTE, TEST_TIMEOUTS, TX_ID, out } from './support/fixtures';
 import { WAIT, residentDriver, toConfirming } from './support/resident-model';
 
 const ctx = (d: { snapshot: { context: unknown } }): ResidentContext => d.snapshot.context as ResidentContext;
@@ -79,11 +79,14 @@ describe('resident payment: uncertain outcomes', () => {
     expect(ctx(d).notice).toEqual({ key: 'payment.uncertain.present_same_card', tx_id: TX_ID });
     expect(ctx(d).payment?.stage).toBe('debit_in_flight');
 
+    expect(d.callsTo('recordUncertain')[0]?.input).toMatchObject({ tx: { tx_id: TX_ID }, cause: 'card_removed' });
     await d.act({ type: 'CARD_PRESENTED' });
     expect(d.callsTo('settleUncertain')[0]?.input).toMatchObject({ tx: { tx_id: TX_ID, card_ref: CARD.card_ref } });
-    expect(d.callsTo('recordCommitted')[0]?.input).toMatchObject({ tx: { tx_id: TX_ID }, evidence: EVIDENCE });
+    // The settlement wrote its own `settled` entry: no committed or aborted entry on top of it.
+    expect(d.callsTo('recordCommitted')).toEqual([]);
     expect(d.callsTo('recordAborted')).toEqual([]);
     expect(d.callsTo('fulfil')).toHaveLength(1);
+    expect(d.callsTo('printReceipt')[0]?.input).toMatchObject({ balance_after_minor: EVIDENCE.balance_after_minor });
     expect(d.snapshot.matches({ payment: 'done' })).toBe(true);
   });
 
@@ -92,10 +95,30 @@ describe('resident payment: uncertain outcomes', () => {
     await toConfirming(d);
     await d.act({ type: 'CONFIRM' });
     await d.act({ type: 'CARD_PRESENTED' });
-    expect(d.callsTo('recordAborted')[0]?.input).toMatchObject({ tx: { tx_id: TX_ID }, reason: 'not_committed_on_card' });
+    expect(d.callsTo('recordAborted')).toEqual([]); // the settled entry (not committed) closes it
     expect(d.callsTo('recordCommitted')).toEqual([]);
     expect(d.callsTo('fulfil')).toEqual([]);
+    expect(d.snapshot.matches({ payment: 'aborted' })).toBe(true);
     expect(ctx(d).notice).toEqual({ key: 'payment.not_taken', tx_id: TX_ID });
+  });
+
+  it('the card moved on (no record, counter changed): unresolved for the back office, never aborted', async () => {
+    const d = residentDriver({ debitCard: () => out.debitUncertain, settleUncertain: () => out.settleUnknown });
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    await d.act({ type: 'CARD_PRESENTED' });
+    expect(d.snapshot.matches({ payment: { uncertain: 'unresolved' } })).toBe(true);
+    expect(ctx(d).notice).toEqual({ key: 'payment.uncertain.unresolved', tx_id: TX_ID });
+    expect(d.callsTo('recordAborted')).toEqual([]);
+    expect(d.callsTo('fulfil')).toEqual([]);
+  });
+
+  it('a debit that never answers is recorded uncertain with the watchdog as cause', async () => {
+    const d = residentDriver({ debitCard: WAIT });
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    await d.fireNextTimer();
+    expect(d.callsTo('recordUncertain')[0]?.input).toMatchObject({ cause: 'timeout' });
   });
 
   it('refuses a different card while waiting for the same one, writes nothing, keeps waiting', async () => {
@@ -111,7 +134,8 @@ describe('resident payment: uncertain outcomes', () => {
     expect(d.callsTo('recordAborted')).toEqual([]);
 
     await d.act({ type: 'CARD_PRESENTED' });
-    expect(d.callsTo('recordCommitted')).toHaveLength(1);
+    expect(d.callsTo('settleUncertain')).toHaveLength(2);
+    expect(d.callsTo('fulfil')).toHaveLength(1);
     expect(d.snapshot.matches({ payment: 'done' })).toBe(true);
   });
 
@@ -137,6 +161,47 @@ describe('resident payment: uncertain outcomes', () => {
     expect(d.callsTo('recordAborted')).toEqual([]);
     await d.act({ type: 'ACK' });
     expect(d.value).toBe('idle');
+  });
+});
+
+describe('resident payment: a committed entry that could not be written', () => {
+  it('is never labelled recorded: the resident is served, the kiosk stops, and the entry is written before anyone else', async () => {
+    const answers = [out.ledgerDown, out.ledgerDown, out.ledgerOk];
+    const d = residentDriver({ recordCommitted: () => answers.shift() }, { timeouts: TEST_TIMEOUTS, max_record_attempts: 2 });
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    await d.fireNextTimer(); // the retry
+    expect(d.callsTo('recordCommitted')).toHaveLength(2);
+    expect(ctx(d).payment?.stage).not.toBe('recorded');
+    expect(ctx(d).unrecorded).toMatchObject({ tx: { tx_id: TX_ID }, evidence: EVIDENCE });
+    expect(d.callsTo('fulfil')).toHaveLength(1); // the resident paid: the service is theirs
+    expect(ctx(d).fault).toBe('kiosk.ledger_unavailable');
+    await d.act({ type: 'FINISH' });
+    expect(d.value).toBe('outOfService');
+    await d.act({ type: 'MAINTENANCE_RETRY' });
+    expect(d.callsTo('recordCommitted')).toHaveLength(3);
+    expect(d.callsTo('recordCommitted')[2]?.input).toMatchObject({ tx: { tx_id: TX_ID }, evidence: EVIDENCE });
+    expect(ctx(d).unrecorded).toBeNull();
+    expect(d.value).toBe('idle');
+  });
+
+  it('a ledger that refuses the entry is a fault for staff, not "ledger unavailable"', async () => {
+    const d = residentDriver({ recordCommitted: () => out.ledgerFault }, { timeouts: TEST_TIMEOUTS, max_record_attempts: 1 });
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    expect(ctx(d).fault).toBe('kiosk.ledger_fault');
+    await d.act({ type: 'FINISH' });
+    await d.act({ type: 'MAINTENANCE_RETRY' });
+    expect(d.value).toBe('outOfService'); // still refused: stays out of service, nothing else served
+    expect(ctx(d).unrecorded).not.toBeNull();
+  });
+
+  it('an intent the ledger refuses is a fault too, and nothing reaches the card', async () => {
+    const d = residentDriver({ writeIntent: () => out.ledgerFault });
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    expect(d.callsTo('debitCard')).toEqual([]);
+    expect(ctx(d).fault).toBe('kiosk.ledger_fault');
   });
 });
 

@@ -59,7 +59,7 @@ describe('serviceActors wired into the resident machine', () => {
   const compensations: RefundInput[] = [];
   const compensate = async (input: RefundInput) => {
     compensations.push(input);
-    return ok({ status: 'credited_back' as const, evidence: CREDIT_BACK_EVIDENCE });
+    return ok({ status: 'credited_back' as const, balance_after_minor: CREDIT_BACK_EVIDENCE.balance_after_minor });
   };
 
   it('a resident pays a parking fee quoted and fulfilled by the fixed-fee service', async () => {
@@ -86,7 +86,7 @@ describe('serviceActors wired into the resident machine', () => {
       toPromise(createActor(serviceActors([service], compensate).refundOrCreditBack, { input }).start());
 
     compensations.length = 0;
-    expect(await run(fixed)).toEqual(ok({ status: 'credited_back', evidence: CREDIT_BACK_EVIDENCE }));
+    expect(await run(fixed)).toEqual(ok({ status: 'credited_back', balance_after_minor: CREDIT_BACK_EVIDENCE.balance_after_minor }));
     expect(compensations).toEqual([input]);
 
     const unreachable = new FixedFeeService('parking', PARKING_FEE_MINOR);

@@ -72,6 +72,10 @@ export function committed(n: number, over: Partial<typeof EVIDENCE> = {}): Paylo
   return { kind: 'committed', tx_id: txId(n), ...EVIDENCE, tmac_counter: 10 * n + 1, ...over };
 }
 
+export function creditCommitted(n: number, over: Partial<typeof EVIDENCE> = {}): PayloadInput {
+  return { kind: 'credit_committed', tx_id: txId(n), ...EVIDENCE, tmac_counter: 10 * n + 1, ...over };
+}
+
 export function paymentTx(n: number, over: Partial<PaymentTx> = {}): PaymentTx {
   return {
     tx_id: txId(n),

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { KioskLedger, LedgerConflictError, LedgerIntegrityError, LedgerPayloadError, loadOrCreateKioskKey, verifyLedger } from '../../../src/ledger';
-import { CARD_A, CARD_B, committed, EVIDENCE, fileLedger, intent, memoryLedger, paymentTx, SHIFT_1, steppingClock, testKey, txId } from './helpers';
+import { CARD_A, CARD_B, committed, creditCommitted, EVIDENCE, fileLedger, intent, memoryLedger, paymentTx, SHIFT_1, steppingClock, testKey, txId } from './helpers';
 
 describe('kiosk ledger: appends', () => {
   it('numbers entries from 1 without gaps, links each to the one before, and signs each', () => {
@@ -20,7 +20,7 @@ describe('kiosk ledger: appends', () => {
     expect(ledger.lastEntry()).toEqual(entries[2]);
     expect(ledger.entriesSince(2).map((e) => e.seq)).toEqual([3]);
     expect(ledger.entriesSince(0, 2).map((e) => e.seq)).toEqual([1, 2]);
-    expect(verifyLedger(ledger.db)).toEqual({ ok: true, count: 3, last_hash: entries[2]!.hash });
+    expect(verifyLedger(ledger.db)).toEqual({ ok: true, verified: false, count: 3, last_hash: entries[2]!.hash });
   });
 
   it('appendIntent returns only once the intent is committed: another connection already reads it', () => {
@@ -72,7 +72,7 @@ describe('kiosk ledger: what may follow what', () => {
     expect(() => ledger.append(committed(1))).toThrow(/needs a prior intent entry/);
     ledger.appendIntent(intent(2, { kind: 'credit_intent' }));
     expect(() => ledger.append(committed(2))).toThrow(/needs a prior intent entry/);
-    expect(ledger.append({ ...committed(2, { balance_after_minor: 1_350 }), kind: 'credit_committed' }).status).toBe('created');
+    expect(ledger.append(creditCommitted(2, { balance_after_minor: 1_350 })).status).toBe('created');
     expect(() => ledger.append({ kind: 'aborted', tx_id: txId(2), reason: 'card_absent' })).toThrow(/already closed by credit_committed/);
     ledger.appendIntent(intent(3));
     ledger.append({ kind: 'aborted', tx_id: txId(3), reason: 'insufficient_funds' });
@@ -119,7 +119,7 @@ describe('kiosk ledger: what may follow what', () => {
     expect(ledger.append({ kind: 'shift_opened', shift_id: SHIFT_1, staff_ref: 'staff-17', opening_float_minor: 5_000 }).status).toBe('exists');
     expect(() => ledger.append({ kind: 'shift_opened', shift_id: SHIFT_1, staff_ref: 'staff-17', opening_float_minor: 1 })).toThrow(LedgerConflictError);
     ledger.appendIntent(topUp(1));
-    ledger.append({ ...committed(1, { balance_after_minor: 1_350 }), kind: 'credit_committed' });
+    ledger.append(creditCommitted(1, { balance_after_minor: 1_350 }));
     ledger.appendIntent(intent(2, { shift_id: SHIFT_1, service: 'void', reverses_tx_id: txId(1), amount_minor: 350, balance_before_minor: 1_350 }));
     ledger.append(committed(2, { balance_after_minor: 1_000 }));
     ledger.appendIntent(topUp(4));
@@ -174,7 +174,7 @@ describe('kiosk ledger: queries', () => {
     ledger.appendIntent(intent(4, { amount_minor: 200, expected_balance_after_minor: 800 }));
     ledger.append({ kind: 'aborted', tx_id: txId(4), reason: 'card_absent' }); // certainly not on the card
     ledger.appendIntent(intent(5, { kind: 'credit_intent', amount_minor: 1_000 }));
-    ledger.append({ ...committed(5, { balance_after_minor: 2_000 }), kind: 'credit_committed' });
+    ledger.append(creditCommitted(5, { balance_after_minor: 2_000 }));
     expect(ledger.unsyncedTotalMinor()).toBe(350 + 350 + 100);
     expect(await ledger.unsyncedDebitsMinor()).toBe(800);
     expect(ledger.unsyncedTotalMinor('credit')).toBe(1_000);
@@ -225,12 +225,25 @@ describe('kiosk ledger: the port the kiosk machines use', () => {
     expect(ledger.entriesSince(0)[2]!.payload).toMatchObject({ service: 'credit_back', reverses_tx_id: txId(1) });
   });
 
-  it('answers ledger_unavailable, and keeps the reason, when a write is refused', async () => {
+  it('answers ledger_fault for an entry the ledger refuses (conflict, malformed), keeping the reason', async () => {
     const ledger = memoryLedger();
-    expect(await ledger.recordCommitted(paymentTx(1), EVIDENCE)).toEqual({ ok: false, error: 'ledger_unavailable' });
+    expect(await ledger.recordCommitted(paymentTx(1), EVIDENCE)).toEqual({ ok: false, error: 'ledger_fault' });
     expect(ledger.lastWriteError).toBeInstanceOf(LedgerConflictError);
-    expect(await ledger.writeIntent(paymentTx(2, { card_ref: 'not a hash' }))).toEqual({ ok: false, error: 'ledger_unavailable' });
+    expect(await ledger.writeIntent(paymentTx(2, { card_ref: 'not a hash' }))).toEqual({ ok: false, error: 'ledger_fault' });
     expect(ledger.lastWriteError).toBeInstanceOf(LedgerPayloadError);
+  });
+
+  it('answers ledger_unavailable when the database would not write', async () => {
+    const ledger = memoryLedger();
+    ledger.close();
+    expect(await ledger.writeIntent(paymentTx(1))).toEqual({ ok: false, error: 'ledger_unavailable' });
+  });
+
+  it('recordUncertain answers exists for a transaction already uncertain, whatever the cause', async () => {
+    const ledger = memoryLedger();
+    await ledger.writeIntent(paymentTx(1));
+    expect(await ledger.recordUncertain(paymentTx(1), 'card_removed')).toEqual({ ok: true, value: { status: 'created' } });
+    expect(await ledger.recordUncertain(paymentTx(1), 'kiosk_restarted')).toEqual({ ok: true, value: { status: 'exists' } });
   });
 
   it('records uncertain and settled outcomes for recovery', async () => {

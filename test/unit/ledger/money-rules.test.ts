@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerConflictError, LedgerPayloadError } from '../../../src/ledger';
-import { CARD_A, CARD_B, committed, intent, memoryLedger, SHIFT_1, txId } from './helpers';
+import { CARD_A, CARD_B, committed, creditCommitted, intent, memoryLedger, SHIFT_1, txId } from './helpers';
 
 // Money across transactions (issue 6, points 5–7): the ledger itself refuses a
 // second reversal, a reversal of the wrong thing, a refund on top of a credit
@@ -17,7 +17,7 @@ function withShift() {
 function toppedUp() {
   const ledger = withShift();
   ledger.appendIntent(intent(1, { kind: 'credit_intent', amount_minor: 2_000, shift_id: SHIFT_1 }));
-  ledger.append({ ...committed(1, { balance_after_minor: 3_000 }), kind: 'credit_committed' });
+  ledger.append(creditCommitted(1, { balance_after_minor: 3_000 }));
   return ledger;
 }
 
@@ -84,7 +84,7 @@ describe('ledger: credit back or refund, never both', () => {
   it('refuses a refund after a committed credit back', () => {
     const { ledger, back } = paid();
     ledger.appendIntent(back);
-    ledger.append({ ...committed(2, { balance_after_minor: 1_000, tmac_counter: 12 }), kind: 'credit_committed' });
+    ledger.append(creditCommitted(2, { balance_after_minor: 1_000, tmac_counter: 12 }));
     expect(() => ledger.append(refund)).toThrow(/is committed: no refund/);
   });
 
@@ -133,7 +133,7 @@ describe('ledger: money across transactions', () => {
     const opening = intent(1, { kind: 'credit_intent', service: 'opening_balance', amount_minor: 2_000, balance_before_minor: 0, tmac_counter_before: 0 });
     expect(() => ledger.appendIntent({ ...opening, balance_before_minor: 5, expected_balance_after_minor: 2_005 })).toThrow(/onto an empty card/);
     ledger.appendIntent(opening);
-    ledger.append({ ...committed(1, { balance_after_minor: 2_000, tmac_counter: 1 }), kind: 'credit_committed' });
+    ledger.append(creditCommitted(1, { balance_after_minor: 2_000, tmac_counter: 1 }));
     expect(ledger.cardTotalsSince(CARD_A, 0)).toEqual({ debit_minor: 0, credit_minor: 2_000 });
   });
 });

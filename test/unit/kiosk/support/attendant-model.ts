@@ -18,6 +18,7 @@ export const ATTENDANT_ACTORS = [
   'debitCard',
   'recordCommitted',
   'recordAborted',
+  'recordUncertain',
   'settleUncertain',
   'printReceipt',
 ] as const;
@@ -73,7 +74,7 @@ const user: EventObject[] = [
 
 const staffOutcomes = (id: string): EventObject[] => [done(id, a.staffAttendant), done(id, a.staffSupervisor), done(id, a.notStaff), failure(id)];
 const pinOutcomes = (id: string): EventObject[] => [done(id, a.pinAccepted), done(id, a.pinRejected), done(id, a.pinUnavailable), failure(id)];
-const ledger = (id: string): EventObject[] => [done(id, out.ledgerOk), done(id, out.ledgerDown), failure(id)];
+const ledger = (id: string): EventObject[] => [done(id, out.ledgerOk), done(id, out.ledgerDown), done(id, out.ledgerFault), failure(id)];
 const cardWrite = (id: string): EventObject[] => [done(id, a.committed), done(id, a.overLimit), done(id, a.uncertain), failure(id)];
 
 export const ATTENDANT_EVENTS: EventObject[] = [
@@ -101,7 +102,9 @@ export const ATTENDANT_EVENTS: EventObject[] = [
   ...cardWrite('debitCard'),
   ...ledger('recordCommitted'),
   ...ledger('recordAborted'),
+  ...ledger('recordUncertain'),
   done('settleUncertain', out.settleCommitted),
+  done('settleUncertain', out.settleUnknown),
   done('settleUncertain', out.settleNotCommitted),
   done('settleUncertain', out.settleOtherCard),
   done('settleUncertain', out.settleRemoved),
@@ -145,6 +148,7 @@ export const ATTENDANT_HAPPY: Readonly<Record<(typeof ATTENDANT_ACTORS)[number],
   debitCard: () => a.committed,
   recordCommitted: () => out.ledgerOk,
   recordAborted: () => out.ledgerOk,
+  recordUncertain: () => out.ledgerOk,
   settleUncertain: () => out.settleCommitted,
   printReceipt: () => out.printed,
 };

@@ -63,6 +63,11 @@ export interface Call {
   readonly input: unknown;
 }
 
+/** A call and what it answered (a thrown error is `{ error }`). */
+export interface Answer extends Call {
+  readonly output: unknown;
+}
+
 interface Pending extends Call {
   resolve(output: unknown): void;
   reject(error: unknown): void;
@@ -107,6 +112,8 @@ export function waitingStatesWithoutTimeout(machine: AnyStateMachine, exempt: re
 export class Driver<TMachine extends AnyStateMachine> {
   readonly clock = new SteppingClock();
   readonly calls: Call[] = [];
+  /** Every answered call, in the order the answers reached the machine. */
+  readonly answers: Answer[] = [];
   readonly log: string[] = [];
   readonly visitedStates = new Set<string>();
   readonly takenTransitions = new Set<string>();
@@ -134,6 +141,7 @@ export class Driver<TMachine extends AnyStateMachine> {
           const answer = responder?.(input as never, call);
           if (answer !== undefined) {
             this.log.push(`${name}:answered`);
+            this.answers.push({ ...call, output: answer });
             return Promise.resolve(answer);
           }
           return new Promise((resolve, reject) => {
@@ -141,9 +149,13 @@ export class Driver<TMachine extends AnyStateMachine> {
               ...call,
               resolve: (output) => {
                 this.log.push(`${name}:answered`);
+                this.answers.push({ ...call, output });
                 resolve(output);
               },
-              reject,
+              reject: (error) => {
+                this.answers.push({ ...call, output: { error } });
+                reject(error);
+              },
             });
           });
         }),

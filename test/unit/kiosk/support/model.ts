@@ -6,12 +6,15 @@
 import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph';
 import { Driver } from './driver';
+import { checkMoneyInvariants } from './money-invariants';
 
 export interface ModelStart {
   readonly name: string;
   readonly input: unknown;
   /** Do not explore past these states (e.g. back at idle after a recovery). */
   readonly stopWhen?: (snapshot: AnyMachineSnapshot) => boolean;
+  /** Transactions the card had already committed when this start begins (a restart after the commit). */
+  readonly committedBefore?: readonly string[];
 }
 
 export interface ModelSpec {
@@ -59,6 +62,10 @@ async function apply(
 ): Promise<void> {
   const { type } = event;
   if (timerEvents.includes(type)) return driver.fireNextTimer();
+  // Every allocation gets an id of its own on the running actor, as in the kiosk, so that
+  // the money invariants can tell one transaction from the next (the model's states do not
+  // depend on the id).
+  if (type === 'xstate.done.actor.allocateTxId') return driver.resolve('allocateTxId', `${String(event['output'])}#${driver.callsTo('allocateTxId').length}`);
   if (type.startsWith('xstate.done.actor.')) return driver.resolve(type.slice('xstate.done.actor.'.length), event['output']);
   if (type.startsWith('xstate.error.actor.')) return driver.reject(type.slice('xstate.error.actor.'.length), event['error']);
   if (type.startsWith('xstate.after.')) return driver.fireNextTimer();
@@ -118,6 +125,11 @@ export async function runModel(spec: ModelSpec): Promise<ModelRun> {
           trail.push(describeStep(step.event));
           await apply(driver, step.event as EventObject & Record<string, unknown>, spec.timerEvents ?? []);
           expectState(step.state);
+          try {
+            checkMoneyInvariants(driver.calls, driver.answers, start.committedBefore);
+          } catch (e) {
+            throw new Error(`[${start.name}] money invariant broken after ${trail.join(' → ')}: ${e instanceof Error ? e.message : String(e)}`);
+          }
           steps++;
         }
         driver.stop();
@@ -128,4 +140,67 @@ export async function runModel(spec: ModelSpec): Promise<ModelRun> {
     }
   }
   return { visitedStates, takenTransitions, edges, steps };
+}
+
+export interface RandomWalks {
+  readonly walks: number;
+  readonly steps: number;
+  readonly seed: number;
+}
+
+/** Deterministic PRNG (mulberry32): the same seed replays the same walks. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function enabled(driver: Driver<AnyStateMachine>, event: EventObject): boolean {
+  const { type } = event;
+  if (type.startsWith('xstate.done.actor.')) return driver.isPending(type.slice('xstate.done.actor.'.length));
+  if (type.startsWith('xstate.error.actor.')) return driver.isPending(type.slice('xstate.error.actor.'.length));
+  if (type.startsWith('xstate.after.')) return driver.clock.pending() > 0;
+  return true;
+}
+
+/**
+ * Random walks on a running actor, money invariants checked after every step.
+ * Shortest paths visit each (state, context key) once, so they cannot see a
+ * defect that depends on history (a second void after the first went
+ * uncertain); random walks of many steps do. Returns the steps taken.
+ */
+export async function runRandomWalks(spec: ModelSpec, walks: RandomWalks): Promise<number> {
+  const rand = prng(walks.seed);
+  let steps = 0;
+  for (const start of spec.starts) {
+    for (let w = 0; w < walks.walks; w++) {
+      const driver = new Driver(spec.implementation ?? spec.machine, { actorNames: spec.actorNames, input: start.input });
+      await driver.settle();
+      const trail: string[] = [];
+      for (let i = 0; i < walks.steps; i++) {
+        const snapshot = driver.snapshot;
+        const possible = eventsFor(spec, snapshot).filter((e) => enabled(driver, e) && (spec.filterEvents?.(snapshot, e) ?? true));
+        // Devices and the ledger answer before a person acts again; a person's event is one the machine takes.
+        const answers = possible.filter((e) => e.type.startsWith('xstate.done.actor.') || e.type.startsWith('xstate.error.actor.'));
+        const candidates = answers.length > 0 ? answers : possible.filter((e) => e.type.startsWith('xstate.after.') || snapshot.can(e as never));
+        if (candidates.length === 0) break;
+        const event = candidates[Math.floor(rand() * candidates.length)]!;
+        trail.push(describeStep(event));
+        await apply(driver, event as EventObject & Record<string, unknown>, spec.timerEvents ?? []);
+        steps++;
+        try {
+          checkMoneyInvariants(driver.calls, driver.answers, start.committedBefore);
+        } catch (e) {
+          throw new Error(`[${start.name}, seed ${walks.seed}, walk ${w}] money invariant broken after ${trail.join(' → ')}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      driver.stop();
+    }
+  }
+  return steps;
 }
