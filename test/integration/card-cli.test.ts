@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesfireClient } from '../../src/card/desfire';
+import { createKioskConfig } from '../../src/kiosk/config/kiosk-config';
+import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
 import { blankCardState, DesfireSim, saveCardStateAtomic } from '../../hardware/sim/desfire';
 import { InMemoryCardTransport } from '../../hardware/sim/in-memory-transport';
 import { startPcscd, type PcscdHandle } from '../support/pcscd';
@@ -18,6 +20,9 @@ const CLI = join(process.cwd(), 'bin/civicard.js');
 const dir = mkdtempSync(join(tmpdir(), 'civicard-cli-'));
 const keys = join(dir, 'keys.json');
 const otherKeys = join(dir, 'other-keys.json');
+const deskLedger = join(dir, 'issuing.db');
+const config = join(dir, 'kiosk-config.json');
+const desk = ['--ledger', deskLedger, '--config', config];
 
 async function civicard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -60,6 +65,7 @@ beforeAll(async () => {
   pcscd = await startPcscd();
   expect((await civicard('keys', 'generate', '--out', keys)).code).toBe(0);
   expect((await civicard('keys', 'generate', '--out', otherKeys)).code).toBe(0);
+  createKioskConfig(config, { kiosk_id: 'DESK-1', terminal_id: 1 });
 });
 
 afterAll(async () => {
@@ -70,7 +76,11 @@ describe('civicard card issue / info through pcscd', () => {
   it('issues a blank card and prints it as JSON; refuses to issue it twice; refuses foreign keys', async () => {
     const sim = await simCard(join(dir, 'card.json'));
     try {
-      const issued = await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '1500');
+      const unrecorded = await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '1500');
+      expect(unrecorded.code).not.toBe(0);
+      expect(unrecorded.stderr).toMatch(/an opening balance is money: give the issuing desk's --ledger/);
+
+      const issued = await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '1500', ...desk);
       expect(issued.stderr).toBe('');
       expect(JSON.parse(issued.stdout)).toMatchObject({ issued: true, balance_minor: 1500 });
 
@@ -79,8 +89,18 @@ describe('civicard card issue / info through pcscd', () => {
       expect(card).toMatchObject({ balance_minor: 1500, status: 'active', program_id: 1 });
       expect(card.serial).toMatch(/^\d{12}$/);
       expect(card.expires_on).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      expect(card.last_records).toEqual([expect.objectContaining({ kind: 'issue', amount_minor: 1500, balance_after_minor: 1500 })]);
+      // Issued empty, then the opening balance went on as a credit the desk's ledger recorded first.
+      expect(card.last_records).toEqual([
+        expect.objectContaining({ kind: 'issue', amount_minor: 0, balance_after_minor: 0 }),
+        expect.objectContaining({ kind: 'credit', amount_minor: 1500, balance_after_minor: 1500 }),
+      ]);
       expect(info.stdout).not.toMatch(/uid/i);
+      const ledger = KioskLedger.open(deskLedger, loadOrCreateKioskKey(`${deskLedger}.key.pem`));
+      expect(ledger.entriesSince(0).map((e) => e.payload)).toEqual([
+        expect.objectContaining({ kind: 'credit_intent', service: 'opening_balance', amount_minor: 1500, balance_before_minor: 0, tx_id: card.last_records[1].tx_id }),
+        expect.objectContaining({ kind: 'credit_committed', balance_after_minor: 1500, tx_id: card.last_records[1].tx_id }),
+      ]);
+      ledger.close();
 
       const again = await civicard('card', 'issue', '--test-keys', '--keys', keys);
       expect(again.code).not.toBe(0);
@@ -107,7 +127,7 @@ describe('civicard card issue / info through pcscd', () => {
   it('works with a card that hides its UID behind a fresh random one at every tap', async () => {
     const sim = await simCard(join(dir, 'random-uid.json'), '--random-uid');
     try {
-      expect(JSON.parse((await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '700')).stdout)).toMatchObject({ issued: true });
+      expect(JSON.parse((await civicard('card', 'issue', '--test-keys', '--keys', keys, '--balance', '700', ...desk)).stdout)).toMatchObject({ issued: true });
       expect(JSON.parse((await civicard('card', 'info', '--test-keys', '--keys', keys)).stdout)).toMatchObject({ balance_minor: 700 });
     } finally {
       await stopSim(sim);

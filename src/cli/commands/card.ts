@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { issueCard } from '../../card/issuance';
 import { loadKeyVault } from '../../card/keys/keyset-file';
 import { Purse } from '../../card/purse';
+import { loadKioskConfig } from '../../kiosk/config/kiosk-config';
+import { issueRecorded } from '../../kiosk/runtime/issuing-desk';
+import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
 import { newTxId } from '../../shared/ids';
 import { withCardOnReader } from '../reader';
 import { registerCardDemoCommand } from './card-demo';
@@ -26,18 +29,31 @@ export function registerCardCommands(program: Command): void {
     .description('personalize a blank card in the reader: application, diversified keys, files, opening balance')
     .requiredOption('--keys <file>', 'master keyset (from `civicard keys generate`)')
     .option('--test-keys', TEST_KEYS_HELP)
-    .option('--balance <cents>', 'opening balance in cents', '0')
+    .option('--balance <cents>', 'opening balance in cents, recorded in the desk\'s ledger (needs --ledger and --config)', '0')
+    .option('--ledger <file>', 'the issuing desk\'s ledger (SQLite); created with its key beside it (<file>.key.pem) when new')
+    .option('--config <file>', 'the kiosk configuration holding the card-reference key (kiosk-config.json)')
     .option('--limit <cents>', 'most the card may ever hold, in cents', String(DEFAULT_LIMIT_MINOR))
     .option('--reader <name>', 'reader name (or part of it); default: the first reader with a card')
     .option('--timeout <seconds>', 'how long to wait for a card', '10')
-    .action(async (opts: { keys: string; testKeys?: boolean; balance: string; limit: string; reader?: string; timeout: string }) => {
+    .action(async (opts: { keys: string; testKeys?: boolean; balance: string; limit: string; ledger?: string; config?: string; reader?: string; timeout: string }) => {
       const vault = loadKeyVault(opts.keys, { simulated: opts.testKeys === true });
       const opening_balance_minor = parseCents(opts.balance, '--balance');
       const limit_minor = parseCents(opts.limit, '--limit');
-      const issued = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
-        issueCard(transport, { vault, opening_balance_minor, limit_minor, program_id: 1, valid_years: 5, terminal_id: ISSUING_TERMINAL_ID, tx_id: newTxId() }),
-      );
-      process.stdout.write(`${JSON.stringify({ issued: true, serial: issued.identity.serial, masked_serial: issued.masked_serial, balance_minor: issued.balance_minor, expires_on: issued.identity.expires_on }, null, 2)}\n`);
+      if (opening_balance_minor > 0 && (!opts.ledger || !opts.config)) {
+        throw new Error('an opening balance is money: give the issuing desk\'s --ledger FILE and the --config FILE with the card-reference key, so that it is recorded');
+      }
+      const request = { opening_balance_minor, limit_minor, program_id: 1, valid_years: 5 };
+      const ledger = opts.ledger ? KioskLedger.open(opts.ledger, loadOrCreateKioskKey(`${opts.ledger}.key.pem`)) : null;
+      try {
+        const issued = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
+          ledger && opts.config
+            ? issueRecorded(transport, { ledger, vault, card_ref_key: loadKioskConfig(opts.config).card_ref_key, terminal_id: ISSUING_TERMINAL_ID }, request)
+            : issueCard(transport, { vault, ...request, terminal_id: ISSUING_TERMINAL_ID, tx_id: newTxId() }),
+        );
+        process.stdout.write(`${JSON.stringify({ issued: true, serial: issued.identity.serial, masked_serial: issued.masked_serial, balance_minor: issued.balance_minor, expires_on: issued.identity.expires_on }, null, 2)}\n`);
+      } finally {
+        ledger?.close();
+      }
     });
 
   card

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { runDemoDay } from '../../kiosk/demo/day';
 
 /** What a previous demo left in its directory; nothing else there is touched. */
-const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards'];
+const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'issuing.db', 'issuing.db-wal', 'issuing.db-shm', 'issuing-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards'];
 
 export function registerDemoCommand(program: Command): void {
   program

@@ -1,13 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from 'xstate';
-import { issueCard } from '../../card/issuance';
 import type { SoftwareKeyVault } from '../../card/keys/keyvault';
 import { Purse } from '../../card/purse';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { runBuiltInSelftest } from '../../card/selftest';
 import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
-import { newTxId } from '../../shared/ids';
 import type { Language } from '../../shared/kiosk-api';
 import { openCardReader } from '../../../hardware/pcsc';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -20,6 +18,7 @@ import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer'
 import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-config';
 import { FilePrintJournal } from '../receipt';
 import { CardStation } from '../runtime/card-station';
+import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
 import { FixedFeeService } from '../services/fixed-fee';
@@ -94,6 +93,9 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printer = await openPrinter(printerSim.path, { journal });
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
   const { card_ref_key } = config;
+  // The issuing desk keeps its own ledger: every opening balance is recorded there.
+  const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
+  const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key, terminal_id: 0 };
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
 
   const sim: SimKiosk = {
@@ -114,7 +116,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
       if (existsSync(statePath)) return reopenCard(statePath, issuerVault);
       const card = new DesfireSim({ state: blankCardState(), onPersist: (s) => saveCardStateAtomic(statePath, s) });
-      const issued = await issueCard(new InMemoryCardTransport(card), { vault: issuerVault, opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() });
+      const issued = await issueRecorded(new InMemoryCardTransport(card), desk, { opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5 });
       saveCardStateAtomic(statePath, card.state);
       return { card, masked_serial: issued.masked_serial };
     },
@@ -123,6 +125,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
       await station.release();
       await reader.close();
       ledger.close();
+      issuingLedger.close();
       await printer.close();
       await printerSim.stop();
       await pcscd?.stop();
