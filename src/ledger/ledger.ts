@@ -7,6 +7,7 @@ import { assertCurrentSchema, assertDurable, openLedgerDatabase } from './db';
 import { canonicalJson, entryHash, GENESIS_HASH, signHash } from './encoding';
 import { rowToEntry, type EntryRow, type LedgerEntry } from './entry';
 import type { KioskKey } from './kiosk-key';
+import { moneyRowOf } from './money-check';
 import { LedgerPayloadError, parsePayload, txIdOf, type IntentInput, type PayloadInput, type SettleEvidence, type Unbranded } from './payload';
 import { commitOf, intentOf, refundReasonOf, txOf } from './port-mapping';
 import { assertLimit, LedgerQueries, type TxBalance } from './queries';
@@ -91,8 +92,9 @@ export class KioskLedger implements KioskLedgerPort {
         const signature = signHash(hash, this.key.privateKey);
         this.stmt.insert.run({ seq: fields.seq, entry_id: fields.entry_id, at: fields.at, kind: payload.kind, tx_id, payload: payload_json, prev_hash: fields.prev_hash, hash, signature });
         this.stmt.outbox.run(fields.seq);
-        const m = decision.money;
-        if (m !== null) this.stmt.money.run(fields.seq, tx_id, m.card_ref, m.direction, m.amount_minor, Date.parse(fields.at));
+        // The money row follows from the signed entry by the one rule verification replays.
+        const m = moneyRowOf({ seq: fields.seq, at: fields.at, payload }, decision.before);
+        if (m !== null) this.stmt.money.run(m.seq, m.tx_id, m.card_ref, m.direction, m.amount_minor, m.at_ms);
         return { status: 'created', seq: fields.seq };
       })
       .immediate();

@@ -35,9 +35,8 @@ export class LedgerConflictError extends Error {
   override name = 'LedgerConflictError';
 }
 
-export type AppendDecision =
-  | { status: 'exists'; seq: number }
-  | { status: 'append'; money: { card_ref: string; direction: 'debit' | 'credit'; amount_minor: number } | null };
+/** `before`: the transaction's (or shift's) entries already written, oldest first — what the money row is derived from. */
+export type AppendDecision = { status: 'exists'; seq: number } | { status: 'append'; before: EntryPayload[] };
 
 interface Prior {
   seq: number;
@@ -74,6 +73,7 @@ export class AppendRules {
       if (same.payload === payload_json) return { status: 'exists', seq: same.seq };
       throw conflict(p, `already has a ${p.kind} entry (seq ${same.seq}) with different content`);
     }
+    const append: AppendDecision = { status: 'append', before: prior.map((e) => JSON.parse(e.payload) as EntryPayload) };
     const intentRow = prior.find((e) => (INTENT_KINDS as readonly string[]).includes(e.kind));
     const intent = intentRow ? (JSON.parse(intentRow.payload) as IntentPayload) : null;
     const closing = prior.find((e) => (CLOSING_KINDS as readonly string[]).includes(e.kind));
@@ -85,7 +85,7 @@ export class AppendRules {
         if (p.shift_id !== null) this.assertShiftOpen(p, p.shift_id);
         this.assertCardContinues(p);
         if (p.reverses_tx_id !== null) this.assertReversible(p, p.reverses_tx_id);
-        return { status: 'append', money: null };
+        return append;
       case 'committed':
       case 'credit_committed': {
         const wanted = p.kind === 'committed' ? 'intent' : 'credit_intent';
@@ -95,17 +95,17 @@ export class AppendRules {
           throw conflict(p, `the card shows ${p.balance_after_minor} after the change, the intent expected ${intent.expected_balance_after_minor}`);
         }
         if (p.tmac_counter <= intent.tmac_counter_before) throw conflict(p, `the card's counter ${p.tmac_counter} did not move past ${intent.tmac_counter_before}`);
-        return { status: 'append', money: moneyOf(intent) };
+        return append;
       }
       case 'aborted':
         if (closing) throw conflict(p, `is already closed by ${closing.kind} (seq ${closing.seq})`);
-        return { status: 'append', money: null };
+        return append;
       case 'uncertain':
       case 'settled':
         if (intent === null) throw conflict(p, 'needs an intent first');
         if (closing) throw conflict(p, `is already closed by ${closing.kind} (seq ${closing.seq})`);
         if (p.kind === 'settled') assertProofFits(p, p.evidence, intent);
-        return { status: 'append', money: p.kind === 'settled' && p.outcome === 'committed' ? moneyOf(intent) : null };
+        return append;
       case 'refund': {
         if (intent === null || intent.kind !== 'intent') throw conflict(p, 'a refund needs a debit intent');
         const committed = closing !== undefined && (closing.kind === 'committed' || (closing.kind === 'settled' && (JSON.parse(closing.payload) as { outcome: string }).outcome === 'committed'));
@@ -113,14 +113,14 @@ export class AppendRules {
         if (p.amount_minor > intent.amount_minor) throw conflict(p, `refund ${p.amount_minor} exceeds the ${intent.amount_minor} paid`);
         const back = this.liveReversal(p.tx_id);
         if (back !== null) throw conflict(p, `credit back ${back.tx_id} of this payment is ${back.state}: no refund on top of it`);
-        return { status: 'append', money: null };
+        return append;
       }
       case 'shift_opened':
         if (prior.length > 0) throw conflict(p, 'shift_id is already used');
-        return { status: 'append', money: null };
+        return append;
       case 'shift_closed':
         if (!prior.some((e) => e.kind === 'shift_opened')) throw conflict(p, 'no such shift was opened');
-        return { status: 'append', money: null };
+        return append;
     }
   }
 
@@ -191,10 +191,6 @@ function assertProofFits(p: EntryPayload, e: SettleEvidence, intent: IntentPaylo
       if (e.tmac_counter <= intent.tmac_counter_before) throw conflict(p, `the card's counter ${e.tmac_counter} did not move past ${intent.tmac_counter_before}`);
       return;
   }
-}
-
-function moneyOf(intent: IntentPayload) {
-  return { card_ref: intent.card_ref, direction: intent.kind === 'intent' ? ('debit' as const) : ('credit' as const), amount_minor: intent.amount_minor };
 }
 
 function conflict(p: EntryPayload, what: string): LedgerConflictError {
