@@ -22,10 +22,16 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     expect(stdout).toMatch(/DUPLICATE: printed/);
     expect(stdout).toMatch(/open intents: 0/);
 
-    const verify = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'kiosk.db')]);
-    expect(verify.stdout).toMatch(/^ledger OK: 8 entries/);
-    const booth = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'attendant.db')]);
-    expect(booth.stdout).toMatch(/^ledger OK: 12 entries/);
+    const verify = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'kiosk.db'), '--public-key', join(out, 'kiosk-key.pem')]);
+    expect(verify.stdout).toMatch(/^ledger VERIFIED: 9 entries/);
+    const booth = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'attendant.db'), '--public-key', join(out, 'attendant-key.pem')]);
+    expect(booth.stdout).toMatch(/^ledger VERIFIED: 12 entries/);
+    // The torn payment: uncertain when the card left, settled from the card when it came back.
+    const kinds = (await run(process.execPath, [CLI, 'ledger', 'export', '--db', join(out, 'kiosk.db')])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { payload: { kind: string } }).payload.kind);
+    expect(kinds).toEqual(['intent', 'committed', 'intent', 'committed', 'intent', 'uncertain', 'settled', 'intent', 'committed']);
 
     const texts = readdirSync(join(out, 'receipts')).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(out, 'receipts', f), 'utf8'));
     expect(texts).toHaveLength(4);
