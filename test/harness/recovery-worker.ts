@@ -1,133 +1,185 @@
-// One life of a kiosk for the recovery harness (test/harness/recovery.ts).
-// It settles whatever the last life left open, then takes payments through the
-// real resident machine, purse, card simulator and SQLite ledger, with the card
-// torn at random APDUs — until it is killed with SIGKILL at its planned point
-// (a machine state, or an APDU before/after the card runs it) or runs out of
-// payments. Progress lines go to stdout synchronously, so a kill loses none.
-import { writeSync } from 'node:fs';
+// One life of the stations for the recovery harness (test/harness/recovery.ts).
+// It starts them the way the product does — ledgers opened, card stations
+// built with their ledgers, the resident kiosks and the attendant station
+// booted (boot records what a killed life left open as uncertain; the card's
+// next read at that station settles it) — and works through its steps: payments
+// at the kiosk (some refused by the service, so credited back), runs of
+// payments at another kiosk, top-ups and voids at the attendant station. The
+// card is torn at planned APDUs, and the life is killed with SIGKILL at its
+// planned point. Nothing here settles anything itself. Progress lines go to
+// stdout synchronously, so a kill loses none.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from 'xstate';
 import { loadKeyVault } from '../../src/card/keys/keyset-file';
 import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
 import { residentVisit, type CardHand } from '../../src/kiosk/demo/resident-visit';
+import { startAttendantStation, type AttendantStation } from '../../src/kiosk/runtime/attendant-station';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
+import { PinAttempts } from '../../src/kiosk/runtime/pin-attempts';
 import { startResidentKiosk, type ResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
-import { FixedFeeService } from '../../src/kiosk/services/fixed-fee';
+import { StaffRoster, type StaffMember } from '../../src/kiosk/runtime/staff';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../hardware/printer';
-import type { ApduHandler } from '../../hardware/sim/apdu-handler';
-import { DesfireSim, loadCardState, saveCardStateAtomic } from '../../hardware/sim/desfire';
+import { DesfireSim, loadCardState } from '../../hardware/sim/desfire';
 import { SimPrinterTransport } from '../../hardware/sim/printer';
-import { HARNESS_FEE_MINOR, type KillPlan, type WorkerPlan } from './recovery-plan';
+import { cardOperation, closeShift, signInAndOpenShift, tapAndCancel, type Staff } from './attendant-visit';
+import { journaledCard } from './card-journal';
+import { die, HarnessCard, say } from './harness-card';
+import { RefusingService } from './refusing-service';
+import { CARD_REF_KEY_HEX, ELSEWHERE_FEE_MINOR, KIOSK_FEE_MINOR, PINS, STATIONS, type Step, type WorkerPlan } from './recovery-plan';
 
-const say = (line: string) => writeSync(1, `${line}\n`);
-const die = (why: string): never => {
-  say(`KILLED ${why}`);
-  process.kill(process.pid, 'SIGKILL');
-  throw new Error('unreachable');
-};
+const CARD_REF_KEY = Buffer.from(CARD_REF_KEY_HEX, 'hex');
+const STEP_TIMEOUT_MS = 20_000;
+const receiptContext = (kiosk_id: string) => ({ kiosk_id, location_label: 'Harness', time_zone: 'UTC', country: 'US', currency: 'USD' }) as const;
 
-/** Small deterministic PRNG so a failing run can be replayed from its seed. */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return (n: number) => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % n;
-  };
+interface Resident {
+  actor: ResidentKiosk;
+  reader: FakeCardReader;
+  ledger: KioskLedger;
+  service: RefusingService;
 }
 
-/** The card, with a kill switch at one APDU of one payment. */
-class KillSwitchCard implements ApduHandler {
-  payment = 0;
-  apdu = 0;
-  constructor(
-    private readonly card: DesfireSim,
-    private readonly kill: KillPlan,
-  ) {}
-  get atr() {
-    return this.card.atr;
-  }
-  powerOn() {
-    this.card.powerOn();
-  }
-  powerOff() {
-    this.card.powerOff();
-  }
-  transmit(apdu: Buffer): Buffer {
-    this.apdu++;
-    const k = this.kill;
-    const armed = k.at === 'apdu' && k.payment === this.payment && k.apdu === this.apdu;
-    if (armed && k.when === 'before') die(`apdu ${this.apdu} before`);
-    const answer = this.card.transmit(apdu);
-    if (armed) die(`apdu ${this.apdu} after`);
-    return answer;
-  }
+interface Attendant {
+  actor: AttendantStation;
+  reader: FakeCardReader;
+  ledger: KioskLedger;
+  staff: Staff;
 }
 
-async function pay(actor: ResidentKiosk, reader: FakeCardReader, card: KillSwitchCard, rand: (n: number) => number, tear_rate: number): Promise<string> {
-  const tornAt = rand(1000) < tear_rate * 1000 ? { apdu: 1 + rand(13), when: rand(2) === 0 ? ('before' as const) : ('after' as const) } : null;
-  card.apdu = 0;
-  const tears = () => reader.recording.filter((r) => r.response === null).length;
-  const tearsBefore = tears();
-  if (tornAt) reader.tearAt(tornAt);
-  const hand: CardHand = {
-    present: async () => reader.insertCard(card),
-    withdraw: async () => reader.removeCard(),
-    isPresent: () => reader.status().status === 'card_present',
-  };
-  await residentVisit(actor, hand, { kind: 'parking', reference: 'SPACE-12' }, 20_000);
-  reader.tearAt(null); // a tear planned past the last APDU of this tap never happened
-  return tornAt && tears() > tearsBefore ? `torn ${tornAt.apdu} ${tornAt.when}` : 'paid';
+function openLedger(dir: string, name: keyof typeof STATIONS): KioskLedger {
+  return KioskLedger.open(join(dir, STATIONS[name].ledger), loadOrCreateKioskKey(join(dir, STATIONS[name].key)));
 }
 
-async function main(plan: WorkerPlan): Promise<void> {
-  const rand = prng(plan.seed);
-  const statePath = join(plan.dir, 'card.json');
-  const sim = new DesfireSim({ state: loadCardState(statePath), onPersist: (s) => saveCardStateAtomic(statePath, s) });
-  const card = new KillSwitchCard(sim, plan.kill);
+/** A resident kiosk booted as the product boots it; staff restart it when it goes out of service. */
+async function startResident(dir: string, name: 'kiosk' | 'elsewhere'): Promise<Resident> {
   const reader = new FakeCardReader();
-  const ledger = KioskLedger.open(join(plan.dir, 'ledger.db'), loadOrCreateKioskKey(join(plan.dir, 'kiosk-key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(join(plan.dir, 'keys.json'), { simulated: true, roles: ['debit', 'read'] }), terminal_id: 77, card_ref_key: Buffer.alloc(32, 9), ledger });
-  const openBefore = (await ledger.openIntents()).map((t) => t.tx_id);
-
+  const ledger = openLedger(dir, name);
+  const vault = loadKeyVault(join(dir, 'keys.json'), { simulated: true, roles: ['debit', 'read'] });
+  const station = new CardStation({ reader, vault, terminal_id: STATIONS[name].terminal_id, card_ref_key: CARD_REF_KEY, ledger });
+  const service = new RefusingService('parking', name === 'kiosk' ? KIOSK_FEE_MINOR : ELSEWHERE_FEE_MINOR);
   const actor = startResidentKiosk({
     reader,
     station,
     ledger,
     printer: new EscPosPrinter(new SimPrinterTransport()),
-    services: [new FixedFeeService('parking', HARNESS_FEE_MINOR)],
-    risk: { policy: { ...DEFAULT_RISK_POLICY, daily_card_max_minor: 10_000_000 }, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
-    receipt: { kiosk_id: 'K-HARNESS', location_label: 'Harness', time_zone: 'UTC', country: 'US', currency: 'USD' },
+    services: [service],
+    risk: { policy: { ...DEFAULT_RISK_POLICY, daily_card_max_minor: 100_000_000 }, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    receipt: receiptContext(name === 'kiosk' ? 'K-HARNESS' : 'K-ELSEWHERE'),
     language: () => 'en',
     input: { timeouts: { debit_watchdog_ms: 5_000 } },
   });
+  let restarting = false;
+  actor.subscribe((s) => {
+    if (!s.matches('outOfService')) return void (restarting = false);
+    if (restarting) return;
+    restarting = true;
+    say(`NOTE ${name} out_of_service ${s.context.fault ?? ''}`);
+    setImmediate(() => actor.send({ type: 'MAINTENANCE_RETRY' }));
+  });
+  await waitFor(actor, (s) => s.matches('idle'), { timeout: STEP_TIMEOUT_MS });
+  return { actor, reader, ledger, service };
+}
+
+function staffCard(dir: string, who: 'attendant' | 'supervisor', reader: FakeCardReader): CardHand {
+  const card = new DesfireSim({ state: loadCardState(join(dir, `staff-${who}.json`)) });
+  return {
+    present: async () => reader.insertCard(card),
+    withdraw: async () => {
+      if (reader.status().status === 'card_present') reader.removeCard();
+    },
+    isPresent: () => reader.status().status === 'card_present',
+  };
+}
+
+async function startAttendant(dir: string): Promise<Attendant> {
+  const reader = new FakeCardReader();
+  const ledger = openLedger(dir, 'attendant');
+  const vault = loadKeyVault(join(dir, 'keys.json'), { simulated: true, roles: ['credit', 'read'] });
+  const station = new CardStation({ reader, vault, terminal_id: STATIONS.attendant.terminal_id, card_ref_key: CARD_REF_KEY, ledger });
+  const members = JSON.parse(readFileSync(join(dir, 'roster.json'), 'utf8')) as StaffMember[];
+  const roster = new StaffRoster(members, PinAttempts.open(join(dir, 'pin-attempts.json'), { max_attempts: 3, lockout_ms: 300_000 }));
+  const actor = await startAttendantStation({
+    reader,
+    station,
+    roster,
+    ledger,
+    printer: new EscPosPrinter(new SimPrinterTransport()),
+    receipt: receiptContext('A-HARNESS'),
+    language: () => 'en',
+    now: () => new Date(),
+    input: { timeouts: { card_watchdog_ms: 5_000 } },
+  });
+  const staff: Staff = { attendant: staffCard(dir, 'attendant', reader), supervisor: staffCard(dir, 'supervisor', reader), pins: PINS };
+  await signInAndOpenShift(actor, staff, 10_000);
+  return { actor, reader, ledger, staff };
+}
+
+/** The card read at a resident kiosk and the session cancelled: the kiosk settles what it can for it. */
+async function tapAndCancelResident(r: Resident, hand: CardHand): Promise<void> {
+  await hand.present();
+  await waitFor(r.actor, (s) => s.matches({ session: 'balanceShown' }) || s.matches({ session: 'cardUnreadable' }), { timeout: STEP_TIMEOUT_MS });
+  r.actor.send({ type: 'CANCEL' });
+  await hand.withdraw();
+  await waitFor(r.actor, (s) => s.matches('idle'), { timeout: STEP_TIMEOUT_MS });
+}
+
+async function main(plan: WorkerPlan): Promise<void> {
+  const { dir } = plan;
+  const card = new HarnessCard(journaledCard(join(dir, 'card.json'), join(dir, 'journal.ndjson')), plan.kill);
+  const uses = new Set<string>(plan.final ? ['kiosk', 'elsewhere', 'attendant'] : plan.steps.map((s) => (s.kind === 'pay' ? s.station : 'attendant')));
+  const residents = new Map<'kiosk' | 'elsewhere', Resident>();
+  for (const name of ['kiosk', 'elsewhere'] as const) if (uses.has(name)) residents.set(name, await startResident(dir, name));
+  const attendant = uses.has('attendant') ? await startAttendant(dir) : null;
+
   const kill = plan.kill;
   if (kill.at === 'state') {
-    actor.subscribe((s) => {
-      if (card.payment === kill.payment && s.matches({ payment: kill.state })) die(`state ${kill.state}`);
-    });
+    for (const r of residents.values()) r.actor.subscribe((s) => card.step === kill.step && s.matches({ payment: kill.state } as never) && die(`state ${kill.state}`));
+    attendant?.actor.subscribe((s) => card.step === kill.step && s.matches({ signedIn: { cardTxn: kill.state } } as never) && die(`state ${kill.state}`));
   }
-  await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
-  // The product's boot recorded what the last life left open as uncertain; the card's next read here settles it.
-  if (openBefore.length > 0) {
-    reader.insertCard(card);
-    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }) || s.matches({ session: 'cardUnreadable' }), { timeout: 10_000 });
-    actor.send({ type: 'CANCEL' });
-    reader.removeCard();
-    await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
-    const states = await Promise.all(openBefore.map((tx_id) => ledger.txState(tx_id)));
-    say(`RECOVERED committed=${states.filter((t) => t?.state === 'committed').length} aborted=${states.filter((t) => t?.state === 'aborted').length} open=${states.filter((t) => t?.state === 'open' || t?.state === 'uncertain').length}`);
+
+  for (const [i, step] of plan.steps.entries()) {
+    const reader = step.kind === 'pay' ? residents.get(step.station)!.reader : attendant!.reader;
+    const tornBefore = reader.recording.filter((x) => x.response === null).length;
+    card.beginStep(i, step.tear);
+    const outcome = await runStep(step, residents, attendant, card);
+    reader.tearAt(null); // a tear planned past the step's last APDU never happened
+    const torn = reader.recording.filter((x) => x.response === null).length > tornBefore;
+    say(`${torn ? `POINT torn ${step.tear!.apdu} ${step.tear!.when}` : 'STEP'} ${describe(step)} ${outcome} apdus=${card.apdus}`);
   }
-  for (let p = 1; p <= plan.payments; p++) {
-    card.payment = p;
-    say(`POINT ${await pay(actor, reader, card, rand, plan.tear_rate)}`);
+
+  if (plan.final) {
+    card.beginStep(-1, null);
+    for (const r of residents.values()) await tapAndCancelResident(r, card.handOn(r.reader));
+    if (attendant) await tapAndCancel(attendant.actor, card.handOn(attendant.reader));
   }
-  actor.stop();
-  ledger.close();
+  if (attendant) await closeShift(attendant.actor, (shift_id) => attendant.ledger.shiftExpectedCashMinor(shift_id));
+  for (const r of residents.values()) {
+    r.actor.stop();
+    r.ledger.close();
+  }
+  if (attendant) {
+    attendant.actor.stop();
+    attendant.ledger.close();
+  }
   say('DONE');
+}
+
+function describe(step: Step): string {
+  if (step.kind === 'pay') return `pay@${step.station}${step.refuse ? ' refused' : ''}`;
+  return step.kind === 'top_up' ? `top_up ${step.amount_minor}` : 'void';
+}
+
+async function runStep(step: Step, residents: Map<'kiosk' | 'elsewhere', Resident>, attendant: Attendant | null, card: HarnessCard): Promise<string> {
+  if (step.kind === 'pay') {
+    const r = residents.get(step.station)!;
+    r.service.refuseNext = step.refuse;
+    const visit = await residentVisit(r.actor, card.handOn(r.reader), { kind: 'parking', reference: 'SPACE-12', patience: step.patience }, STEP_TIMEOUT_MS);
+    return `${visit.paid ? 'paid' : 'not_paid'} ${visit.notices.join(',')}`;
+  }
+  const a = attendant!;
+  return cardOperation(a.actor, a.staff, card.handOn(a.reader), step.kind === 'top_up' ? step.amount_minor : null);
 }
 
 main(JSON.parse(process.argv[2] ?? '{}') as WorkerPlan).then(
