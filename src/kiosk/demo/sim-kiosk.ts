@@ -137,7 +137,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     ledger,
     printer,
     services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date() },
+    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => sim.language,
   });

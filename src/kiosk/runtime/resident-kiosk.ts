@@ -107,7 +107,7 @@ function txOfState(back: PaymentTx, state: { balance_before_minor: number; expec
 }
 
 export function residentActors(parts: ResidentKioskParts) {
-  const riskEnv: RiskEnvironment = { ...parts.risk, ledger: parts.ledger };
+  const riskEnv = { ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger } satisfies RiskEnvironment;
   return {
     ...commonActors({ ...parts, now: parts.risk.now }),
     ...serviceActors(parts.services, compensateWith(parts)),
