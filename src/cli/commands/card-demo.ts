@@ -6,6 +6,7 @@ import { issueCard } from '../../card/issuance';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { Purse } from '../../card/purse';
 import { runBuiltInSelftest } from '../../card/selftest';
+import { storyMoney } from '../../kiosk/demo/day';
 import { newTxId } from '../../shared/ids';
 import { openCardReader } from '../../../hardware/pcsc';
 import { startPcscd } from '../../../hardware/pcsc/pcscd-process';
@@ -18,7 +19,6 @@ import { VirtualCardInserter } from '../../../hardware/sim/vpcd';
 // each step is told in plain words.
 
 const READER = 'Virtual PCD 00 00';
-const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
 
 export function registerCardDemoCommand(card: Command): void {
   card
@@ -58,7 +58,7 @@ export function registerCardDemoCommand(card: Command): void {
         const issued = await tap((s) =>
           issueCard(s, { vault: loadKeyVault(keysPath, { simulated: true }), opening_balance_minor: 0, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() }),
         );
-        say(`4. The issuing desk personalizes it: card ${issued.masked_serial}, balance ${usd(issued.balance_minor)}, valid until ${issued.identity.expires_on}. No name, no photo, no document number goes on the card.`);
+        say(`4. The issuing desk personalizes it: card ${issued.masked_serial}, balance ${storyMoney(issued.balance_minor)}, valid until ${issued.identity.expires_on}. No name, no photo, no document number goes on the card.`);
 
         const attendant = loadKeyVault(keysPath, { simulated: true, roles: ['credit', 'read'] });
         const topUp = await tap(async (s) => {
@@ -67,7 +67,7 @@ export function registerCardDemoCommand(card: Command): void {
           return purse.credit(newTxId(), 2_000);
         });
         if (topUp.outcome !== 'committed') throw new Error(`top-up failed: ${JSON.stringify(topUp)}`);
-        say(`5. A parking attendant takes ${usd(2_000)} in cash and tops the card up with the credit key: balance ${usd(topUp.balance_after_minor)}, card transaction counter ${topUp.tmac_counter}.`);
+        say(`5. A parking attendant takes ${storyMoney(2_000)} in cash and tops the card up with the credit key: balance ${storyMoney(topUp.balance_after_minor)}, card transaction counter ${topUp.tmac_counter}.`);
 
         const kiosk = loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] });
         const fine = await tap(async (s) => {
@@ -76,14 +76,14 @@ export function registerCardDemoCommand(card: Command): void {
           return purse.debit(newTxId(), 350);
         });
         if (fine.outcome !== 'committed') throw new Error(`fine payment failed: ${JSON.stringify(fine)}`);
-        say(`6. At the library kiosk (debit key only) the resident pays a ${usd(350)} fine: balance ${usd(fine.balance_after_minor)}.`);
+        say(`6. At the library kiosk (debit key only) the resident pays a ${storyMoney(350)} fine: balance ${storyMoney(fine.balance_after_minor)}.`);
 
         const refused = await tap(async (s) => {
           const purse = new Purse(s, { vault: kiosk, terminal_id: 10 });
           await purse.read();
           return purse.debit(newTxId(), 5_000);
         });
-        say(`7. A ${usd(5_000)} parking citation is more than the card holds: refused (${refused.outcome === "refused" ? refused.reason : refused.outcome}), nothing moves.`);
+        say(`7. A ${storyMoney(5_000)} parking citation is more than the card holds: refused (${refused.outcome === "refused" ? refused.reason : refused.outcome}), nothing moves.`);
 
         const parkingTx = newTxId();
         let counterBefore = 0;
@@ -93,14 +93,14 @@ export function registerCardDemoCommand(card: Command): void {
           inserter.tearAt({ apdu: 3, when: 'after' }); // Debit, WriteRecord, then the commit: torn after the card ran it
           return purse.debit(parkingTx, 200);
         });
-        say(`8. Paying ${usd(200)} of parking, the resident pulls the card just as it commits. The kiosk cannot know what happened: outcome "${torn.outcome}". It asks for the same card again.`);
+        say(`8. Paying ${storyMoney(200)} of parking, the resident pulls the card just as it commits. The kiosk cannot know what happened: outcome "${torn.outcome}". It asks for the same card again.`);
         await inserter.insert();
         const settled = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 11 }).settle(parkingTx, counterBefore));
-        say(`9. The card is tapped again; its own history settles it: ${settled.outcome === 'committed' ? 'the payment did commit' : 'the payment did not happen'}, balance ${usd(settled.balance_minor)}. Nothing charged twice, nothing lost.`);
+        say(`9. The card is tapped again; its own history settles it: ${settled.outcome === 'committed' ? 'the payment did commit' : 'the payment did not happen'}, balance ${storyMoney(settled.balance_minor)}. Nothing charged twice, nothing lost.`);
 
         const reading = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 10, records_to_read: 10 }).read());
         say(`10. The card's own history (oldest first):`);
-        for (const r of reading.last_records) say(`    ${r.kind.padEnd(11)} ${usd(r.amount_minor).padStart(8)}  → balance ${usd(r.balance_after_minor).padStart(8)}  at terminal ${r.terminal_id}`);
+        for (const r of reading.last_records) say(`    ${r.kind.padEnd(11)} ${storyMoney(r.amount_minor).padStart(8)}  → balance ${storyMoney(r.balance_after_minor).padStart(8)}  at terminal ${r.terminal_id}`);
         say(`\nDone. Inspect the card again with: npx civicard card info --keys ${keysPath}  (while \`npx civicard sim card --state ${statePath}\` holds it on the reader)`);
       } finally {
         await reader.close();

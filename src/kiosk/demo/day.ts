@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { loadPublicKey, verifyLedger } from '../../ledger';
 import { newTxId } from '../../shared/ids';
+import { formatMinor, minor } from '../../shared/money';
 import type { Language } from '../../shared/kiosk-api';
 import type { DesfireSim } from '../../../hardware/sim/desfire';
 import { reprintLastReceipt } from '../receipt';
@@ -34,7 +35,8 @@ interface Resident {
   card: DesfireSim;
 }
 
-const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
+/** Money as the story tells it (US dollars, en-US), through the exact integer path. */
+export const storyMoney = (amount_minor: number): string => formatMinor(minor(amount_minor), 'en-US', 'USD');
 
 export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
   const { out, say } = opts;
@@ -55,13 +57,13 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
     try {
       await booth.signIn(booth.attendantCard, DEMO_PINS.attendant);
       await booth.openShift(5_000);
-      say(`08:00  At the Lot 4 booth (${booth.counter.kind === 'pcscd' ? 'the second vpcd reader' : 'its own reader'}) an attendant signs in with staff card and PIN and opens a shift with a ${usd(5_000)} float.`);
+      say(`08:00  At the Lot 4 booth (${booth.counter.kind === 'pcscd' ? 'the second vpcd reader' : 'its own reader'}) an attendant signs in with staff card and PIN and opens a shift with a ${storyMoney(5_000)} float.`);
       for (const [minute, who, amount] of [['05', a, 2_000], ['09', b, 1_000], ['12', c, 500], ['13', c, 500]] as const) {
         await booth.topUp(who.card, amount);
-        say(`08:${minute}  ${who.name_for_story} hands over ${usd(amount)} cash; the attendant tops the card up with the credit key.`);
+        say(`08:${minute}  ${who.name_for_story} hands over ${storyMoney(amount)} cash; the attendant tops the card up with the credit key.`);
       }
       await booth.voidLast(booth.supervisorCard, DEMO_PINS.supervisor, c.card);
-      say(`08:20  That last ${usd(500)} was keyed twice: a supervisor taps their card, enters their PIN and voids it (a reversing debit), ${usd(500)} back to Resident C in cash.`);
+      say(`08:20  That last ${storyMoney(500)} was keyed twice: a supervisor taps their card, enters their PIN and voids it (a reversing debit), ${storyMoney(500)} back to Resident C in cash.`);
     } catch (err) {
       await booth.stop();
       throw err;
@@ -75,9 +77,9 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
       return result;
     };
 
-    await visit('09:10', a, { kind: 'library_fine', reference: 'FINE-20419' }, `pays a ${usd(350)} library fine`);
-    await visit('10:25', b, { kind: 'parking', reference: 'SPACE-114' }, `pays ${usd(200)} of parking`);
-    await visit('11:40', c, { kind: 'citation', reference: 'CIT-4000123' }, `tries to pay a ${usd(4_500)} citation with ${usd(500)} on the card`);
+    await visit('09:10', a, { kind: 'library_fine', reference: 'FINE-20419' }, `pays a ${storyMoney(350)} library fine`);
+    await visit('10:25', b, { kind: 'parking', reference: 'SPACE-114' }, `pays ${storyMoney(200)} of parking`);
+    await visit('11:40', c, { kind: 'citation', reference: 'CIT-4000123' }, `tries to pay a ${storyMoney(4_500)} citation with ${storyMoney(500)} on the card`);
 
     counter.tearAfterNextCommit();
     const torn = await visit('13:05', a, { kind: 'parking', reference: 'SPACE-7' }, 'pays parking and pulls the card just as it commits');
@@ -96,7 +98,7 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
       return files ? [files.txt, files.svg] : [];
     });
     const close = await booth.closeShift(8_450);
-    say(`17:30  The attendant closes the shift with a blind count of ${usd(close.counted_minor)}; the ledger expected ${usd(close.expected_minor)}: ${close.over_short_minor < 0 ? `short ${usd(-close.over_short_minor)}` : `over ${usd(close.over_short_minor)}`}.`);
+    say(`17:30  The attendant closes the shift with a blind count of ${storyMoney(close.counted_minor)}; the ledger expected ${storyMoney(close.expected_minor)}: ${close.over_short_minor < 0 ? `short ${storyMoney(-close.over_short_minor)}` : `over ${storyMoney(close.over_short_minor)}`}.`);
     const boothVerified = verifyLedger(booth.ledger.db, { trustedKey: loadPublicKey(join(out, 'attendant-key.pem')) });
     await booth.stop();
     const verified = verifyLedger(ledger.db, { trustedKey: loadPublicKey(join(out, 'kiosk-key.pem')) });

@@ -2,22 +2,17 @@
 // kiosk's locale and time zone. Output uses plain spaces only (Intl's
 // no-break spaces have no place in a printer code page).
 
+import { formatMinor, minor } from '../../shared/money';
 import type { ReceiptLanguage } from './model';
 
 const plainSpaces = (s: string) => s.replace(/\p{Zs}/gu, ' ');
 
-/** Minor units as the locale writes the currency: 1250 USD in es-US is "$12.50". */
+/**
+ * Minor units as the locale writes the currency: 1250 USD in es-US is "$12.50".
+ * Exact for every safe integer: it is formatMinor's integer path, with plain spaces.
+ */
 export function formatMoney(amount_minor: number, currency: string, language: ReceiptLanguage, country: string): string {
-  if (!Number.isSafeInteger(amount_minor)) throw new RangeError(`amount_minor must be a safe integer, got ${amount_minor}`);
-  const nf = new Intl.NumberFormat(`${language}-${country}`, { style: 'currency', currency });
-  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
-  // Exact: split into whole and fraction as integers, never divide a float.
-  const scale = 10 ** digits;
-  const sign = amount_minor < 0 ? '-' : '';
-  const abs = Math.abs(amount_minor);
-  const decimal = digits === 0 ? `${abs}` : `${Math.floor(abs / scale)}.${String(abs % scale).padStart(digits, '0')}`;
-  // Intl formats a decimal string exactly (ES2023 "string as exact decimal").
-  return plainSpaces(nf.format(`${sign}${decimal}` as unknown as number));
+  return plainSpaces(formatMinor(minor(amount_minor), `${language}-${country}`, currency));
 }
 
 /**
