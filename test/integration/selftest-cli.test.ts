@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'bin/civicard.js');
-const PUBLIC_VECTORS = join(process.cwd(), '../shared/vectors/ev2-public.json');
+const PUBLIC_VECTORS = join(process.cwd(), 'test/fixtures/vectors/ev2-public.json');
 
 async function selftest(...args: string[]) {
   try {

@@ -3,10 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { formatReport, runBuiltInSelftest, runVectors } from '../../../src/card/selftest';
 
-const PUBLIC_VECTORS = fileURLToPath(new URL('../../../../shared/vectors/ev2-public.json', import.meta.url));
+const PUBLIC_VECTORS = fileURLToPath(new URL('../../fixtures/vectors/ev2-public.json', import.meta.url));
 
 describe('crypto self-test', () => {
-  it('passes every published vector in shared/vectors/ev2-public.json', () => {
+  it('passes every published vector in test/fixtures/vectors/ev2-public.json', () => {
     const report = runVectors(JSON.parse(readFileSync(PUBLIC_VECTORS, 'utf8')));
     expect(report.outcomes.filter((o) => !o.passed)).toEqual([]);
     expect(report.passed).toBeGreaterThanOrEqual(20);
