@@ -1,4 +1,4 @@
-// What a receipt may say, and nothing more (DESIGN.md §8: no names, addresses,
+// What a receipt may say, and nothing more (docs/architecture.md, Privacy: no names, addresses,
 // birth dates, document data, photos or immigration status on receipts).
 //
 // ReceiptModel is the whole input of the receipt builder. It has no field that
