@@ -17,10 +17,18 @@ function newestCommit(state: CardState): { key: string; line: JournalLine } | nu
   const tmac = Object.values(app?.files ?? {}).find((f) => f.type === 'transactionMac');
   if (!history || history.type !== 'cyclicRecord' || history.recordsHex.length === 0) return null;
   const newestHex = history.recordsHex.at(-1)!;
-  const record = decodeRecord(Buffer.from(newestHex, 'hex'));
+  // Layout 1 records carry the whole tx id, layout 2 only its tag: take either.
+  const record = decodeRecord(Buffer.from(newestHex, 'hex')) as { kind: JournalLine['kind']; amount_minor: number; balance_after_minor: number; tx_tag?: string; tx_id?: string } | null;
   if (!record) return null;
+  const tx_tag = record.tx_tag ?? (record.tx_id ? txTag(record.tx_id) : null);
+  if (!tx_tag) return null;
   const tmc = tmac?.type === 'transactionMac' ? tmac.tmc : 0;
-  return { key: `${tmc}:${newestHex}`, line: { tx_id: record.tx_id, kind: record.kind, amount_minor: record.amount_minor, balance_after_minor: record.balance_after_minor, terminal_id: record.terminal_id } };
+  return { key: `${tmc}:${newestHex}`, line: { tx_tag, kind: record.kind, amount_minor: record.amount_minor, balance_after_minor: record.balance_after_minor } };
+}
+
+/** What the card keeps of a tx id: the UUIDv7's bytes after its 6-byte timestamp, hex (src/card/layout.ts). */
+export function txTag(tx_id: string): string {
+  return tx_id.replace(/-/g, '').slice(12).toLowerCase();
 }
 
 export function readJournal(path: string): JournalLine[] {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { KioskLedger, loadOrCreateKioskKey, verifyLedger, type LedgerEntry, type TxBalance } from '../../src/ledger';
 import type { JournalLine, StationName } from './recovery-plan';
 import { STATIONS } from './recovery-plan';
+import { txTag } from './card-journal';
 
 export interface LedgerCheck {
   verified: boolean;
@@ -62,7 +63,8 @@ function allEntries(ledger: KioskLedger): LedgerEntry[] {
 const signed = (direction: 'debit' | 'credit', amount: number) => (direction === 'debit' ? -amount : amount);
 
 export function checkEnd(dir: string, journal: JournalLine[], card_balance_minor: number): EndCheck {
-  const onCard = new Map(journal.map((j) => [j.tx_id, j]));
+  const onCard = new Map(journal.map((j) => [j.tx_tag, j]));
+  const intentTags = new Set<string>();
   const intents = new Map<string, Intent>();
   const committedIds: string[] = [];
   const refunded = new Set<string>();
@@ -79,6 +81,7 @@ export function checkEnd(dir: string, journal: JournalLine[], card_balance_minor
     for (const e of entries) {
       const p = e.payload;
       if (p.kind === 'intent' || p.kind === 'credit_intent') {
+        intentTags.add(txTag(p.tx_id));
         intents.set(p.tx_id, { tx_id: p.tx_id, service: p.service, direction: p.kind === 'intent' ? 'debit' : 'credit', amount_minor: p.amount_minor, reverses_tx_id: p.reverses_tx_id });
       }
       if (p.kind === 'refund') refunded.add(p.tx_id);
@@ -99,7 +102,7 @@ export function checkEnd(dir: string, journal: JournalLine[], card_balance_minor
     };
     for (const t of txs) {
       check[t.state]++;
-      const card = onCard.get(t.tx_id);
+      const card = onCard.get(txTag(t.tx_id));
       if (t.state === 'committed' && !card) check.committed_not_on_card.push(t.tx_id);
       if (t.state === 'aborted' && card) check.aborted_but_on_card.push(t.tx_id);
       if (t.state === 'uncertain') check[card ? 'uncertain_on_card' : 'uncertain_not_on_card']++;
@@ -134,7 +137,7 @@ export function checkEnd(dir: string, journal: JournalLine[], card_balance_minor
     ledgers_balance_minor,
     journal_balances_continuous,
     card_tx_ids_unique: onCard.size === journal.length,
-    card_commits_without_intent: journal.filter((j) => j.kind !== 'issue' && !intents.has(j.tx_id)).map((j) => j.tx_id),
+    card_commits_without_intent: journal.filter((j) => j.kind !== 'issue' && !intentTags.has(j.tx_tag)).map((j) => j.tx_tag),
     committed_tx_ids_unique: happened.size === committedIds.length,
     double_reversals,
   };

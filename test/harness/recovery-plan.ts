@@ -50,9 +50,9 @@ export interface WorkerPlan {
 
 /** Appended by the worker to DIR/journal.ndjson: one line per card commit (the card's truth). */
 export interface JournalLine {
-  tx_id: string;
+  /** What the card's record names the transaction by: its tx id's tag (no timestamp). */
+  tx_tag: string;
   kind: 'issue' | 'debit' | 'credit' | 'credit_back';
   amount_minor: number;
   balance_after_minor: number;
-  terminal_id: number;
 }

@@ -32,6 +32,8 @@ import { CARD_REF_KEY_HEX, ELSEWHERE_FEE_MINOR, KIOSK_FEE_MINOR, PINS, STATIONS,
 
 const CARD_REF_KEY = Buffer.from(CARD_REF_KEY_HEX, 'hex');
 const STEP_TIMEOUT_MS = 20_000;
+/** Where each station's machine stood, for an ERROR line. */
+const stationStates = new Map<string, () => unknown>();
 const receiptContext = (kiosk_id: string) => ({ kiosk_id, location_label: 'Harness', time_zone: 'UTC', country: 'US', currency: 'USD' }) as const;
 
 interface Resident {
@@ -57,7 +59,8 @@ async function startResident(dir: string, name: 'kiosk' | 'elsewhere'): Promise<
   const reader = new FakeCardReader();
   const ledger = openLedger(dir, name);
   const vault = loadKeyVault(join(dir, 'keys.json'), { simulated: true, roles: ['debit', 'read'] });
-  const station = new CardStation({ reader, vault, terminal_id: STATIONS[name].terminal_id, card_ref_key: CARD_REF_KEY, ledger });
+  const stationOptions = { reader, vault, terminal_id: STATIONS[name].terminal_id, card_ref_key: CARD_REF_KEY, ledger };
+  const station = new CardStation(stationOptions);
   const service = new RefusingService('parking', name === 'kiosk' ? KIOSK_FEE_MINOR : ELSEWHERE_FEE_MINOR);
   const actor = startResidentKiosk({
     reader,
@@ -78,6 +81,7 @@ async function startResident(dir: string, name: 'kiosk' | 'elsewhere'): Promise<
     say(`NOTE ${name} out_of_service ${s.context.fault ?? ''}`);
     setImmediate(() => actor.send({ type: 'MAINTENANCE_RETRY' }));
   });
+  stationStates.set(name, () => ({ state: actor.getSnapshot().value, notice: actor.getSnapshot().context.notice?.key }));
   await waitFor(actor, (s) => s.matches('idle'), { timeout: STEP_TIMEOUT_MS });
   return { actor, reader, ledger, service };
 }
@@ -97,7 +101,8 @@ async function startAttendant(dir: string): Promise<Attendant> {
   const reader = new FakeCardReader();
   const ledger = openLedger(dir, 'attendant');
   const vault = loadKeyVault(join(dir, 'keys.json'), { simulated: true, roles: ['credit', 'read'] });
-  const station = new CardStation({ reader, vault, terminal_id: STATIONS.attendant.terminal_id, card_ref_key: CARD_REF_KEY, ledger });
+  const stationOptions = { reader, vault, terminal_id: STATIONS.attendant.terminal_id, card_ref_key: CARD_REF_KEY, ledger };
+  const station = new CardStation(stationOptions);
   const members = JSON.parse(readFileSync(join(dir, 'roster.json'), 'utf8')) as StaffMember[];
   const roster = new StaffRoster(members, PinAttempts.open(join(dir, 'pin-attempts.json'), { max_attempts: 3, lockout_ms: 300_000 }));
   const actor = await startAttendantStation({
@@ -111,6 +116,7 @@ async function startAttendant(dir: string): Promise<Attendant> {
     now: () => new Date(),
     input: { timeouts: { card_watchdog_ms: 5_000 } },
   });
+  stationStates.set('attendant', () => ({ state: actor.getSnapshot().value, notice: actor.getSnapshot().context.notice?.key }));
   const staff: Staff = { attendant: staffCard(dir, 'attendant', reader), supervisor: staffCard(dir, 'supervisor', reader), pins: PINS };
   await signInAndOpenShift(actor, staff, 10_000);
   return { actor, reader, ledger, staff };
@@ -185,7 +191,8 @@ async function runStep(step: Step, residents: Map<'kiosk' | 'elsewhere', Residen
 main(JSON.parse(process.argv[2] ?? '{}') as WorkerPlan).then(
   () => process.exit(0),
   (err: unknown) => {
-    say(`ERROR ${err instanceof Error ? err.stack : String(err)}`);
+    const states = [...stationStates].map(([name, state]) => `${name}=${JSON.stringify(state())}`).join(' ');
+    say(`ERROR ${err instanceof Error ? err.stack : String(err)} at ${states}`);
     process.exit(1);
   },
 );

@@ -17,7 +17,9 @@ import { issueCard } from '../../src/card/issuance';
 import { CIVICARD_AID, PURSE_FILE } from '../../src/card/layout';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../src/card/keys/keyset-file';
 import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
-import { cardRefOf } from '../../src/kiosk/runtime/card-station';
+import { CardStation } from '../../src/kiosk/runtime/card-station';
+import type { KeyVault } from '../../src/card/keys/keyvault';
+import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { issueRecorded } from '../../src/kiosk/runtime/issuing-desk';
 import { hashPin, type StaffMember } from '../../src/kiosk/runtime/staff';
 import { newTxId } from '../../src/shared/ids';
@@ -42,11 +44,15 @@ import {
 
 const WORKER = join(process.cwd(), 'test/harness/recovery-worker.ts');
 
-/** APDUs of the harness card in one step, measured (`--verbose` prints apdus=N per step). */
+/** Upper bounds of the harness card's APDUs in one step (`--verbose` prints apdus=N per step); a tear or kill past the end never happens. */
 const APDUS = { pay: 12, credit_back: 4, top_up: 16, void: 16 } as const;
 
 export interface HarnessReport extends Omit<EndCheck, 'ok'> {
   seed: number;
+  /** The run directory (card, journal, ledgers), kept for a look after a failure. */
+  run_dir: string;
+  /** The plan of the life that reported an error, to replay it alone. */
+  failed_life: WorkerPlan | null;
   points: number;
   tear_points: number;
   kill_points: number;
@@ -139,22 +145,38 @@ function runLife(plan: WorkerPlan): Promise<{ lines: string[]; signal: NodeJS.Si
   });
 }
 
+/** The card's reference as a card station computes it, by reading the card the way the stations do. */
+async function cardRefAsStationsSeeIt(card: DesfireSim, vault: KeyVault, card_ref_key: Buffer): Promise<string> {
+  const reader = new FakeCardReader();
+  const options = { reader, vault, card_ref_key, terminal_id: STATIONS.desk.terminal_id };
+  const station = new CardStation(options);
+  reader.insertCard(card);
+  const read = await station.readCard();
+  await station.release();
+  await reader.close();
+  if (!read.ok) throw new Error(`the staff card could not be read: ${read.error}`);
+  return read.value.card_ref;
+}
+
 /** Keys, the desk's ledger, the card issued through the desk (its opening balance recorded), staff cards and roster. */
-async function prepareRun(dir: string): Promise<void> {
+export async function prepareRun(dir: string): Promise<void> {
   const keysPath = join(dir, 'keys.json');
   writeKeysetFile(keysPath, generateTestKeyset());
   const vault = loadKeyVault(keysPath, { simulated: true });
   const card_ref_key = Buffer.from(CARD_REF_KEY_HEX, 'hex');
   const desk = KioskLedger.open(join(dir, STATIONS.desk.ledger), loadOrCreateKioskKey(join(dir, STATIONS.desk.key)));
   const card = journaledCard(join(dir, 'card.json'), join(dir, 'journal.ndjson'), blankCardState());
-  await issueRecorded(new InMemoryCardTransport(card), { ledger: desk, vault, card_ref_key, terminal_id: STATIONS.desk.terminal_id }, { opening_balance_minor: OPENING_MINOR, limit_minor: PURSE_LIMIT_MINOR, program_id: 1, valid_years: 5 });
+  // terminal_id only for card layouts whose records still name the terminal (a variable, so either compiles).
+  const deskParts = { ledger: desk, vault, card_ref_key, terminal_id: STATIONS.desk.terminal_id };
+  await issueRecorded(new InMemoryCardTransport(card), deskParts, { opening_balance_minor: OPENING_MINOR, limit_minor: PURSE_LIMIT_MINOR, program_id: 1, valid_years: 5 });
   desk.close();
   const roster: StaffMember[] = [];
   for (const [who, staff_ref] of [['attendant', 'staff-17'], ['supervisor', 'staff-02']] as const) {
     const sim = new DesfireSim({ state: blankCardState() });
-    await issueCard(new InMemoryCardTransport(sim), { vault, opening_balance_minor: 0, limit_minor: PURSE_LIMIT_MINOR, program_id: 1, valid_years: 5, terminal_id: STATIONS.desk.terminal_id, tx_id: newTxId() });
+    const staffIssue = { vault, opening_balance_minor: 0, limit_minor: PURSE_LIMIT_MINOR, program_id: 1, valid_years: 5, terminal_id: STATIONS.desk.terminal_id, tx_id: newTxId() };
+    await issueCard(new InMemoryCardTransport(sim), staffIssue);
     saveCardStateAtomic(join(dir, `staff-${who}.json`), sim.state);
-    roster.push({ staff_ref, role: who, card_ref: cardRefOf(Buffer.from(sim.state.uidHex, 'hex'), card_ref_key), pin_hash: hashPin(PINS[who]) });
+    roster.push({ staff_ref, role: who, card_ref: await cardRefAsStationsSeeIt(sim, vault, card_ref_key), pin_hash: hashPin(PINS[who]) });
   }
   writeFileSync(join(dir, 'roster.json'), JSON.stringify(roster), { mode: 0o600 });
 }
@@ -176,6 +198,7 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
   const kills_by_kind: Record<string, number> = {};
   const steps = { kiosk_payments: 0, refused_payments: 0, elsewhere_payments: 0, top_ups: 0, voids: 0 };
   const errors: string[] = [];
+  let failed_life: WorkerPlan | null = null;
   const tally = (lines: string[]) => {
     for (const line of lines) {
       if (line.startsWith('POINT torn')) counts.tear_points++;
@@ -199,6 +222,7 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
     const life = await runLife(previous);
     counts.lives++;
     tally(life.lines);
+    if (errors.length > 0) failed_life ??= previous;
     opts.log?.(`life ${counts.lives}: ${life.lines.join(' | ')}`);
   }
   // The last life reads the card at every station, so each settles what it can.
@@ -211,6 +235,8 @@ export async function runRecoveryHarness(opts: { points: number; seed?: number; 
   const sum = (f: (l: (typeof ledgers)[number]) => number) => ledgers.reduce((a, l) => a + f(l), 0);
   const report: HarnessReport = {
     seed,
+    run_dir: dir,
+    failed_life,
     points: counts.tear_points + counts.kill_points,
     ...counts,
     kills_by_kind,
