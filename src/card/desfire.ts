@@ -29,6 +29,8 @@ export const CMD = {
   READ_RECORDS: 0xbb,
   COMMIT_TRANSACTION: 0xc7,
   ABORT_TRANSACTION: 0xa7,
+  SET_CONFIGURATION: 0x5c,
+  CHANGE_FILE_SETTINGS: 0x5f,
 } as const;
 
 /** Bounds the number of chained 91AF frames one answer may have. */
@@ -218,6 +220,17 @@ export class DesfireClient {
     const header = Buffer.concat([Buffer.from([f.fileNo, COMM_MODE_BITS[f.mode]]), encodeAccessRights(f.access)]);
     const payload = Buffer.concat([Buffer.from([0x02]), f.key, Buffer.from([f.keyVersion])]);
     await this.command({ code: CMD.CREATE_TRANSACTION_MAC_FILE, header, payload, mode: 'full', responseMode: 'mac' });
+  }
+
+  /** SetConfiguration at PICC level (PICC master key, Full mode). Option 00, bit 1 of the byte: Random ID, which cannot be turned off again. */
+  async setConfiguration(option: number, data: Buffer): Promise<void> {
+    await this.command({ code: CMD.SET_CONFIGURATION, header: Buffer.from([option]), payload: data, mode: 'full', responseMode: 'mac' });
+  }
+
+  /** ChangeFileSettings, authenticated with the file's Change key (Full mode). */
+  async changeFileSettings(fileNo: number, mode: CommMode, access: AccessRights): Promise<void> {
+    const payload = Buffer.concat([Buffer.from([COMM_MODE_BITS[mode]]), encodeAccessRights(access)]);
+    await this.command({ code: CMD.CHANGE_FILE_SETTINGS, header: Buffer.from([fileNo]), payload, mode: 'full', responseMode: 'mac' });
   }
 
   async readData(fileNo: number, offset: number, length: number, mode: CommMode): Promise<Buffer> {

@@ -11,6 +11,7 @@ import {
   IDENTITY_FILE,
   KEY,
   KEY_VERSION,
+  IDENTITY_FORMAT,
   maskSerial,
   PICC_AID,
   PURSE_FILE,
@@ -46,9 +47,10 @@ export interface IssueOptions {
   program_id: number;
   limit_minor: number;
   valid_years: number;
-  terminal_id: number;
   /** The ledger transaction id of the opening balance. */
   tx_id: string;
+  /** The blank card's PICC master key, when it is not the factory default. */
+  picc_key?: Buffer;
   today?: Date;
   random?: (bytes: number) => Buffer;
 }
@@ -60,10 +62,13 @@ export interface IssuedCard {
 }
 
 const DEFAULT_APP_KEY = Buffer.alloc(16);
+/** A blank card's PICC master key as it leaves the factory (AES, all zero). */
+const DEFAULT_PICC_KEY = Buffer.alloc(16);
+const RANDOM_ID = 0x02;
 
 export async function issueCard(transport: ApduTransport, opts: IssueOptions): Promise<IssuedCard> {
   assertCryptoSelftest();
-  for (const role of ['issuer', 'debit', 'credit', 'read', 'tmac'] as const) {
+  for (const role of ['issuer', 'debit', 'credit', 'read', 'tmac', 'ident'] as const) {
     if (!opts.vault.has(role)) throw new ForeignCardError(`the keyset lacks the ${role} master key, which issuance needs`);
   }
   if (opts.opening_balance_minor < 0 || opts.opening_balance_minor > opts.limit_minor) {
@@ -89,7 +94,7 @@ export async function issueCard(transport: ApduTransport, opts: IssueOptions): P
   const expiry = new Date(today);
   expiry.setUTCFullYear(expiry.getUTCFullYear() + opts.valid_years);
   const identity: CardIdentity = {
-    format: 1,
+    format: IDENTITY_FORMAT,
     program_id: opts.program_id,
     serial: String(randomInt(1, 1_000_000_000_000)).padStart(12, '0'),
     issued_on: today.toISOString().slice(0, 10),
@@ -106,6 +111,11 @@ export async function issueCard(transport: ApduTransport, opts: IssueOptions): P
     tmac: opts.vault.cardKey('tmac', m),
   };
 
+  // Random ID on, always: from now on anticollision shows a fresh random UID at every tap and
+  // GetVersion hides the real one, so nothing the card answers without a key is stable.
+  await client.selectApplication(PICC_AID);
+  await client.authenticate(0, opts.picc_key ?? DEFAULT_PICC_KEY);
+  await client.setConfiguration(0x00, Buffer.from([RANDOM_ID]));
   await client.selectApplication(PICC_AID);
   await client.createApplication(CIVICARD_AID, APP_KEY_SETTINGS, APP_KEY_COUNT);
   await client.selectApplication(CIVICARD_AID);
@@ -124,10 +134,12 @@ export async function issueCard(transport: ApduTransport, opts: IssueOptions): P
   await client.changeKey(KEY.debit, cardKey.debit, KEY_VERSION, DEFAULT_APP_KEY);
   await client.changeKey(KEY.credit, cardKey.credit, KEY_VERSION, DEFAULT_APP_KEY);
   await client.changeKey(KEY.read, cardKey.read, KEY_VERSION, DEFAULT_APP_KEY);
+  await client.changeKey(KEY.ident, opts.vault.identificationKey(), KEY_VERSION, DEFAULT_APP_KEY);
 
-  // The opening record, under the credit key (the only one with Write on history besides K1).
+  // The opening record, under the credit key (the only one with Write on history besides K1). The
+  // Transaction MAC counter starts at 0: this first commit moves it to 1.
   await client.authenticate(KEY.credit, cardKey.credit, 'nonFirst');
-  const opening = encodeRecord({ kind: 'issue', tx_id: opts.tx_id, amount_minor: opts.opening_balance_minor, balance_after_minor: opts.opening_balance_minor, terminal_id: opts.terminal_id });
+  const opening = encodeRecord({ kind: 'issue', tx_id: opts.tx_id, amount_minor: opts.opening_balance_minor, balance_after_minor: opts.opening_balance_minor, counter_before: 0 });
   await client.writeRecord(HISTORY_FILE.fileNo, 0, opening, HISTORY_FILE.mode);
   await client.commitTransaction(true);
 

@@ -19,10 +19,14 @@ export const KEY = {
   debit: 1,
   /** K2 credit: attendant stations (Credit). Never loaded by a resident kiosk. */
   credit: 2,
-  /** K3 read-only: history and identity, no access to the value at all. */
+  /** K3 read-only: history (balance inquiry from the newest record), no access to the value file. */
   read: 3,
+  /** K4 identification: NOT diversified, held by every station, unlocks only the identity file. */
+  ident: 4,
 } as const;
-export const APP_KEY_COUNT = 4;
+export const APP_KEY_COUNT = 5;
+/** Cards of layout 1 (before the identification key) have four keys and a free-read identity file. */
+export const LEGACY_APP_KEY_COUNT = 4;
 /** Master key changeable, configuration changeable, no free listing or creation. */
 export const APP_KEY_SETTINGS = 0x09;
 export const KEY_VERSION = 0x01;
@@ -33,13 +37,32 @@ export interface FileSpec {
   access: AccessRights;
 }
 
-/** Identity: format, program, serial, dates, status. Free to read so the kiosk can diversify keys before authenticating. */
+/**
+ * Identity: format, program, card number (the diversification input), dates,
+ * status — never a name. Readable only after authenticating with the
+ * identification key, in full encryption: nothing the card answers without a
+ * key is stable from one tap to the next.
+ */
 export const IDENTITY_FILE = {
   fileNo: 0x00,
-  mode: 'plain',
-  access: { read: ACCESS_FREE, write: KEY.issuer, readWrite: KEY.issuer, change: KEY.issuer },
+  mode: 'full',
+  access: { read: KEY.ident, write: KEY.issuer, readWrite: KEY.issuer, change: KEY.issuer },
   size: 32,
 } as const satisfies FileSpec & { size: number };
+
+/** Layout 1 (legacy): the same file free to read in plain, which made the card number a tracking handle. */
+export const LEGACY_IDENTITY_FILE = {
+  ...IDENTITY_FILE,
+  mode: 'plain',
+  access: { read: ACCESS_FREE, write: KEY.issuer, readWrite: KEY.issuer, change: KEY.issuer },
+} as const satisfies FileSpec & { size: number };
+
+/**
+ * A migrated layout-1 card: it has no fifth key, so its K3 becomes the
+ * identification key and the identity file is keyed to it; history moves to
+ * K1 and K2 (K3 must no longer read it).
+ */
+export const MIGRATED_IDENTITY_ACCESS = { read: KEY.read, write: KEY.issuer, readWrite: KEY.issuer, change: KEY.issuer } as const;
 
 /**
  * The purse. Value-file rights are coarse on DESFire: Read allows GetValue and
@@ -60,6 +83,7 @@ export const HISTORY_FILE = {
   recordSize: 32,
   maxRecords: 10,
 } as const satisfies FileSpec & { recordSize: number; maxRecords: number };
+export const MIGRATED_HISTORY_ACCESS = { read: KEY.credit, write: KEY.credit, readWrite: KEY.debit, change: KEY.issuer } as const;
 
 /**
  * Transaction MAC counter and value of the last commit. Stations that move
@@ -75,9 +99,10 @@ export const TMAC_FILE = {
 export type CardStatus = 'active' | 'blocked';
 
 export interface CardIdentity {
+  /** 1: legacy layout (free-read identity); 2: identity behind the identification key. */
   format: number;
   program_id: number;
-  /** 12-digit decimal serial, printed masked on receipts. Not personal, not the UID. */
+  /** 12-digit card number: the key diversification input, printed masked on receipts. Not the UID; never readable without a key (layout 2). */
   serial: string;
   issued_on: string; // YYYY-MM-DD
   expires_on: string; // YYYY-MM-DD
@@ -86,7 +111,8 @@ export interface CardIdentity {
   limit_minor: number;
 }
 
-const IDENTITY_FORMAT = 1;
+export const IDENTITY_FORMAT = 2;
+export const LEGACY_IDENTITY_FORMAT = 1;
 const DAY_MS = 86_400_000;
 
 function dayNumber(isoDate: string): number {
@@ -101,8 +127,9 @@ function isoFromDayNumber(day: number): string {
 
 export function encodeIdentity(id: CardIdentity): Buffer {
   if (!/^\d{12}$/.test(id.serial)) throw new RangeError('serial must be 12 digits');
+  if (id.format !== IDENTITY_FORMAT && id.format !== LEGACY_IDENTITY_FORMAT) throw new RangeError(`unknown identity format ${id.format}`);
   const b = Buffer.alloc(IDENTITY_FILE.size);
-  b[0] = IDENTITY_FORMAT;
+  b[0] = id.format;
   b[1] = id.program_id;
   b.writeBigUInt64BE(BigInt(id.serial), 2);
   b.writeUInt16BE(dayNumber(id.issued_on), 10);
@@ -114,7 +141,7 @@ export function encodeIdentity(id: CardIdentity): Buffer {
 
 /** Null when the bytes are not a Civicard identity (a foreign or blank application). */
 export function decodeIdentity(b: Buffer): CardIdentity | null {
-  if (b.length < 19 || b[0] !== IDENTITY_FORMAT) return null;
+  if (b.length < 19 || (b[0] !== IDENTITY_FORMAT && b[0] !== LEGACY_IDENTITY_FORMAT)) return null;
   const serial = b.readBigUInt64BE(2).toString().padStart(12, '0');
   if (serial.length !== 12) return null;
   return {
@@ -134,15 +161,34 @@ export function maskSerial(serial: string): string {
 
 export type RecordKind = 'issue' | 'debit' | 'credit' | 'credit_back';
 const RECORD_KIND_CODE: Record<RecordKind, number> = { issue: 1, debit: 2, credit: 3, credit_back: 4 };
-const RECORD_FORMAT = 1;
+const LEGACY_RECORD_FORMAT = 1;
+const RECORD_FORMAT = 2;
+const TX_TAG_BYTES = 10;
 
+/**
+ * One history record, written in the same card transaction as the value change.
+ * It keeps what settlement and the resident's own history screen need, nothing
+ * that places the resident: no terminal, no time. The transaction is named by
+ * its tag — the UUIDv7's bytes after its millisecond timestamp — so a reader
+ * with the read key learns neither where nor when.
+ */
 export interface CardRecord {
   kind: RecordKind;
-  /** The ledger transaction id (UUID, 16 bytes on the card). */
-  tx_id: string;
+  /** `txTagOf(tx_id)`: 20 hex digits. */
+  tx_tag: string;
   amount_minor: number;
   balance_after_minor: number;
-  terminal_id: number;
+  /**
+   * The card's Transaction MAC counter before this transaction committed, so
+   * the next reader knows the counter from the newest record alone (the commit
+   * moved it to counter_before + 1). Null in layout-1 records.
+   */
+  counter_before: number | null;
+}
+
+/** The part of a transaction id that goes on the card: everything but its timestamp. */
+export function txTagOf(tx_id: string): string {
+  return uuidToBytes(tx_id).subarray(16 - TX_TAG_BYTES).toString('hex');
 }
 
 export function uuidToBytes(uuid: string): Buffer {
@@ -156,9 +202,21 @@ export function bytesToUuid(b: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export function encodeRecord(r: CardRecord): Buffer {
+export function encodeRecord(r: { kind: RecordKind; tx_id: string; amount_minor: number; balance_after_minor: number; counter_before: number }): Buffer {
   const b = Buffer.alloc(HISTORY_FILE.recordSize);
   b[0] = RECORD_FORMAT;
+  b[1] = RECORD_KIND_CODE[r.kind];
+  Buffer.from(txTagOf(r.tx_id), 'hex').copy(b, 2);
+  b.writeUInt32LE(r.amount_minor, 12);
+  b.writeUInt32LE(r.balance_after_minor, 16);
+  b.writeUInt32LE(r.counter_before, 20);
+  return b;
+}
+
+/** Layout-1 record (with terminal and the whole tx id): still read from cards issued before, never written. */
+export function encodeLegacyRecord(r: { kind: RecordKind; tx_id: string; amount_minor: number; balance_after_minor: number; terminal_id: number }): Buffer {
+  const b = Buffer.alloc(HISTORY_FILE.recordSize);
+  b[0] = LEGACY_RECORD_FORMAT;
   b[1] = RECORD_KIND_CODE[r.kind];
   uuidToBytes(r.tx_id).copy(b, 2);
   b.writeUInt32LE(r.amount_minor, 18);
@@ -168,14 +226,14 @@ export function encodeRecord(r: CardRecord): Buffer {
 }
 
 export function decodeRecord(b: Buffer): CardRecord | null {
-  if (b.length !== HISTORY_FILE.recordSize || b[0] !== RECORD_FORMAT) return null;
+  if (b.length !== HISTORY_FILE.recordSize) return null;
   const kind = (Object.keys(RECORD_KIND_CODE) as RecordKind[]).find((k) => RECORD_KIND_CODE[k] === b[1]);
   if (!kind) return null;
-  return {
-    kind,
-    tx_id: bytesToUuid(b.subarray(2, 18)),
-    amount_minor: b.readUInt32LE(18),
-    balance_after_minor: b.readUInt32LE(22),
-    terminal_id: b.readUInt32LE(26),
-  };
+  if (b[0] === RECORD_FORMAT) {
+    return { kind, tx_tag: b.subarray(2, 2 + TX_TAG_BYTES).toString('hex'), amount_minor: b.readUInt32LE(12), balance_after_minor: b.readUInt32LE(16), counter_before: b.readUInt32LE(20) };
+  }
+  if (b[0] === LEGACY_RECORD_FORMAT) {
+    return { kind, tx_tag: txTagOf(bytesToUuid(b.subarray(2, 18))), amount_minor: b.readUInt32LE(18), balance_after_minor: b.readUInt32LE(22), counter_before: null };
+  }
+  return null;
 }

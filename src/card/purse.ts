@@ -1,5 +1,5 @@
 import { DesfireClient } from './desfire';
-import type { KeyRole, KeyVault } from './keys/keyvault';
+import type { KeyVault } from './keys/keyvault';
 import {
   CIVICARD_AID,
   decodeIdentity,
@@ -8,10 +8,12 @@ import {
   HISTORY_FILE,
   IDENTITY_FILE,
   KEY,
+  LEGACY_IDENTITY_FILE,
   maskSerial,
   PURSE_FILE,
   SYSTEM_ID,
   TMAC_FILE,
+  txTagOf,
   type CardIdentity,
   type CardRecord,
   type RecordKind,
@@ -43,18 +45,27 @@ export class WrongKeysError extends Error {
   }
 }
 
+export class IdentificationKeyMissingError extends Error {
+  override name = 'IdentificationKeyMissingError';
+  constructor() {
+    super('this keyset has no identification key: without it the card shows nothing (not even its number)');
+  }
+}
+
 export interface CardReading extends CardIdentity {
   masked_serial: string;
-  /** Real UID from GetCardUID. Never log or store it raw: hash it with a key first. */
-  uid: Buffer;
+  /** The card number as bytes: what the card reference is a keyed hash of. Never log or store it raw. */
+  card_number: Buffer;
   balance_minor: number;
-  /** Transaction MAC counter and value of the card's last commit; null for a read-only station. */
+  /** Transaction MAC counter now (before any change in this session); null when this station cannot know it. */
   tmac_counter: number | null;
+  /** Transaction MAC value of the card's last commit, when it was read (settling) or returned by a commit here. */
   tmac_value_hex: string | null;
-  /** Newest last. */
+  /** Newest last, at most `records_to_read`. */
   last_records: CardRecord[];
-  /** Every record the card still holds, newest last: what settlement looks in. */
+  /** The records that were read, newest last: all of them when `history_complete`, else the newest only. */
   all_records: CardRecord[];
+  history_complete: boolean;
 }
 
 export type ValueChangeOutcome =
@@ -68,24 +79,26 @@ export type ValueChangeOutcome =
 /**
  * What the card shows about one transaction (DESIGN §3). `proof` says how:
  * `tmac`, its newest record, with the Transaction MAC of that very commit;
- * `card_record`, an older record still in its history; `counter_unchanged`,
- * its transaction counter is where it was before the change, so nothing
- * committed. `unknown`: no record and the counter moved (the card was used
- * since and the record may have rotated out) — absence of a record alone never
- * proves a payment did not happen.
+ * `card_record`, a record still in its history (no Transaction MAC for it at
+ * hand); `counter_unchanged`, its transaction counter is where it was before
+ * the change, so nothing committed. `unknown`: no record and the counter moved
+ * (the card was used since and the record may have rotated out) — absence of a
+ * record alone never proves a payment did not happen.
  */
 export type Settlement =
   | { outcome: 'committed'; proof: 'tmac' | 'card_record'; record: CardRecord; balance_minor: number; tmac_counter: number; tmac_value_hex: string | null }
   | { outcome: 'not_committed'; proof: 'counter_unchanged'; balance_minor: number; tmac_counter: number }
   | { outcome: 'unknown'; balance_minor: number; tmac_counter: number | null };
 
-/** Decides from one reading of the card (history included) whether `tx_id`, begun at `counter_before`, committed. */
-export function settlementFrom(reading: Pick<CardReading, 'all_records' | 'balance_minor' | 'tmac_counter' | 'tmac_value_hex'>, tx_id: string, counter_before: number): Settlement {
+/** Decides from one reading of the card (its whole history) whether `tx_id`, begun at `counter_before`, committed. */
+export function settlementFrom(reading: Pick<CardReading, 'all_records' | 'balance_minor' | 'tmac_counter' | 'tmac_value_hex' | 'history_complete'>, tx_id: string, counter_before: number): Settlement {
   const { all_records, balance_minor, tmac_counter } = reading;
-  const record = all_records.find((r) => r.tx_id === tx_id);
+  const tag = txTagOf(tx_id);
+  const record = all_records.find((r) => r.tx_tag === tag);
   if (record && tmac_counter !== null && tmac_counter > counter_before) {
     const newest = all_records.at(-1) === record;
-    return { outcome: 'committed', proof: newest ? 'tmac' : 'card_record', record, balance_minor, tmac_counter, tmac_value_hex: newest ? reading.tmac_value_hex : null };
+    const tmac = newest && reading.tmac_value_hex !== null;
+    return { outcome: 'committed', proof: tmac ? 'tmac' : 'card_record', record, balance_minor, tmac_counter, tmac_value_hex: tmac ? reading.tmac_value_hex : null };
   }
   if (!record && tmac_counter === counter_before) return { outcome: 'not_committed', proof: 'counter_unchanged', balance_minor, tmac_counter };
   return { outcome: 'unknown', balance_minor, tmac_counter };
@@ -93,19 +106,30 @@ export function settlementFrom(reading: Pick<CardReading, 'all_records' | 'balan
 
 export interface PurseOptions {
   vault: KeyVault;
-  /** Written into every history record: which station did it. */
-  terminal_id: number;
-  /** How many recent records `read()` returns. */
+  /** How many recent records `read()` returns in `last_records`. */
   records_to_read?: number;
   random?: (bytes: number) => Buffer;
 }
 
-const ROLE_OF_KEY: Record<number, KeyRole> = { [KEY.debit]: 'debit', [KEY.credit]: 'credit', [KEY.read]: 'read' };
+/** 'all': the whole history (settling; the resident's history screen). 'newest': the newest record, which carries balance and counter. */
+export type HistoryNeed = 'all' | 'newest';
+
+export interface ReadOptions {
+  /** Decided once the card's identity is known (e.g. whether the ledger holds an unsettled intent for it). */
+  history?: HistoryNeed | ((identity: CardIdentity) => HistoryNeed | Promise<HistoryNeed>);
+}
+
+type Role = 'debit' | 'credit' | 'read';
+const KEY_OF_ROLE: Record<Role, number> = { debit: KEY.debit, credit: KEY.credit, read: KEY.read };
+
+/** How this card is laid out, learnt while identifying it. */
+type Layout = 'current' | 'migrated' | 'legacy';
 
 export class Purse {
   readonly client: DesfireClient;
   private identity: CardIdentity | null = null;
   private diversification: Buffer | null = null;
+  private layout: Layout = 'current';
   private reading: CardReading | null = null;
 
   constructor(
@@ -115,28 +139,55 @@ export class Purse {
     this.client = new DesfireClient(transport, opts.random ? { random: opts.random } : {});
   }
 
-  /** Select, read the identity file, authenticate with the strongest key this station holds, read value, counter and history. */
-  async read(): Promise<CardReading> {
-    const identity = await this.selectAndIdentify();
-    const keyNo = this.opts.vault.has('credit') ? KEY.credit : this.opts.vault.has('debit') ? KEY.debit : KEY.read;
-    await this.authenticate(keyNo, 'first');
-    const uid = await this.client.getCardUid();
+  /** The layout found by the last read: 'legacy' cards still have a free-read identity file (see migrate). */
+  get cardLayout(): Layout {
+    return this.layout;
+  }
+
+  /**
+   * Select, identify with the identification key, authenticate with the
+   * strongest key this station holds, then balance and counter: from the
+   * newest history record (one APDU) where this key may read history, else
+   * from the value and Transaction MAC files. The whole history only when asked.
+   */
+  async read(opts: ReadOptions = {}): Promise<CardReading> {
+    const identity = await this.identify();
+    const role: Role = this.opts.vault.has('credit') ? 'credit' : this.opts.vault.has('debit') ? 'debit' : 'read';
+    await this.authenticate(KEY_OF_ROLE[role], this.layout === 'legacy' ? 'first' : 'nonFirst');
+    const need = typeof opts.history === 'function' ? await opts.history(identity) : (opts.history ?? 'newest');
+
+    let records: CardRecord[];
     let balance_minor: number | null = null;
     let tmac: { counter: number; value_hex: string } | null = null;
-    if (keyNo !== KEY.read) {
+    if (this.mayReadHistory(role)) {
+      records = await this.readHistory(need);
+      if (need === 'all' && role === 'debit') tmac = await this.readTransactionMac(); // settling: the TMAC of the newest commit
+    } else {
       balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
       tmac = await this.readTransactionMac();
+      records = need === 'all' ? await this.readHistoryWithReadKey(role) : [];
     }
-    const historyKeyNo = keyNo === KEY.credit ? KEY.read : keyNo; // K2 may write history but not read it
-    if (historyKeyNo !== keyNo) await this.authenticate(historyKeyNo, 'nonFirst');
-    const all_records = await this.readHistory();
-    const last_records = all_records.slice(-(this.opts.records_to_read ?? 5));
-    if (historyKeyNo !== keyNo) await this.authenticate(keyNo, 'nonFirst');
-    // A read-only station knows the balance from the newest record, written in the same card transaction as the value.
-    balance_minor ??= all_records.at(-1)?.balance_after_minor ?? 0;
-    const tmac_counter = tmac?.counter ?? null;
-    const tmac_value_hex = tmac?.value_hex ?? null;
-    this.reading = { ...identity, masked_serial: maskSerial(identity.serial), uid, balance_minor, tmac_counter, tmac_value_hex, last_records, all_records };
+    const newest = records.at(-1);
+    let tmac_counter = tmac?.counter ?? (newest?.counter_before != null ? newest.counter_before + 1 : null);
+    if (balance_minor === null && newest?.counter_before != null) balance_minor = newest.balance_after_minor;
+    if (balance_minor === null && role !== 'read') {
+      // A card whose newest record is from layout 1 carries no counter: ask the files.
+      balance_minor = await this.client.getValue(PURSE_FILE.fileNo, PURSE_FILE.mode);
+      tmac = await this.readTransactionMac();
+      tmac_counter = tmac.counter;
+    }
+    balance_minor ??= newest?.balance_after_minor ?? 0;
+    this.reading = {
+      ...identity,
+      masked_serial: maskSerial(identity.serial),
+      card_number: cardNumberBytes(identity.serial),
+      balance_minor,
+      tmac_counter,
+      tmac_value_hex: tmac?.value_hex ?? null,
+      last_records: records.slice(-(this.opts.records_to_read ?? 5)),
+      all_records: records,
+      history_complete: need === 'all',
+    };
     return this.reading;
   }
 
@@ -155,10 +206,17 @@ export class Purse {
 
   /** After an uncertain outcome, on the same card: did `tx_id`, begun at `counter_before`, commit? The card's history and counter decide. */
   async settle(tx_id: string, counter_before: number): Promise<Settlement> {
-    return settlementFrom(await this.read(), tx_id, counter_before);
+    return settlementFrom(await this.read({ history: 'all' }), tx_id, counter_before);
   }
 
-  private async selectAndIdentify(): Promise<CardIdentity> {
+  /**
+   * Select the application and learn who the card is. A current card answers
+   * the identification key (K4) and gives its identity file only in full
+   * encryption; a migrated layout-1 card has the identification key at K3; a
+   * legacy card has no fifth key and a free-read identity file.
+   */
+  private async identify(): Promise<CardIdentity> {
+    if (!this.opts.vault.has('ident')) throw new IdentificationKeyMissingError();
     try {
       await this.client.selectApplication(CIVICARD_AID);
     } catch (err) {
@@ -166,21 +224,53 @@ export class Purse {
       if (err instanceof CardProtocolError) throw new NotCivicardError('not_desfire');
       throw err;
     }
-    let identity: CardIdentity | null;
-    try {
-      identity = decodeIdentity(await this.client.readData(IDENTITY_FILE.fileNo, 0, IDENTITY_FILE.size, IDENTITY_FILE.mode));
-    } catch (err) {
-      if (err instanceof DesfireStatusError && err.status === 'FILE_NOT_FOUND') throw new NotCivicardError('unknown_format');
-      throw err;
+    const ident = this.opts.vault.identificationKey();
+    let raw: Buffer;
+    if (await this.tryAuthenticate(KEY.ident, ident)) {
+      this.layout = 'current';
+      raw = await this.readIdentity(IDENTITY_FILE.mode);
+    } else if (await this.tryAuthenticate(KEY.read, ident)) {
+      this.layout = 'migrated';
+      raw = await this.readIdentity(IDENTITY_FILE.mode);
+    } else {
+      this.layout = 'legacy';
+      raw = await this.readIdentity(LEGACY_IDENTITY_FILE.mode);
     }
+    const identity = decodeIdentity(raw);
     if (!identity) throw new NotCivicardError('unknown_format');
     this.identity = identity;
     this.diversification = diversificationInputFor(identity.serial);
     return identity;
   }
 
+  /** False when the card has no such key or refuses this one (a layout this step does not fit). */
+  private async tryAuthenticate(keyNo: number, key: Buffer): Promise<boolean> {
+    try {
+      await this.client.authenticate(keyNo, key, 'first');
+      return true;
+    } catch (err) {
+      if (err instanceof DesfireStatusError && (err.status === 'NO_SUCH_KEY' || err.status === 'AUTHENTICATION_ERROR')) return false;
+      if (err instanceof Error && err.name === 'AuthProtocolError') return false;
+      throw err;
+    }
+  }
+
+  private async readIdentity(mode: 'plain' | 'full'): Promise<Buffer> {
+    try {
+      return await this.client.readData(IDENTITY_FILE.fileNo, 0, IDENTITY_FILE.size, mode);
+    } catch (err) {
+      if (err instanceof DesfireStatusError && err.status === 'FILE_NOT_FOUND') throw new NotCivicardError('unknown_format');
+      if (err instanceof DesfireStatusError && (err.status === 'AUTHENTICATION_ERROR' || err.status === 'PERMISSION_DENIED')) throw new WrongKeysError();
+      throw err;
+    }
+  }
+
+  private mayReadHistory(role: Role): boolean {
+    return role === 'debit' || role === 'read' || (role === 'credit' && this.layout === 'migrated');
+  }
+
   private async authenticate(keyNo: number, kind: 'first' | 'nonFirst'): Promise<void> {
-    const role = keyNo === KEY.issuer ? 'issuer' : ROLE_OF_KEY[keyNo]!;
+    const role = keyNo === KEY.issuer ? 'issuer' : (Object.keys(KEY_OF_ROLE) as Role[]).find((r) => KEY_OF_ROLE[r] === keyNo)!;
     const key = this.opts.vault.cardKey(role, this.diversification!);
     try {
       await this.client.authenticate(keyNo, key, kind);
@@ -191,20 +281,24 @@ export class Purse {
     }
   }
 
-  /**
-   * All records (count 0), newest last. Asking for
-   * a fixed count would fail with BOUNDARY_ERROR on a young card and cost a new
-   * authentication; the whole file is at most two frames.
-   */
-  private async readHistory(): Promise<CardRecord[]> {
+  /** The newest record (RecNo 0, one record), or all of them (count 0), newest last. A card with no records answers BOUNDARY_ERROR. */
+  private async readHistory(need: HistoryNeed): Promise<CardRecord[]> {
     let raw: Buffer[];
     try {
-      raw = await this.client.readRecords(HISTORY_FILE.fileNo, 0, 0, HISTORY_FILE.recordSize, HISTORY_FILE.mode);
+      raw = await this.client.readRecords(HISTORY_FILE.fileNo, 0, need === 'all' ? 0 : 1, HISTORY_FILE.recordSize, HISTORY_FILE.mode);
     } catch (err) {
-      if (err instanceof DesfireStatusError && err.status === 'BOUNDARY_ERROR') return []; // no records yet
+      if (err instanceof DesfireStatusError && err.status === 'BOUNDARY_ERROR') return [];
       throw err;
     }
     return raw.map((r) => decodeRecord(r)).filter((r): r is CardRecord => r !== null);
+  }
+
+  /** A credit station reads history with the read key K3, then takes its own key back. */
+  private async readHistoryWithReadKey(role: Role): Promise<CardRecord[]> {
+    await this.authenticate(KEY.read, 'nonFirst');
+    const records = await this.readHistory('all');
+    await this.authenticate(KEY_OF_ROLE[role], 'nonFirst');
+    return records;
   }
 
   private async readTransactionMac(): Promise<{ counter: number; value_hex: string }> {
@@ -218,13 +312,15 @@ export class Purse {
     const reading = this.reading;
     if (!reading) throw new CardProtocolError('read the card before changing its value');
     if (!Number.isInteger(amount_minor) || amount_minor <= 0) throw new RangeError(`amount must be a positive integer of minor units, got ${amount_minor}`);
+    if (reading.tmac_counter === null) throw new CardProtocolError('this station cannot know the card\'s counter, so it may not change its value');
     if (reading.status !== 'active') return { outcome: 'refused', tx_id, reason: 'card_blocked', detail: 'this card is blocked' };
     const sign = kind === 'debit' ? -1 : 1;
     const balance_after_minor = reading.balance_minor + sign * amount_minor;
     if (balance_after_minor < 0) return { outcome: 'refused', tx_id, reason: 'insufficient_funds', detail: `balance ${reading.balance_minor} is less than ${amount_minor}` };
     if (balance_after_minor > reading.limit_minor) return { outcome: 'refused', tx_id, reason: 'over_limit', detail: `balance would exceed the card limit of ${reading.limit_minor}` };
 
-    const record = encodeRecord({ kind, tx_id, amount_minor, balance_after_minor, terminal_id: this.opts.terminal_id });
+    const counter_before = reading.tmac_counter;
+    const record = encodeRecord({ kind, tx_id, amount_minor, balance_after_minor, counter_before });
     try {
       if (kind === 'debit') await this.client.debit(PURSE_FILE.fileNo, amount_minor, PURSE_FILE.mode);
       else if (kind === 'credit') await this.client.credit(PURSE_FILE.fileNo, amount_minor, PURSE_FILE.mode);
@@ -234,23 +330,15 @@ export class Purse {
       return refusedOrNotCommitted(tx_id, err);
     }
     // From here the card may have committed: any failure is uncertain, never guessed.
-    const counter_before = reading.tmac_counter;
     try {
       const commit = await this.client.commitTransaction(true);
       const tmac_value_hex = commit.tmac_value?.toString('hex').toUpperCase() ?? null;
       this.reading = { ...reading, balance_minor: balance_after_minor, tmac_counter: commit.tmac_counter, tmac_value_hex };
-      return {
-        outcome: 'committed',
-        tx_id,
-        balance_after_minor,
-        tmac_counter: commit.tmac_counter,
-        tmac_value_hex,
-      };
+      return { outcome: 'committed', tx_id, balance_after_minor, tmac_counter: commit.tmac_counter, tmac_value_hex };
     } catch (err) {
       // Even an error status proves nothing: it carries no MAC, and a relay can
       // forge one after the card committed. Ask the card while it is still here.
-      const detail = err instanceof Error ? err.message : String(err);
-      return counter_before === null ? { outcome: 'uncertain', tx_id, detail } : this.settleInSession(tx_id, counter_before, detail);
+      return this.settleInSession(tx_id, counter_before, err instanceof Error ? err.message : String(err));
     }
   }
 
@@ -282,9 +370,14 @@ function refusedOrNotCommitted(tx_id: string, err: unknown): ValueChangeOutcome 
   return { outcome: 'not_committed', tx_id, reason, detail };
 }
 
-/** AN10922 input M = serial (8 bytes) ‖ AID ‖ system id. */
-export function diversificationInputFor(serial: string): Buffer {
+/** The card number (12 digits) as the 8 bytes the card stores. */
+export function cardNumberBytes(serial: string): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt(serial));
-  return Buffer.concat([b, CIVICARD_AID, SYSTEM_ID]);
+  return b;
+}
+
+/** AN10922 input M = card number (8 bytes) ‖ AID ‖ system id. */
+export function diversificationInputFor(serial: string): Buffer {
+  return Buffer.concat([cardNumberBytes(serial), CIVICARD_AID, SYSTEM_ID]);
 }

@@ -15,7 +15,7 @@ export interface KioskView {
   timeout_warning: boolean;
   notice: { key: string; tx_id: string | null } | null;
   language: Language;
-  card: { masked_serial: string; balance_minor: number; expires_on: string; recent: { tx_id: string; direction: 'debit' | 'credit'; amount_minor: number; balance_after_minor: number }[] } | null;
+  card: { masked_serial: string; balance_minor: number; expires_on: string; recent: { tx_tag: string; direction: 'debit' | 'credit'; amount_minor: number; balance_after_minor: number }[] } | null;
   quote: { kind: ServiceKind; amount_minor: number; description_key: string } | null;
   payment: { tx_id: string; amount_minor: number; stage: string } | null;
   receipt_available: boolean | null;

@@ -1,4 +1,5 @@
 import { issueCard } from '../../src/card/issuance';
+import { cardNumberBytes } from '../../src/card/purse';
 import { generateTestKeyset } from '../../src/card/keys/keyset-file';
 import { SoftwareKeyVault, type KeyRole } from '../../src/card/keys/keyvault';
 import { blankCardState, DesfireSim } from '../../hardware/sim/desfire';
@@ -11,11 +12,11 @@ export type TestKeys = Record<KeyRole, string>;
 
 export function vaultFor(keys: TestKeys, roles: KeyRole[]): SoftwareKeyVault {
   const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const r of roles) masters[r] = Buffer.from(keys[r], 'hex');
+  for (const r of [...roles, 'ident' as const]) if (keys[r]) masters[r] = Buffer.from(keys[r], 'hex'); // every station holds the identification key
   return new SoftwareKeyVault('test', true, masters);
 }
 
-export const ALL_ROLES: KeyRole[] = ['issuer', 'debit', 'credit', 'read', 'tmac'];
+export const ALL_ROLES: KeyRole[] = ['issuer', 'debit', 'credit', 'read', 'tmac', 'ident'];
 
 /** A test transaction id that sorts by `n`. */
 export function testTxId(n: number, prefix = '0190a000'): string {
@@ -31,8 +32,7 @@ export async function issuedSimCard(opening_minor: number, keys: TestKeys = gene
     limit_minor: 50_000,
     program_id: 1,
     valid_years: 5,
-    terminal_id: 0,
     tx_id: testTxId(0),
   });
-  return { sim, keys, issued };
+  return { sim, keys, issued, card_number: cardNumberBytes(issued.identity.serial) };
 }

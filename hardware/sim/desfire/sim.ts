@@ -29,6 +29,7 @@ export interface DesfireSimOptions {
 
 const ATR = Buffer.from('3B8180018080', 'hex');
 const CLA_NATIVE = 0x90;
+const CLA_ISO = 0x00;
 const CLA_PCSC = 0xff;
 const INS_GET_DATA = 0xca;
 const CMD_AUTH_FIRST = 0x71;
@@ -79,7 +80,12 @@ export class DesfireSim implements ApduHandler {
   powerOn(): void {
     this.resetVolatile();
     this.powered = true;
-    this.anticollisionUid = this.randomUid ? Buffer.concat([Buffer.from([0x08]), this.random(3)]) : this.uid;
+    this.anticollisionUid = this.hidesUid ? Buffer.concat([Buffer.from([0x08]), this.random(3)]) : this.uid;
+  }
+
+  /** Random ID: set on the card (SetConfiguration), or forced by the simulator's option. */
+  private get hidesUid(): boolean {
+    return this.randomUid || this.committed.randomUid === true;
   }
 
   /** Field off: everything not committed is lost. */
@@ -92,10 +98,30 @@ export class DesfireSim implements ApduHandler {
     if (!this.powered) throw new Error('DesfireSim.transmit: the card is not powered; call powerOn() first');
     if (apdu.length < 4) return isoStatus(0x6700);
     if (apdu[0] === CLA_PCSC) return this.readerCommand(apdu);
+    if (apdu[0] === CLA_ISO) return this.isoCommand(apdu);
     if (apdu[0] !== CLA_NATIVE) return isoStatus(0x6e00);
     const command = unwrapNative(apdu);
     if (!command) return isoStatus(0x6700);
     return this.native(command.code, command.data);
+  }
+
+  /**
+   * ISO/IEC 7816-4 commands a reader may try without keys. No application of
+   * this card has an ISO DF name or ISO file ids, so SELECT finds nothing and
+   * READ BINARY has no file; GET CHALLENGE answers fresh random bytes.
+   */
+  private isoCommand(apdu: Buffer): Buffer {
+    switch (apdu[1]) {
+      case 0xa4:
+        return isoStatus(0x6a82);
+      case 0xb0:
+      case 0xb2:
+        return isoStatus(0x6986);
+      case 0x84:
+        return Buffer.concat([this.random(8), isoStatus(0x9000)]);
+      default:
+        return isoStatus(0x6d00);
+    }
   }
 
   /** PC/SC pseudo-APDU FF CA 00 00 00: the UID the reader saw at anticollision. */
@@ -154,7 +180,7 @@ export class DesfireSim implements ApduHandler {
       app: this.selected === null ? null : (this.committed.applications[this.selected] ?? null),
       authKeyNo: this.session?.keyNo ?? null,
       uid: this.uid,
-      randomUid: this.randomUid,
+      randomUid: this.hidesUid,
       tx: this.tx,
       random: this.random,
       select: (aid) => {

@@ -98,6 +98,7 @@ export function parseCardState(json: unknown): CardState {
   if (s.format !== CARD_STATE_FORMAT) fail('state.format', `must be "${CARD_STATE_FORMAT}"`);
   hex(s.uidHex, 'state.uidHex', UID_BYTES);
   key(s.piccKey, 'state.piccKey');
+  if (s.randomUid !== undefined && typeof s.randomUid !== 'boolean') fail('state.randomUid', 'must be a boolean');
   const apps = obj(s.applications, 'state.applications');
   for (const [aid, app] of Object.entries(apps)) {
     if (!/^[0-9A-F]{6}$/.test(aid) || aid === '000000') fail('state.applications', `"${aid}" is not an application id (6 upper-case hex digits, not 000000)`);

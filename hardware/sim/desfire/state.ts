@@ -79,6 +79,8 @@ export interface CardState {
   /** The real 7-byte UID, 14 hex digits (what GetCardUID returns). */
   uidHex: string;
   piccKey: KeyState;
+  /** Random ID on (SetConfiguration): anticollision answers a fresh random UID at every power-on. Absent in older state files: off. */
+  randomUid?: boolean;
   /** By AID as sent on the wire (3 bytes, 6 upper-case hex digits). */
   applications: Record<string, ApplicationState>;
 }

@@ -69,7 +69,8 @@ export function loadKeyVault(path: string, mode: KeysetMode): SoftwareKeyVault {
     throw new KeysetFileError(`${path} is a test-only keyset (made by \`civicard keys generate\`); it is refused outside simulated mode because its keys never went through a key ceremony`);
   }
   const masters: Partial<Record<KeyRole, Buffer>> = {};
-  for (const role of mode.roles ?? KEY_ROLES) {
+  // Every station holds the identification key (it moves no money); the roles asked for come on top.
+  for (const role of mode.roles ? [...mode.roles, 'ident' as const] : KEY_ROLES) {
     const hex = (file.keys as Record<string, unknown>)[role];
     if (hex === undefined) continue;
     if (typeof hex !== 'string' || !/^[0-9a-fA-F]{32}$/.test(hex)) throw new KeysetFileError(`${path}: the ${role} key is not 16 bytes of hex`);

@@ -4,8 +4,14 @@ import { diversifyAes128 } from '../crypto/diversify';
 // (AN10922-diversified) and never see a master key. A SAM in a reader slot will
 // implement the same interface later.
 
-export type KeyRole = 'issuer' | 'debit' | 'credit' | 'read' | 'tmac';
-export const KEY_ROLES: readonly KeyRole[] = ['issuer', 'debit', 'credit', 'read', 'tmac'];
+/**
+ * `ident`, the identification key, is the one key that is NOT diversified: every
+ * station holds it, and it only unlocks the card's (encrypted) identity file,
+ * from which the other keys are diversified. Its theft allows tracking, never
+ * moving money.
+ */
+export type KeyRole = 'issuer' | 'debit' | 'credit' | 'read' | 'tmac' | 'ident';
+export const KEY_ROLES: readonly KeyRole[] = ['issuer', 'debit', 'credit', 'read', 'tmac', 'ident'];
 
 export interface KeyVault {
   /** Human label (e.g. the keyset file name); never key material. */
@@ -14,7 +20,9 @@ export interface KeyVault {
   readonly testOnly: boolean;
   has(role: KeyRole): boolean;
   /** The card key for `role`, diversified with M = card id ‖ AID ‖ system id. */
-  cardKey(role: KeyRole, diversificationInput: Buffer): Buffer;
+  cardKey(role: Exclude<KeyRole, 'ident'>, diversificationInput: Buffer): Buffer;
+  /** The identification key, the same on every card (see KeyRole). */
+  identificationKey(): Buffer;
 }
 
 export class KeyNotHeldError extends Error {
@@ -46,16 +54,22 @@ export class SoftwareKeyVault implements KeyVault {
     return this.masters.has(role);
   }
 
-  cardKey(role: KeyRole, diversificationInput: Buffer): Buffer {
+  cardKey(role: Exclude<KeyRole, 'ident'>, diversificationInput: Buffer): Buffer {
     const master = this.masters.get(role);
     if (!master) throw new KeyNotHeldError(role, this.label);
     return diversifyAes128(master, diversificationInput);
   }
 
-  /** A narrower vault holding only `roles` (a resident kiosk never holds the credit key). */
+  identificationKey(): Buffer {
+    const key = this.masters.get('ident');
+    if (!key) throw new KeyNotHeldError('ident', this.label);
+    return Buffer.from(key);
+  }
+
+  /** A narrower vault holding only `roles` and the identification key every station holds (a resident kiosk never holds the credit key). */
   restrictedTo(roles: readonly KeyRole[]): SoftwareKeyVault {
     const subset: Partial<Record<KeyRole, Buffer>> = {};
-    for (const role of roles) {
+    for (const role of [...roles, 'ident' as const]) {
       const key = this.masters.get(role);
       if (key) subset[role] = key;
     }

@@ -56,13 +56,13 @@ export function registerCardDemoCommand(card: Command): void {
       };
       try {
         const issued = await tap((s) =>
-          issueCard(s, { vault: loadKeyVault(keysPath, { simulated: true }), opening_balance_minor: 0, limit_minor: 50_000, program_id: 1, valid_years: 5, terminal_id: 0, tx_id: newTxId() }),
+          issueCard(s, { vault: loadKeyVault(keysPath, { simulated: true }), opening_balance_minor: 0, limit_minor: 50_000, program_id: 1, valid_years: 5, tx_id: newTxId() }),
         );
         say(`4. The issuing desk personalizes it: card ${issued.masked_serial}, balance ${storyMoney(issued.balance_minor)}, valid until ${issued.identity.expires_on}. No name, no photo, no document number goes on the card.`);
 
         const attendant = loadKeyVault(keysPath, { simulated: true, roles: ['credit', 'read'] });
         const topUp = await tap(async (s) => {
-          const purse = new Purse(s, { vault: attendant, terminal_id: 20 });
+          const purse = new Purse(s, { vault: attendant });
           await purse.read();
           return purse.credit(newTxId(), 2_000);
         });
@@ -71,7 +71,7 @@ export function registerCardDemoCommand(card: Command): void {
 
         const kiosk = loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] });
         const fine = await tap(async (s) => {
-          const purse = new Purse(s, { vault: kiosk, terminal_id: 10 });
+          const purse = new Purse(s, { vault: kiosk });
           await purse.read();
           return purse.debit(newTxId(), 350);
         });
@@ -79,7 +79,7 @@ export function registerCardDemoCommand(card: Command): void {
         say(`6. At the library kiosk (debit key only) the resident pays a ${storyMoney(350)} fine: balance ${storyMoney(fine.balance_after_minor)}.`);
 
         const refused = await tap(async (s) => {
-          const purse = new Purse(s, { vault: kiosk, terminal_id: 10 });
+          const purse = new Purse(s, { vault: kiosk });
           await purse.read();
           return purse.debit(newTxId(), 5_000);
         });
@@ -88,19 +88,19 @@ export function registerCardDemoCommand(card: Command): void {
         const parkingTx = newTxId();
         let counterBefore = 0;
         const torn = await tap(async (s) => {
-          const purse = new Purse(s, { vault: kiosk, terminal_id: 11 });
+          const purse = new Purse(s, { vault: kiosk });
           counterBefore = (await purse.read()).tmac_counter ?? 0;
           inserter.tearAt({ apdu: 3, when: 'after' }); // Debit, WriteRecord, then the commit: torn after the card ran it
           return purse.debit(parkingTx, 200);
         });
         say(`8. Paying ${storyMoney(200)} of parking, the resident pulls the card just as it commits. The kiosk cannot know what happened: outcome "${torn.outcome}". It asks for the same card again.`);
         await inserter.insert();
-        const settled = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 11 }).settle(parkingTx, counterBefore));
+        const settled = await tap((s) => new Purse(s, { vault: kiosk }).settle(parkingTx, counterBefore));
         say(`9. The card is tapped again; its own history settles it: ${settled.outcome === 'committed' ? 'the payment did commit' : 'the payment did not happen'}, balance ${storyMoney(settled.balance_minor)}. Nothing charged twice, nothing lost.`);
 
-        const reading = await tap((s) => new Purse(s, { vault: kiosk, terminal_id: 10, records_to_read: 10 }).read());
+        const reading = await tap((s) => new Purse(s, { vault: kiosk, records_to_read: 10 }).read());
         say(`10. The card's own history (oldest first):`);
-        for (const r of reading.last_records) say(`    ${r.kind.padEnd(11)} ${storyMoney(r.amount_minor).padStart(8)}  → balance ${storyMoney(r.balance_after_minor).padStart(8)}  at terminal ${r.terminal_id}`);
+        for (const r of reading.last_records) say(`    ${r.kind.padEnd(11)} ${storyMoney(r.amount_minor).padStart(8)}  → balance ${storyMoney(r.balance_after_minor).padStart(8)}`);
         say(`\nDone. Inspect the card again with: npx civicard card info --keys ${keysPath}  (while \`npx civicard sim card --state ${statePath}\` holds it on the reader)`);
       } finally {
         await reader.close();

@@ -10,8 +10,6 @@ import { withCardOnReader } from '../reader';
 import { registerCardDemoCommand } from './card-demo';
 
 const DEFAULT_LIMIT_MINOR = 50_000;
-/** Terminal id 0 marks a personalization station in card history. */
-const ISSUING_TERMINAL_ID = 0;
 const TEST_KEYS_HELP = 'accept a test-only keyset from `civicard keys generate` (simulated cards and tests; never for real money)';
 
 function parseCents(value: string, what: string): number {
@@ -47,8 +45,8 @@ export function registerCardCommands(program: Command): void {
       try {
         const issued = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
           ledger && opts.config
-            ? issueRecorded(transport, { ledger, vault, card_ref_key: loadKioskConfig(opts.config).card_ref_key, terminal_id: ISSUING_TERMINAL_ID }, request)
-            : issueCard(transport, { vault, ...request, terminal_id: ISSUING_TERMINAL_ID, tx_id: newTxId() }),
+            ? issueRecorded(transport, { ledger, vault, card_ref_key: loadKioskConfig(opts.config).card_ref_key }, request)
+            : issueCard(transport, { vault, ...request, tx_id: newTxId() }),
         );
         process.stdout.write(`${JSON.stringify({ issued: true, serial: issued.identity.serial, masked_serial: issued.masked_serial, balance_minor: issued.balance_minor, expires_on: issued.identity.expires_on }, null, 2)}\n`);
       } finally {
@@ -66,9 +64,9 @@ export function registerCardCommands(program: Command): void {
     .action(async (opts: { keys: string; testKeys?: boolean; reader?: string; timeout: string }) => {
       const vault = loadKeyVault(opts.keys, { simulated: opts.testKeys === true, roles: ['debit', 'read'] });
       const reading = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
-        new Purse(transport, { vault, terminal_id: ISSUING_TERMINAL_ID, records_to_read: 10 }).read(),
+        new Purse(transport, { vault, records_to_read: 10 }).read({ history: 'all' }),
       );
-      const { uid: _uid, format: _format, ...shown } = reading; // the UID identifies a person's card: never printed
+      const { card_number: _number, format: _format, all_records: _all, ...shown } = reading; // the card number is what the card reference hashes: never printed
       process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     });
 

@@ -25,7 +25,7 @@ export function viewOf(s: SnapshotFrom<ResidentKiosk>, language: Language): Kios
           masked_serial: c.card.masked_serial,
           balance_minor: c.card.balance_minor,
           expires_on: c.card.expires_on,
-          recent: c.card.recent.map((r) => ({ tx_id: r.tx_id, direction: r.direction, amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor })),
+          recent: c.card.recent.map((r) => ({ tx_tag: r.tx_tag, direction: r.direction, amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor })),
         }
       : null,
     quote: c.quote ? { kind: c.quote.kind as ServiceKind, amount_minor: c.quote.amount_minor, description_key: c.quote.description_key } : null,

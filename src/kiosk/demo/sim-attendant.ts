@@ -9,7 +9,7 @@ import { EscPosPrinter } from '../../../hardware/printer';
 import type { DesfireSim } from '../../../hardware/sim/desfire';
 import { SimPrinterTransport } from '../../../hardware/sim/printer';
 import { VPCD_PORTS } from '../../../hardware/pcsc/pcscd-process';
-import { CardStation, cardRefOf } from '../runtime/card-station';
+import { CardStation } from '../runtime/card-station';
 import { startAttendantStation, type AttendantStation } from '../runtime/attendant-station';
 import { PinAttempts } from '../runtime/pin-attempts';
 import { hashPin, StaffRoster } from '../runtime/staff';
@@ -41,17 +41,17 @@ export interface SimAttendant {
 export const DEMO_PINS = { attendant: '2468', supervisor: '9999' } as const;
 
 export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> {
-  const attendantCard = (await kiosk.issueCard('staff-attendant', 0)).card;
-  const supervisorCard = (await kiosk.issueCard('staff-supervisor', 0)).card;
-  const refOf = (card: DesfireSim) => cardRefOf(Buffer.from(card.state.uidHex, 'hex'), kiosk.card_ref_key);
+  const attendant = await kiosk.issueCard('staff-attendant', 0);
+  const supervisor = await kiosk.issueCard('staff-supervisor', 0);
+  const [attendantCard, supervisorCard] = [attendant.card, supervisor.card];
   const pinAttempts = PinAttempts.open(join(kiosk.dir, 'attendant-pin-attempts.json'), {
     max_attempts: DEFAULT_ATTENDANT_LIMITS.max_pin_attempts,
     lockout_ms: DEFAULT_ATTENDANT_TIMEOUTS.lockout_ms,
   });
   const roster = new StaffRoster(
     [
-      { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin(DEMO_PINS.attendant) },
-      { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin(DEMO_PINS.supervisor) },
+      { staff_ref: 'staff-17', role: 'attendant', card_ref: attendant.card_ref, pin_hash: hashPin(DEMO_PINS.attendant) },
+      { staff_ref: 'staff-02', role: 'supervisor', card_ref: supervisor.card_ref, pin_hash: hashPin(DEMO_PINS.supervisor) },
     ],
     pinAttempts,
   );

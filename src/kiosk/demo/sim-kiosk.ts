@@ -17,7 +17,7 @@ import { InMemoryCardTransport } from '../../../hardware/sim/in-memory-transport
 import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer';
 import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-config';
 import { FilePrintJournal } from '../receipt';
-import { CardStation } from '../runtime/card-station';
+import { CardStation, cardRefOf } from '../runtime/card-station';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
@@ -50,7 +50,7 @@ export interface SimKiosk {
    * kept in DIR/cards. A label issued before (in this run or an earlier one)
    * gets that same card back, balance as it is, never a replacement.
    */
-  issueCard(label: string, opening_minor: number): Promise<{ card: DesfireSim; masked_serial: string }>;
+  issueCard(label: string, opening_minor: number): Promise<{ card: DesfireSim; masked_serial: string; card_ref: string }>;
   stop(): Promise<void>;
 }
 
@@ -95,7 +95,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const { card_ref_key } = config;
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
-  const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key, terminal_id: 0 };
+  const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
 
   const sim: SimKiosk = {
@@ -114,11 +114,11 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
-      if (existsSync(statePath)) return reopenCard(statePath, issuerVault);
+      if (existsSync(statePath)) return reopenCard(statePath, issuerVault, card_ref_key);
       const card = new DesfireSim({ state: blankCardState(), onPersist: (s) => saveCardStateAtomic(statePath, s) });
       const issued = await issueRecorded(new InMemoryCardTransport(card), desk, { opening_balance_minor: opening_minor, limit_minor: 50_000, program_id: 1, valid_years: 5 });
       saveCardStateAtomic(statePath, card.state);
-      return { card, masked_serial: issued.masked_serial };
+      return { card, masked_serial: issued.masked_serial, card_ref: issued.card_ref };
     },
     async stop() {
       sim.actor.stop();
@@ -147,8 +147,8 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
 }
 
 /** A card issued on an earlier run: its saved state, and its masked serial as the card itself tells it. */
-async function reopenCard(statePath: string, vault: SoftwareKeyVault): Promise<{ card: DesfireSim; masked_serial: string }> {
+async function reopenCard(statePath: string, vault: SoftwareKeyVault, card_ref_key: Buffer): Promise<{ card: DesfireSim; masked_serial: string; card_ref: string }> {
   const card = new DesfireSim({ state: loadCardState(statePath), onPersist: (s) => saveCardStateAtomic(statePath, s) });
-  const reading = await new Purse(new InMemoryCardTransport(card), { vault, terminal_id: 0 }).read();
-  return { card, masked_serial: reading.masked_serial };
+  const reading = await new Purse(new InMemoryCardTransport(card), { vault }).read();
+  return { card, masked_serial: reading.masked_serial, card_ref: cardRefOf(reading.card_number, card_ref_key) };
 }

@@ -25,7 +25,8 @@ export type TxId = string;
 
 /** One entry of the card's cyclic record file, for "balance and recent transactions". */
 export interface CardRecordSummary {
-  readonly tx_id: TxId;
+  /** The card keeps a tag of the transaction id, without its timestamp (see src/card/layout.ts). */
+  readonly tx_tag: string;
   readonly direction: 'debit' | 'credit';
   readonly amount_minor: number;
   readonly balance_after_minor: number;

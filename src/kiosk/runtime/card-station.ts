@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { KeyVault } from '../../card/keys/keyvault';
 import type { CardRecord } from '../../card/layout';
-import { NotCivicardError, Purse, WrongKeysError, type CardReading, type ValueChangeOutcome } from '../../card/purse';
+import type { CardIdentity } from '../../card/layout';
+import { cardNumberBytes, IdentificationKeyMissingError, NotCivicardError, Purse, WrongKeysError, type CardReading, type HistoryNeed, type ValueChangeOutcome } from '../../card/purse';
 import type { CardReader, CardSession } from '../../../hardware/pcsc/types';
 import type {
   CardEvidence,
@@ -36,9 +37,14 @@ export interface CardStationOptions {
   ledger?: KioskLedgerPort;
 }
 
-/** A card's reference: HMAC-SHA256(card_ref_key, UID), first 16 bytes, hex. */
-export function cardRefOf(uid: Buffer, key: Buffer): string {
-  return createHmac('sha256', key).update(uid).digest().subarray(0, 16).toString('hex');
+/**
+ * A card's reference: HMAC-SHA256(card_ref_key, card number), first 16 bytes,
+ * hex. The card number is readable only with the identification key (like the
+ * real UID behind random ID); taking it instead of GetCardUID saves the
+ * resident an APDU at every tap.
+ */
+export function cardRefOf(card_number: Buffer, key: Buffer): string {
+  return createHmac('sha256', key).update(card_number).digest().subarray(0, 16).toString('hex');
 }
 
 export class CardStation {
@@ -58,10 +64,14 @@ export class CardStation {
       return err(readError(e));
     }
     this.session = session;
-    this.purse = new Purse(session, { vault: this.opts.vault, terminal_id: this.opts.terminal_id });
+    this.purse = new Purse(session, { vault: this.opts.vault });
     try {
-      const reading = await this.purse.read();
-      const card_ref = cardRefOf(reading.uid, this.opts.card_ref_key);
+      // The whole history only when this card has something to settle here (an APDU saved otherwise).
+      const { ledger } = this.opts;
+      const history = async (identity: CardIdentity): Promise<HistoryNeed> =>
+        ledger && (await ledger.openIntentsOf(cardRefOf(cardNumberBytes(identity.serial), this.opts.card_ref_key))).length > 0 ? 'all' : 'newest';
+      const reading = await this.purse.read({ history });
+      const card_ref = cardRefOf(reading.card_number, this.opts.card_ref_key);
       const settled = this.opts.ledger ? await settleCard(this.opts.ledger, card_ref, reading) : new Map<string, SettledTx>();
       this.current = { card_ref, reading, settled };
       return ok(toCardRead(card_ref, reading, this.opts.isHotlisted?.(card_ref) ?? false));
@@ -108,7 +118,7 @@ export class CardStation {
     if (!this.purse || !this.current || this.current.card_ref !== tx.card_ref) return null;
     let reading: CardReading;
     try {
-      reading = await this.purse.read();
+      reading = await this.purse.read({ history: 'all' });
     } catch (e) {
       return err(readError(e));
     }
@@ -139,7 +149,7 @@ export class CardStation {
 }
 
 function readError(e: unknown): ReadCardError {
-  if (e instanceof NotCivicardError || e instanceof WrongKeysError) return 'not_a_civicard';
+  if (e instanceof NotCivicardError || e instanceof WrongKeysError || e instanceof IdentificationKeyMissingError) return 'not_a_civicard';
   const kind = (e as { kind?: unknown }).kind;
   if (kind === 'card_removed' || kind === 'no_card' || kind === 'session_closed') return 'card_removed';
   if (kind === 'no_reader' || kind === 'pcscd_unavailable' || kind === 'reader') return 'reader_lost';
@@ -160,7 +170,7 @@ function toCardRead(card_ref: string, r: CardReading, hotlisted: boolean): CardR
 }
 
 function toSummary(r: CardRecord): CardRecordSummary {
-  return { tx_id: r.tx_id, direction: r.kind === 'debit' ? 'debit' : 'credit', amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor };
+  return { tx_tag: r.tx_tag, direction: r.kind === 'debit' ? 'debit' : 'credit', amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor };
 }
 
 function toWriteResult(o: ValueChangeOutcome): CardWriteResult {

@@ -17,7 +17,6 @@ export interface IssuingDesk {
   /** The desk holds every master key: issuer for personalization, credit for the opening balance. */
   vault: KeyVault;
   card_ref_key: Buffer;
-  terminal_id: number;
 }
 
 export interface IssueRequest {
@@ -35,10 +34,10 @@ export async function issueRecorded(transport: ApduTransport, desk: IssuingDesk,
   if (!Number.isSafeInteger(req.opening_balance_minor) || req.opening_balance_minor < 0 || req.opening_balance_minor > req.limit_minor) {
     throw new RangeError(`opening balance must be a whole number of cents between 0 and the limit ${req.limit_minor}`);
   }
-  const issued = await issueCard(transport, { vault: desk.vault, opening_balance_minor: 0, limit_minor: req.limit_minor, program_id: req.program_id, valid_years: req.valid_years, terminal_id: desk.terminal_id, tx_id: newTxId() });
-  const purse = new Purse(transport, { vault: desk.vault, terminal_id: desk.terminal_id });
+  const issued = await issueCard(transport, { vault: desk.vault, opening_balance_minor: 0, limit_minor: req.limit_minor, program_id: req.program_id, valid_years: req.valid_years, tx_id: newTxId() });
+  const purse = new Purse(transport, { vault: desk.vault });
   const reading = await purse.read();
-  const card_ref = cardRefOf(reading.uid, desk.card_ref_key);
+  const card_ref = cardRefOf(reading.card_number, desk.card_ref_key);
   if (req.opening_balance_minor === 0) return { ...issued, card_ref };
 
   const tx: PaymentTx = {

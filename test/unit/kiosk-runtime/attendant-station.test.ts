@@ -18,28 +18,30 @@ import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
 import { tempLedger } from '../../support/ledger-fixtures';
 
 const REF_KEY = Buffer.alloc(32, 3);
-const refOf = (card: DesfireSim) => cardRefOf(Buffer.from(card.state.uidHex, 'hex'), REF_KEY);
+const refOf = (card: { card_number: Buffer }) => cardRefOf(card.card_number, REF_KEY);
 
 interface StationCards {
   resident: Awaited<ReturnType<typeof issuedSimCard>>;
   attendantCard: DesfireSim;
   supervisorCard: DesfireSim;
+  refs: { attendant: string; supervisor: string };
 }
 
 async function newCards(): Promise<StationCards> {
   const resident = await issuedSimCard(500);
-  return { resident, attendantCard: (await issuedSimCard(0, resident.keys)).sim, supervisorCard: (await issuedSimCard(0, resident.keys)).sim };
+  const [attendant, supervisor] = [await issuedSimCard(0, resident.keys), await issuedSimCard(0, resident.keys)];
+  return { resident, attendantCard: attendant.sim, supervisorCard: supervisor.sim, refs: { attendant: refOf(attendant), supervisor: refOf(supervisor) } };
 }
 
 /** A station whose wrong-PIN counts live in `dir`; the same dir and cards again stand for a restart. */
 async function station(dir = mkdtempSync(join(tmpdir(), 'civicard-booth-')), cards?: StationCards) {
-  const { resident, attendantCard, supervisorCard } = cards ?? (await newCards());
+  const { resident, attendantCard, supervisorCard, refs } = cards ?? (await newCards());
   const keys = resident.keys;
   const attempts = PinAttempts.open(join(dir, 'pin-attempts.json'), { max_attempts: 3, lockout_ms: 300_000 });
   const roster = new StaffRoster(
     [
-      { staff_ref: 'staff-17', role: 'attendant', card_ref: refOf(attendantCard), pin_hash: hashPin('2468') },
-      { staff_ref: 'staff-02', role: 'supervisor', card_ref: refOf(supervisorCard), pin_hash: hashPin('9999') },
+      { staff_ref: 'staff-17', role: 'attendant', card_ref: refs.attendant, pin_hash: hashPin('2468') },
+      { staff_ref: 'staff-02', role: 'supervisor', card_ref: refs.supervisor, pin_hash: hashPin('9999') },
     ],
     attempts,
   );
@@ -56,8 +58,8 @@ async function station(dir = mkdtempSync(join(tmpdir(), 'civicard-booth-')), car
     language: () => 'en',
     now: () => new Date(),
   });
-  const balance = async () => (await new Purse(new InMemoryCardTransport(resident.sim), { vault: vaultFor(keys, ['debit', 'read']), terminal_id: 1 }).read()).balance_minor;
-  return { actor, reader, ledger, printer, resident: resident.sim, attendantCard, supervisorCard, balance, cards: { resident, attendantCard, supervisorCard } };
+  const balance = async () => (await new Purse(new InMemoryCardTransport(resident.sim), { vault: vaultFor(keys, ['debit', 'read']) }).read()).balance_minor;
+  return { actor, reader, ledger, printer, resident: resident.sim, attendantCard, supervisorCard, balance, cards: { resident, attendantCard, supervisorCard, refs } };
 }
 
 const at = (actor: AttendantStation, state: object | string) => waitFor(actor, (s) => s.matches(state as never), { timeout: 5_000 });

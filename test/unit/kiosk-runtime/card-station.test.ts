@@ -12,11 +12,11 @@ const TX = (n: number) => `0190c000-0000-7000-8000-${n.toString(16).padStart(12,
 
 
 async function setup(balance_minor = 1_000) {
-  const { sim, keys } = await issuedSimCard(balance_minor);
+  const { sim, keys, card_number } = await issuedSimCard(balance_minor);
   const reader = new FakeCardReader();
   reader.insertCard(sim);
   const station = new CardStation({ reader, vault: vault(keys, ['debit', 'read']), terminal_id: 5, card_ref_key: REF_KEY, isHotlisted: () => false });
-  return { sim, reader, station };
+  return { sim, reader, station, card_number };
 }
 
 function payment(card_ref: string, tx_id: string, amount_minor: number, balance_before_minor: number): PaymentTx {
@@ -27,11 +27,12 @@ function payment(card_ref: string, tx_id: string, amount_minor: number, balance_
 }
 
 describe('CardStation', () => {
-  it('reads a card as a keyed reference, never its UID, and debits it with Transaction MAC evidence', async () => {
-    const { sim, station } = await setup();
+  it('reads a card as a keyed reference, never its UID or number, and debits it with Transaction MAC evidence', async () => {
+    const { sim, station, card_number } = await setup();
     const read = await station.readCard();
     if (!read.ok) throw new Error(read.error);
-    expect(read.value.card_ref).toBe(cardRefOf(Buffer.from(sim.state.uidHex, "hex"), REF_KEY));
+    expect(read.value.card_ref).toBe(cardRefOf(card_number, REF_KEY));
+    expect(JSON.stringify(read.value)).not.toContain(card_number.toString('hex'));
     expect(JSON.stringify(read.value)).not.toContain(sim.state.uidHex.toLowerCase());
     expect(read.value).toMatchObject({ balance_minor: 1_000, status: 'active', hotlisted: false, tmac_counter: 1 });
     const result = await station.write(payment(read.value.card_ref, TX(1), 300, 1_000));

@@ -95,7 +95,7 @@ describe('a credit back after a service refusal', () => {
     expect(ledger.txBalance(paid)?.refund_owed_minor).toBe(0);
     second.stop();
     reader.removeCard();
-    const card = await new Purse(new InMemoryCardTransport(sim), { vault: vaultFor(keys, ['debit', 'read']), terminal_id: 1 }).read();
+    const card = await new Purse(new InMemoryCardTransport(sim), { vault: vaultFor(keys, ['debit', 'read']) }).read();
     expect(card.balance_minor).toBe(1_000);
   }, 20_000);
 });

@@ -50,7 +50,7 @@ async function kiosk(opening_minor: number, services: KioskService[] = [new Fixe
   });
   const balanceOnCard = async () => {
     const desk = new InMemoryCardTransport(sim);
-    return (await new Purse(desk, { vault: kioskVault, terminal_id: 3 }).read()).balance_minor;
+    return (await new Purse(desk, { vault: kioskVault }).read()).balance_minor;
   };
   return { sim, reader, ledger, printerSim, actor, balanceOnCard };
 }

@@ -29,7 +29,7 @@ async function kioskStation(balance_minor = 1_000) {
   /** Another kiosk somewhere else in the city, with its own ledger. */
   const elsewhere = async (times: number) => {
     for (let i = 0; i < times; i++) {
-      const purse = new Purse(new InMemoryCardTransport(sim), { vault: vaultFor(keys, ['debit', 'read']), terminal_id: 99 });
+      const purse = new Purse(new InMemoryCardTransport(sim), { vault: vaultFor(keys, ['debit', 'read']) });
       await purse.read();
       expect(await purse.debit(TX(500 + i), 10)).toMatchObject({ outcome: 'committed' });
     }
@@ -152,7 +152,7 @@ describe('a commit that answers with an error status', () => {
     };
     const result = await env.station.write(tx);
     expect(result).toMatchObject({ status: 'committed', evidence: { balance_after_minor: 800, tmac_counter: 2 } });
-    await expect(new Purse(new InMemoryCardTransport(env.sim), { vault: vaultFor(env.keys, ['debit', 'read']), terminal_id: 1 }).read()).resolves.toMatchObject({ balance_minor: 800 });
+    await expect(new Purse(new InMemoryCardTransport(env.sim), { vault: vaultFor(env.keys, ['debit', 'read']) }).read()).resolves.toMatchObject({ balance_minor: 800 });
   });
 });
 

@@ -67,9 +67,11 @@ describe('DesfireSim: the card as a reader first meets it', () => {
     expect(r.ok(CMD.GET_CARD_UID, { mode: 'mac', responseMode: 'full' })).toEqual(UID);
   });
 
-  it('answers ISO errors outside the DESFire command set', () => {
+  it('answers ISO errors outside the DESFire command set, and ISO SELECT / READ BINARY as a card with no ISO files', () => {
     const { r } = blankCard();
-    expect(hexOf(r.raw('00A4040000'))).toBe('6E00');
+    expect(hexOf(r.raw('00A4040000'))).toBe('6A82');
+    expect(hexOf(r.raw('00B0000000'))).toBe('6986');
+    expect(hexOf(r.raw('80CA000000'))).toBe('6E00');
     expect(hexOf(r.raw('FFB0000000'))).toBe('6D00');
     expect(hexOf(r.raw('905A000005000000'))).toBe('6700');
     expect(hexOf(r.raw('90EE000000'))).toBe('911C');

@@ -1,6 +1,7 @@
 import type { NativeCommandHandler } from './context';
 import { readData, writeData } from './data';
 import { createCyclicRecordFile, createStdDataFile, createTransactionMacFile, createValueFile } from './files';
+import { changeFileSettings, freeMemory, getApplicationIds, getDfNames, getFileIds, getFileSettings, getIsoFileIds, getKeySettings, getKeyVersion, setConfiguration } from './configuration';
 import { changeKey } from './keys';
 import { createApplication, getCardUid, getVersion, selectApplication } from './picc';
 import { readRecords, writeRecord } from './records';
@@ -28,4 +29,14 @@ export const NATIVE_COMMANDS: ReadonlyMap<number, NativeCommandHandler> = new Ma
   [0xbb, readRecords],
   [0xc7, commitTransaction],
   [0xa7, abortTransaction],
+  [0x5c, setConfiguration],
+  [0x5f, changeFileSettings],
+  [0x45, getKeySettings],
+  [0x64, getKeyVersion],
+  [0x6e, freeMemory],
+  [0x6a, getApplicationIds],
+  [0x6d, getDfNames],
+  [0x61, getIsoFileIds],
+  [0x6f, getFileIds],
+  [0xf5, getFileSettings],
 ]);

@@ -27,7 +27,7 @@ export const CARD: CardRead = {
   status: 'active',
   hotlisted: false,
   tmac_counter: 41,
-  recent: [{ tx_id: 'tx-0', direction: 'credit', amount_minor: 2_000, balance_after_minor: 2_000 }],
+  recent: [{ tx_tag: '00112233445566778899', direction: 'credit', amount_minor: 2_000, balance_after_minor: 2_000 }],
 };
 
 export const QUOTE: Quote = { quote_ref: 'q-1', kind: 'library_fine', amount_minor: 750, description_key: 'fixed_fee.library_fine' };
