@@ -93,7 +93,7 @@ describe('stored-value card through pcscd + vpcd', () => {
   it('refuses a wrong keyset and a non-diversified master key', async () => {
     const stranger = vault(generateTestKeyset().keys, ['debit', 'read']);
     await expect(tap((s) => new Purse(s, { vault: stranger }).read())).rejects.toBeInstanceOf(WrongKeysError);
-    const undiversified = { label: 'raw', testOnly: true, has: (r: KeyRole) => r === 'debit' || r === 'read', cardKey: (r: KeyRole) => Buffer.from(keyset.keys[r], 'hex'), identificationKey: () => Buffer.from(keyset.keys.ident, 'hex') };
+    const undiversified = { label: 'raw', testOnly: true, has: (r: KeyRole) => r === 'debit' || r === 'read' || r === 'ident', cardKey: (r: KeyRole) => Buffer.from(keyset.keys[r], 'hex'), identificationKey: () => Buffer.from(keyset.keys.ident, 'hex') };
     await expect(tap((s) => new Purse(s, { vault: undiversified }).read())).rejects.toBeInstanceOf(WrongKeysError);
   });
 
