@@ -18,7 +18,7 @@ import {
   TMAC_FILE,
   type CardIdentity,
 } from './layout';
-import { diversificationInputFor } from './purse';
+import { diversificationInputFor, FACTORY_PICC_KEY, RANDOM_ID } from './purse';
 import { assertCryptoSelftest } from './selftest';
 import { CardProtocolError, DesfireStatusError } from './status';
 import type { ApduTransport } from './transport';
@@ -62,9 +62,7 @@ export interface IssuedCard {
 }
 
 const DEFAULT_APP_KEY = Buffer.alloc(16);
-/** A blank card's PICC master key as it leaves the factory (AES, all zero). */
-const DEFAULT_PICC_KEY = Buffer.alloc(16);
-const RANDOM_ID = 0x02;
+
 
 export async function issueCard(transport: ApduTransport, opts: IssueOptions): Promise<IssuedCard> {
   assertCryptoSelftest();
@@ -114,7 +112,7 @@ export async function issueCard(transport: ApduTransport, opts: IssueOptions): P
   // Random ID on, always: from now on anticollision shows a fresh random UID at every tap and
   // GetVersion hides the real one, so nothing the card answers without a key is stable.
   await client.selectApplication(PICC_AID);
-  await client.authenticate(0, opts.picc_key ?? DEFAULT_PICC_KEY);
+  await client.authenticate(0, opts.picc_key ?? FACTORY_PICC_KEY);
   await client.setConfiguration(0x00, Buffer.from([RANDOM_ID]));
   await client.selectApplication(PICC_AID);
   await client.createApplication(CIVICARD_AID, APP_KEY_SETTINGS, APP_KEY_COUNT);

@@ -99,7 +99,7 @@ export const TMAC_FILE = {
 export type CardStatus = 'active' | 'blocked';
 
 export interface CardIdentity {
-  /** 1: legacy layout (free-read identity); 2: identity behind the identification key. */
+  /** 1: layout 1 (free-read identity); 2: identity behind the identification key; 3: a layout-1 card migrated. */
   format: number;
   program_id: number;
   /** 12-digit card number: the key diversification input, printed masked on receipts. Not the UID; never readable without a key (layout 2). */
@@ -113,6 +113,9 @@ export interface CardIdentity {
 
 export const IDENTITY_FORMAT = 2;
 export const LEGACY_IDENTITY_FORMAT = 1;
+/** A layout-1 card whose migration finished (the last step writes this byte). */
+export const MIGRATED_IDENTITY_FORMAT = 3;
+const IDENTITY_FORMATS: readonly number[] = [LEGACY_IDENTITY_FORMAT, IDENTITY_FORMAT, MIGRATED_IDENTITY_FORMAT];
 const DAY_MS = 86_400_000;
 
 function dayNumber(isoDate: string): number {
@@ -127,7 +130,7 @@ function isoFromDayNumber(day: number): string {
 
 export function encodeIdentity(id: CardIdentity): Buffer {
   if (!/^\d{12}$/.test(id.serial)) throw new RangeError('serial must be 12 digits');
-  if (id.format !== IDENTITY_FORMAT && id.format !== LEGACY_IDENTITY_FORMAT) throw new RangeError(`unknown identity format ${id.format}`);
+  if (!IDENTITY_FORMATS.includes(id.format)) throw new RangeError(`unknown identity format ${id.format}`);
   const b = Buffer.alloc(IDENTITY_FILE.size);
   b[0] = id.format;
   b[1] = id.program_id;
@@ -141,11 +144,11 @@ export function encodeIdentity(id: CardIdentity): Buffer {
 
 /** Null when the bytes are not a Civicard identity (a foreign or blank application). */
 export function decodeIdentity(b: Buffer): CardIdentity | null {
-  if (b.length < 19 || (b[0] !== IDENTITY_FORMAT && b[0] !== LEGACY_IDENTITY_FORMAT)) return null;
+  if (b.length < 19 || !IDENTITY_FORMATS.includes(b[0]!)) return null;
   const serial = b.readBigUInt64BE(2).toString().padStart(12, '0');
   if (serial.length !== 12) return null;
   return {
-    format: b[0],
+    format: b[0]!,
     program_id: b[1]!,
     serial,
     issued_on: isoFromDayNumber(b.readUInt16BE(10)),

@@ -4,12 +4,19 @@ import {
   CIVICARD_AID,
   decodeIdentity,
   decodeRecord,
+  encodeIdentity,
   encodeRecord,
   HISTORY_FILE,
   IDENTITY_FILE,
+  IDENTITY_FORMAT,
   KEY,
+  KEY_VERSION,
   LEGACY_IDENTITY_FILE,
   maskSerial,
+  MIGRATED_HISTORY_ACCESS,
+  MIGRATED_IDENTITY_ACCESS,
+  MIGRATED_IDENTITY_FORMAT,
+  PICC_AID,
   PURSE_FILE,
   SYSTEM_ID,
   TMAC_FILE,
@@ -121,15 +128,25 @@ export interface ReadOptions {
 
 type Role = 'debit' | 'credit' | 'read';
 const KEY_OF_ROLE: Record<Role, number> = { debit: KEY.debit, credit: KEY.credit, read: KEY.read };
+/** A blank card's PICC master key as it leaves the factory (AES, all zero). */
+export const FACTORY_PICC_KEY = Buffer.alloc(16);
+export const RANDOM_ID = 0x02;
 
-/** How this card is laid out, learnt while identifying it. */
-type Layout = 'current' | 'migrated' | 'legacy';
+/**
+ * How this card is laid out, learnt while identifying it. `legacy`: layout 1
+ * (four keys, free-read identity). `migrating`: a layout-1 card whose
+ * migration was interrupted (its K3 is already the identification key).
+ * `migrated`: done; K3 is the identification key, K2 reads the history.
+ */
+export type Layout = 'current' | 'migrated' | 'migrating' | 'legacy';
 
 export class Purse {
   readonly client: DesfireClient;
   private identity: CardIdentity | null = null;
   private diversification: Buffer | null = null;
   private layout: Layout = 'current';
+  /** Whether the session the identification left open can carry on (NonFirst). */
+  private sessionAlive = false;
   private reading: CardReading | null = null;
 
   constructor(
@@ -139,9 +156,46 @@ export class Purse {
     this.client = new DesfireClient(transport, opts.random ? { random: opts.random } : {});
   }
 
-  /** The layout found by the last read: 'legacy' cards still have a free-read identity file (see migrate). */
+  /** The layout found by the last read: 'legacy' and 'migrating' cards are migrated at their next top-up. */
   get cardLayout(): Layout {
     return this.layout;
+  }
+
+  /**
+   * Layout 1 → keyed identity, on a card read in this session with a station
+   * that holds the issuer key. Idempotent and resumable: a tear at any step
+   * leaves a card every station still reads, and the next call finishes it.
+   * Steps: K3 becomes the identification key (layout 1 has no fifth key); the
+   * identity file is readable only with it, in full encryption; the history
+   * goes to K1/K2; Random ID on where the card still has its factory PICC key;
+   * last, the identity says format 3.
+   */
+  async migrateToKeyedIdentity(): Promise<void> {
+    const identity = this.identity;
+    if (!identity || (this.layout !== 'legacy' && this.layout !== 'migrating')) return;
+    const div = this.diversification!;
+    await this.client.selectApplication(CIVICARD_AID);
+    await this.client.authenticate(KEY.issuer, this.opts.vault.cardKey('issuer', div), 'first');
+    if (this.layout === 'legacy') await this.client.changeKey(KEY.read, this.opts.vault.identificationKey(), KEY_VERSION, this.opts.vault.cardKey('read', div));
+    await this.client.changeFileSettings(IDENTITY_FILE.fileNo, 'full', MIGRATED_IDENTITY_ACCESS);
+    await this.client.changeFileSettings(HISTORY_FILE.fileNo, HISTORY_FILE.mode, MIGRATED_HISTORY_ACCESS);
+    await this.enableRandomIdIfFactoryPiccKey();
+    await this.client.selectApplication(CIVICARD_AID);
+    await this.client.authenticate(KEY.issuer, this.opts.vault.cardKey('issuer', div), 'first');
+    await this.client.writeData(IDENTITY_FILE.fileNo, 0, encodeIdentity({ ...identity, format: MIGRATED_IDENTITY_FORMAT }), 'full');
+    this.layout = 'migrated';
+    this.identity = { ...identity, format: MIGRATED_IDENTITY_FORMAT };
+  }
+
+  private async enableRandomIdIfFactoryPiccKey(): Promise<void> {
+    await this.client.selectApplication(PICC_AID);
+    try {
+      await this.client.authenticate(0, FACTORY_PICC_KEY, 'first');
+    } catch (err) {
+      if (err instanceof DesfireStatusError) return; // the issuer changed the PICC key: its own tooling sets Random ID
+      throw err;
+    }
+    await this.client.setConfiguration(0x00, Buffer.from([RANDOM_ID]));
   }
 
   /**
@@ -153,7 +207,7 @@ export class Purse {
   async read(opts: ReadOptions = {}): Promise<CardReading> {
     const identity = await this.identify();
     const role: Role = this.opts.vault.has('credit') ? 'credit' : this.opts.vault.has('debit') ? 'debit' : 'read';
-    await this.authenticate(KEY_OF_ROLE[role], this.layout === 'legacy' ? 'first' : 'nonFirst');
+    await this.authenticate(KEY_OF_ROLE[role], this.sessionAlive ? 'nonFirst' : 'first');
     const need = typeof opts.history === 'function' ? await opts.history(identity) : (opts.history ?? 'newest');
 
     let records: CardRecord[];
@@ -226,18 +280,32 @@ export class Purse {
     }
     const ident = this.opts.vault.identificationKey();
     let raw: Buffer;
+    this.sessionAlive = true;
     if (await this.tryAuthenticate(KEY.ident, ident)) {
       this.layout = 'current';
       raw = await this.readIdentity(IDENTITY_FILE.mode);
     } else if (await this.tryAuthenticate(KEY.read, ident)) {
-      this.layout = 'migrated';
-      raw = await this.readIdentity(IDENTITY_FILE.mode);
+      // A layout-1 card with the identification key at K3: migrated, or torn before its identity was keyed.
+      const keyed = await this.readIdentity(IDENTITY_FILE.mode).catch((err: unknown) => {
+        // The file still answers in plain (its migration was torn before it was keyed): read it as layout 1 does.
+        if (err instanceof SecureMessagingError || err instanceof CardProtocolError || err instanceof DesfireStatusError || err instanceof WrongKeysError) return null;
+        throw err;
+      });
+      if (keyed) raw = keyed;
+      else {
+        await this.client.selectApplication(CIVICARD_AID);
+        this.sessionAlive = false;
+        raw = await this.readIdentity(LEGACY_IDENTITY_FILE.mode);
+      }
+      this.layout = decodeIdentity(raw)?.format === MIGRATED_IDENTITY_FORMAT ? 'migrated' : 'migrating';
     } else {
       this.layout = 'legacy';
+      this.sessionAlive = false;
       raw = await this.readIdentity(LEGACY_IDENTITY_FILE.mode);
     }
     const identity = decodeIdentity(raw);
     if (!identity) throw new NotCivicardError('unknown_format');
+    if ((identity.format === IDENTITY_FORMAT) !== (this.layout === 'current')) throw new NotCivicardError('unknown_format');
     this.identity = identity;
     this.diversification = diversificationInputFor(identity.serial);
     return identity;
@@ -265,8 +333,11 @@ export class Purse {
     }
   }
 
+  /** Who reads history: K1 always (ReadWrite); K3 on current and layout-1 cards; K2 once a layout-1 card is migrated. */
   private mayReadHistory(role: Role): boolean {
-    return role === 'debit' || role === 'read' || (role === 'credit' && this.layout === 'migrated');
+    if (role === 'debit') return true;
+    if (role === 'read') return this.layout === 'current' || this.layout === 'legacy';
+    return this.layout === 'migrated';
   }
 
   private async authenticate(keyNo: number, kind: 'first' | 'nonFirst'): Promise<void> {
@@ -293,9 +364,14 @@ export class Purse {
     return raw.map((r) => decodeRecord(r)).filter((r): r is CardRecord => r !== null);
   }
 
-  /** A credit station reads history with the read key K3, then takes its own key back. */
+  /**
+   * A credit station reads history with the key at K3 — the read key, or on a
+   * card whose migration was interrupted, already the identification key —
+   * then takes its own key back.
+   */
   private async readHistoryWithReadKey(role: Role): Promise<CardRecord[]> {
-    await this.authenticate(KEY.read, 'nonFirst');
+    if (this.layout === 'migrating') await this.client.authenticate(KEY.read, this.opts.vault.identificationKey(), 'nonFirst');
+    else await this.authenticate(KEY.read, 'nonFirst');
     const records = await this.readHistory('all');
     await this.authenticate(KEY_OF_ROLE[role], 'nonFirst');
     return records;

@@ -81,11 +81,17 @@ export class CardStation {
     }
   }
 
-  /** Debits or credits the card read last, per `tx.direction`. */
+  /**
+   * Debits or credits the card read last, per `tx.direction`. After a
+   * committed top-up at a station that holds the issuer key, a card of the old
+   * layout (free-read identity) is migrated while it is still on the reader; a
+   * migration that fails is tried again at the next top-up.
+   */
   async write(tx: PaymentTx): Promise<CardWriteResult> {
     if (!this.purse || !this.current) return { status: 'refused', reason: 'card_absent' };
     if (this.current.card_ref !== tx.card_ref) return { status: 'refused', reason: 'card_mismatch' };
     const outcome = tx.direction === 'debit' ? await this.purse.debit(tx.tx_id, tx.amount_minor) : await this.purse.credit(tx.tx_id, tx.amount_minor);
+    if (outcome.outcome === 'committed' && tx.direction === 'credit' && this.opts.vault.has('issuer')) await this.purse.migrateToKeyedIdentity().catch(() => undefined);
     return toWriteResult(outcome);
   }
 
