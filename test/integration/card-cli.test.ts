@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,6 +108,16 @@ describe('civicard card issue / info through pcscd', () => {
       const again = await civicard('card', 'issue', '--test-keys', '--keys', keys);
       expect(again.code).not.toBe(0);
       expect(again.stderr).toMatch(/already has a Civicard application/);
+
+      // A keyset without the identification key: the card shows nothing, and the command says why.
+      const noIdent = join(dir, 'no-ident-keys.json');
+      const keyset = JSON.parse(readFileSync(keys, 'utf8')) as { keys: Record<string, string> };
+      delete keyset.keys.ident;
+      writeFileSync(noIdent, JSON.stringify(keyset), { mode: 0o600 });
+      const blind = await civicard('card', 'info', '--test-keys', '--keys', noIdent);
+      expect(blind.code).not.toBe(0);
+      expect(blind.stderr).toMatch(/no identification key: without it the card shows nothing/);
+      expect(blind.stdout).toBe('');
 
       const wrong = await civicard('card', 'info', '--test-keys', '--keys', otherKeys);
       expect(wrong.code).not.toBe(0);
