@@ -51,6 +51,8 @@ export interface ReadCardInput {
   readonly purpose: 'payment' | 'top_up' | 'void' | 'settle';
 }
 export type ReadCardResult = Result<CardRead, ReadCardError>;
+/** The whole history of the card still held, for the resident's history screen. */
+export type ReadHistoryResult = Result<readonly CardRecordSummary[], ReadCardError>;
 
 /** What the card proves after CommitTransaction. */
 export interface CardEvidence {

@@ -6,6 +6,7 @@ export const MESSAGE_KEYS = [
   'card.removed',
   'card.unreadable',
   'card.not_a_civicard',
+  'card.history_unavailable',
   'risk.hotlisted',
   'risk.blocked',
   'risk.expired',

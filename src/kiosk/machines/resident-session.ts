@@ -171,7 +171,29 @@ export const sessionState = residentSetup.createStateConfig({
       ...timed('#resident.idle'),
       on: { CONTINUE: 'chooseService', SHOW_HISTORY: 'history', FINISH: '#resident.idle' },
     },
-    history: { ...timed('#resident.idle'), on: { BACK: 'chooseService' } },
+    // The card's own history, read only now that the resident asks for it (a tap costs one APDU less without it).
+    history: {
+      initial: 'reading',
+      on: { BACK: 'chooseService' },
+      states: {
+        reading: {
+          invoke: {
+            id: 'readHistory',
+            src: 'readHistory',
+            onDone: [
+              {
+                guard: { type: 'succeeded', params: ({ event }) => event.output },
+                target: 'shown',
+                actions: { type: 'storeHistory', params: ({ event }) => ({ recent: event.output.ok ? event.output.value : never() }) },
+              },
+              { target: 'shown', actions: { type: 'showNotice', params: { key: 'card.history_unavailable', tx_id: null } } },
+            ],
+            onError: { target: 'shown', actions: { type: 'showNotice', params: { key: 'card.history_unavailable', tx_id: null } } },
+          },
+        },
+        shown: { ...timed('#resident.idle') },
+      },
+    },
     chooseService: {
       ...timed('#resident.idle'),
       on: {

@@ -12,6 +12,7 @@ import type {
   PaymentTx,
   ReadCardError,
   ReadCardResult,
+  ReadHistoryResult,
   SettleUncertainResult,
 } from '../machines/contracts';
 import { err, ok } from '../machines/contracts';
@@ -142,6 +143,17 @@ export class CardStation {
     }
     if (settled.outcome === 'not_recorded') return err(settled.error);
     return ok({ card_ref, ...settled });
+  }
+
+  /** The whole history of the card still held (the resident asked for it). */
+  async readHistory(): Promise<ReadHistoryResult> {
+    if (!this.purse || !this.current) return err('card_removed');
+    try {
+      const reading = await this.purse.read({ history: 'all' });
+      return ok(reading.all_records.map(toSummary));
+    } catch (e) {
+      return err(readError(e));
+    }
   }
 
   /** Lets go of the card (end of a payment, or the resident walked away). */

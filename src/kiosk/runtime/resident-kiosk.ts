@@ -12,6 +12,7 @@ import {
   type CheckRiskResult,
   type PaymentTx,
   type PrinterStatusResult,
+  type ReadHistoryResult,
   type RefundInput,
   type RefundResult,
   type SelfTestResult,
@@ -125,6 +126,7 @@ export function residentActors(parts: ResidentKioskParts) {
     checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),
     debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => parts.station.write(input.tx)),
+    readHistory: fromPromise<ReadHistoryResult, void>(() => parts.station.readHistory()),
   };
 }
 

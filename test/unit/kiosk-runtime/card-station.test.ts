@@ -40,6 +40,21 @@ describe('CardStation', () => {
     if (result.status === 'committed') expect(result.evidence.tmac_value).toMatch(/^[0-9A-F]{16}$/);
   });
 
+  it('reads the newest record at a tap, and the whole history only when asked', async () => {
+    const { station } = await setup();
+    const read = await station.readCard();
+    if (!read.ok) throw new Error(read.error);
+    await station.write(payment(read.value.card_ref, TX(1), 300, 1_000));
+    expect(read.value.recent).toHaveLength(1);
+    const history = await station.readHistory();
+    expect(history.ok && history.value.map((r) => [r.direction, r.amount_minor, r.balance_after_minor])).toEqual([
+      ['credit', 1_000, 1_000],
+      ['debit', 300, 700],
+    ]);
+    await station.release();
+    expect(await station.readHistory()).toEqual({ ok: false, error: 'card_removed' });
+  });
+
   it('refuses to write to a different card than the one read', async () => {
     const { station } = await setup();
     const read = await station.readCard();

@@ -149,8 +149,22 @@ describe('resident machine: failures before payment', () => {
     await d.settle();
     await d.act({ type: 'CARD_PRESENTED' });
     expect(ctx(d).card?.balance_minor).toBe(2_000);
+    expect(ctx(d).card?.recent).toEqual(CARD.recent); // the tap read the newest record only
+    expect(d.callsTo('readHistory')).toEqual([]);
     await d.act({ type: 'SHOW_HISTORY' });
-    expect(d.snapshot.matches({ session: 'history' })).toBe(true);
-    expect(ctx(d).card?.recent).toEqual(CARD.recent);
+    expect(d.callsTo('readHistory')).toHaveLength(1); // the whole history only now that the resident asks
+    expect(d.snapshot.matches({ session: { history: 'shown' } })).toBe(true);
+    expect(ctx(d).card?.recent).toEqual(out.historyOk.value);
+  });
+
+  it('says so when the history cannot be read (card gone), and the resident carries on', async () => {
+    const d = residentDriver({ readHistory: () => out.readRemoved });
+    await d.settle();
+    await d.act({ type: 'CARD_PRESENTED' });
+    await d.act({ type: 'SHOW_HISTORY' });
+    expect(d.snapshot.matches({ session: { history: 'shown' } })).toBe(true);
+    expect(ctx(d).notice?.key).toBe('card.history_unavailable');
+    await d.act({ type: 'BACK' });
+    expect(d.snapshot.matches({ session: 'chooseService' })).toBe(true);
   });
 });

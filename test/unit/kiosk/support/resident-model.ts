@@ -8,6 +8,7 @@ import { TEST_TIMEOUTS, TX_ID, done, failure, out } from './fixtures';
 export const RESIDENT_ACTORS = [
   'selfTest',
   'readCard',
+  'readHistory',
   'checkRisk',
   'quote',
   'printerStatus',
@@ -48,6 +49,9 @@ const actorOutcomes: EventObject[] = [
   done('readCard', out.readReaderLost),
   done('readCard', out.readUnreadable),
   failure('readCard'),
+  done('readHistory', out.historyOk),
+  done('readHistory', out.readRemoved),
+  failure('readHistory'),
   done('checkCard', out.riskOk),
   done('checkCard', out.riskHotlisted),
   failure('checkCard'),
@@ -126,6 +130,7 @@ export function residentKey(s: AnyMachineSnapshot): unknown {
 export const HAPPY: Readonly<Record<(typeof RESIDENT_ACTORS)[number], Responder>> = {
   selfTest: () => out.selfTestOk,
   readCard: () => out.readOk,
+  readHistory: () => out.historyOk,
   checkRisk: () => out.riskOk,
   quote: () => out.quoteOk,
   printerStatus: () => out.printerOk,
