@@ -1,5 +1,5 @@
 // Built-in known answers (RFC 4493, NXP AN10922, NXP AN12196, MF2DLHx0 TMAC keys),
-// the published values also found in shared/vectors/ev2-public.json.
+// the published values also found in test/fixtures/vectors/ev2-public.json.
 
 export const BUILT_IN_VECTORS = {
   "cmac": [

@@ -7,7 +7,7 @@ import { computeIv, computeMac, deriveSessionKeys, deriveTransactionMacKeys } fr
 import { BUILT_IN_VECTORS } from './selftest-vectors';
 
 // Known-answer self-test of the card crypto, for any file of the schema in
-// shared/vectors/README.md: every section optional, unknown fields ignored.
+// test/fixtures/vectors/README.md: every section optional, unknown fields ignored.
 // A kiosk whose crypto fails its known answers refuses to move money.
 
 export interface VectorOutcome {

@@ -6,7 +6,7 @@ export function registerSelftestCommand(program: Command): void {
   program
     .command('selftest')
     .description('run the card-crypto known-answer self-test (built-in, or a vectors file)')
-    .option('--vectors <file>', 'JSON file of known-answer vectors (shared/vectors/README.md schema)')
+    .option('--vectors <file>', 'JSON file of known-answer vectors (schema: test/fixtures/vectors/README.md)')
     .action((opts: { vectors?: string }) => {
       let report;
       if (opts.vectors) {
