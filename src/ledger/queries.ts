@@ -78,10 +78,71 @@ export function foldTx(rows: readonly TxRow[]): TxBalance | null {
   return view;
 }
 
-export class LedgerQueries {
+interface OpenIntentRow {
+  seq: number;
+  at: string;
+  tx_id: string;
+  card_ref: string;
+  /** Kept as stored and parsed on the way out, so no caller can alter what is kept. */
+  payload: string;
+}
+
+/**
+ * The open intents, found incrementally. Scanning every intent for a closing
+ * entry on each call cost a payment time in proportion to the ledger's length
+ * (two calls a payment: the card's settlement and its daily limit). Entries are
+ * append-only and a closing entry closes for good, so an intent once seen
+ * closed stays closed: each refresh reads only the intents written since the
+ * last one, then looks up the closing entry of the few still open (one index
+ * probe each). What is held is the open intents themselves, nothing more.
+ * Inside a transaction (whose writes may yet roll back) nothing is kept: the
+ * caller gets the full query. If the entry last scanned is gone or changed (a
+ * tampered file, never the product) everything is scanned again.
+ */
+class OpenIntents {
+  private scanned_to_seq = 0;
+  private scanned_hash: string | null = null;
+  private readonly open = new Map<number, OpenIntentRow>();
   private readonly stmt;
 
+  constructor(private readonly db: Database.Database) {
+    this.stmt = {
+      tail: db.prepare('SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1'),
+      hashAt: db.prepare('SELECT hash FROM entries WHERE seq = ?').pluck(),
+      intentsIn: db.prepare(
+        "SELECT seq, at, tx_id, json_extract(payload, '$.card_ref') AS card_ref, payload FROM entries WHERE seq > ? AND seq <= ? AND kind IN ('intent', 'credit_intent') ORDER BY seq",
+      ),
+      closed: db.prepare("SELECT 1 FROM entries WHERE tx_id = ? AND kind IN ('committed', 'credit_committed', 'aborted', 'settled') LIMIT 1").pluck(),
+    };
+  }
+
+  /** Open intents oldest first, or null inside a transaction (the caller queries instead). */
+  rows(): readonly OpenIntentRow[] | null {
+    if (this.db.inTransaction) return null;
+    if (this.scanned_hash !== null && this.stmt.hashAt.get(this.scanned_to_seq) !== this.scanned_hash) this.reset();
+    const tail = this.stmt.tail.get() as { seq: number; hash: string } | undefined;
+    if (tail !== undefined && tail.seq > this.scanned_to_seq) {
+      for (const row of this.stmt.intentsIn.all(this.scanned_to_seq, tail.seq) as OpenIntentRow[]) this.open.set(row.seq, row);
+      this.scanned_to_seq = tail.seq;
+      this.scanned_hash = tail.hash;
+    }
+    for (const [seq, row] of this.open) if (this.stmt.closed.get(row.tx_id) !== undefined) this.open.delete(seq);
+    return [...this.open.values()];
+  }
+
+  private reset(): void {
+    this.open.clear();
+    this.scanned_to_seq = 0;
+    this.scanned_hash = null;
+  }
+}
+
+export class LedgerQueries {
+  private readonly stmt;
+  private readonly openIntentRows: OpenIntents;
+
   constructor(db: Database.Database) {
+    this.openIntentRows = new OpenIntents(db);
     const open = `FROM entries i WHERE i.kind IN ('intent', 'credit_intent')
       AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.tx_id = i.tx_id AND c.kind IN ('committed', 'credit_committed', 'aborted', 'settled'))`;
     this.stmt = {
@@ -102,14 +163,16 @@ export class LedgerQueries {
 
   /** Intents with no committed, credit_committed, aborted or settled entry, oldest first. */
   openIntents(): { seq: number; at_ms: number; intent: IntentPayload }[] {
-    const rows = this.stmt.open.all(OPEN_INTENTS_MAX + 1) as { seq: number; at: string; payload: string }[];
+    const rows = this.openIntentRows.rows()?.slice(0, OPEN_INTENTS_MAX + 1) ?? (this.stmt.open.all(OPEN_INTENTS_MAX + 1) as { seq: number; at: string; payload: string }[]);
     if (rows.length > OPEN_INTENTS_MAX) throw new Error(`more than ${OPEN_INTENTS_MAX} open intents: the kiosk must stop and be settled`);
     return rows.map((r) => ({ seq: r.seq, at_ms: Date.parse(r.at), intent: JSON.parse(r.payload) as IntentPayload }));
   }
 
   /** One card's open (or uncertain) intents, oldest first. */
   openIntentsOf(card_ref: string): IntentPayload[] {
-    return (this.stmt.openOfCard.all(card_ref, OPEN_INTENTS_MAX) as string[]).map((p) => JSON.parse(p) as IntentPayload);
+    const rows = this.openIntentRows.rows();
+    const payloads = rows ? rows.filter((r) => r.card_ref === card_ref).slice(0, OPEN_INTENTS_MAX).map((r) => r.payload) : (this.stmt.openOfCard.all(card_ref, OPEN_INTENTS_MAX) as string[]);
+    return payloads.map((p) => JSON.parse(p) as IntentPayload);
   }
 
   txBalance(tx_id: string): TxBalance | null {
