@@ -8,7 +8,7 @@ import { canonicalJson, entryHash, GENESIS_HASH, signHash } from './encoding';
 import { rowToEntry, type EntryRow, type LedgerEntry } from './entry';
 import type { KioskKey } from './kiosk-key';
 import { moneyRowOf } from './money-check';
-import { LedgerPayloadError, parsePayload, txIdOf, type IntentInput, type PayloadInput, type SettleEvidence, type Unbranded } from './payload';
+import { LedgerPayloadError, parsePayload, txIdOf, type EntryPayload, type IntentInput, type PayloadInput, type SettleEvidence, type Unbranded } from './payload';
 import { commitOf, intentOf, refundReasonOf, txOf } from './port-mapping';
 import { assertLimit, LedgerQueries, type TxBalance } from './queries';
 import { AppendRules, LedgerConflictError } from './rules';
@@ -31,6 +31,8 @@ export class KioskLedger implements KioskLedgerPort {
   private readonly rules: AppendRules;
   private readonly queries: LedgerQueries;
   private readonly stmt;
+  /** The append's IMMEDIATE transaction, wrapped once (db.transaction() builds four wrappers per call). */
+  private readonly appendInTransaction: (payload: EntryPayload, payload_json: string, tx_id: string | null) => AppendResult;
   /** The last error a port write turned into `ledger_unavailable` or `ledger_fault`, for the maintenance screen and tests. */
   lastWriteError: Error | null = null;
 
@@ -68,6 +70,20 @@ export class KioskLedger implements KioskLedgerPort {
       pending: db.prepare('SELECT e.* FROM outbox o JOIN entries e ON e.seq = o.seq WHERE o.acked_at IS NULL ORDER BY o.seq LIMIT ?'),
       ack: db.prepare('UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL'),
     };
+    this.appendInTransaction = db.transaction((payload: EntryPayload, payload_json: string, tx_id: string | null): AppendResult => {
+      const decision = this.rules.decide(payload, payload_json);
+      if (decision.status === 'exists') return decision;
+      const last = this.stmt.last.get() as { seq: number; hash: string } | undefined;
+      const fields = { seq: (last?.seq ?? 0) + 1, entry_id: newEntryId(), at: this.now().toISOString(), payload_json, prev_hash: last?.hash ?? GENESIS_HASH };
+      const hash = entryHash(fields);
+      const signature = signHash(hash, this.key.privateKey);
+      this.stmt.insert.run({ seq: fields.seq, entry_id: fields.entry_id, at: fields.at, kind: payload.kind, tx_id, payload: payload_json, prev_hash: fields.prev_hash, hash, signature });
+      this.stmt.outbox.run(fields.seq);
+      // The money row follows from the signed entry by the one rule verification replays.
+      const m = moneyRowOf({ seq: fields.seq, at: fields.at, payload }, decision.before);
+      if (m !== null) this.stmt.money.run(m.seq, m.tx_id, m.card_ref, m.direction, m.amount_minor, m.at_ms);
+      return { status: 'created', seq: fields.seq };
+    }).immediate;
   }
 
   /**
@@ -82,22 +98,7 @@ export class KioskLedger implements KioskLedgerPort {
     const payload_json = canonicalJson(payload);
     const tx_id = txIdOf(payload);
     assertDurable(this.db);
-    const result = this.db
-      .transaction((): AppendResult => {
-        const decision = this.rules.decide(payload, payload_json);
-        if (decision.status === 'exists') return decision;
-        const last = this.stmt.last.get() as { seq: number; hash: string } | undefined;
-        const fields = { seq: (last?.seq ?? 0) + 1, entry_id: newEntryId(), at: this.now().toISOString(), payload_json, prev_hash: last?.hash ?? GENESIS_HASH };
-        const hash = entryHash(fields);
-        const signature = signHash(hash, this.key.privateKey);
-        this.stmt.insert.run({ seq: fields.seq, entry_id: fields.entry_id, at: fields.at, kind: payload.kind, tx_id, payload: payload_json, prev_hash: fields.prev_hash, hash, signature });
-        this.stmt.outbox.run(fields.seq);
-        // The money row follows from the signed entry by the one rule verification replays.
-        const m = moneyRowOf({ seq: fields.seq, at: fields.at, payload }, decision.before);
-        if (m !== null) this.stmt.money.run(m.seq, m.tx_id, m.card_ref, m.direction, m.amount_minor, m.at_ms);
-        return { status: 'created', seq: fields.seq };
-      })
-      .immediate();
+    const result = this.appendInTransaction(payload, payload_json, tx_id);
     if (!this.checkedAfterFirstWrite) {
       assertDurable(this.db);
       this.checkedAfterFirstWrite = true;
