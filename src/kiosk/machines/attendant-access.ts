@@ -11,6 +11,10 @@ import { timed } from './timed';
 export function pinOutcomes(reenter: 'enteringPin' | 'enteringSupervisorPin') {
   return [
     {
+      guard: { type: 'pinLockedOut', params: ({ event }: { event: { output: VerifyPinResult } }) => event.output },
+      target: '#attendant.signedOut.lockedOut',
+    },
+    {
       guard: { type: 'pinRejectedForTheLastTime', params: ({ event }: { event: { output: VerifyPinResult } }) => event.output },
       target: '#attendant.signedOut.lockedOut',
       actions: 'countWrongPin',

@@ -185,6 +185,7 @@ export const attendantSetup = setup({
     failed: (_, result: { ok: boolean }) => !result.ok,
     pinAccepted: (_, result: VerifyPinResult) => result.status === 'accepted',
     pinRejected: (_, result: VerifyPinResult) => result.status === 'rejected',
+    pinLockedOut: (_, result: VerifyPinResult) => result.status === 'locked_out',
     pinRejectedForTheLastTime: ({ context }, result: VerifyPinResult) =>
       result.status === 'rejected' && context.pin_attempts + 1 >= context.limits.max_pin_attempts,
     shiftOfAnother: ({ context }) => context.shift !== null && context.shift.staff_ref !== context.staff?.staff_ref,

@@ -259,7 +259,8 @@ export interface VerifyPinInput {
   readonly staff_ref: string;
   readonly pin: string;
 }
-export type VerifyPinResult = { readonly status: 'accepted' } | { readonly status: 'rejected' } | { readonly status: 'unavailable' };
+/** `locked_out`: too many wrong PINs for this staff member (counted by the station, across restarts). */
+export type VerifyPinResult = { readonly status: 'accepted' } | { readonly status: 'rejected' } | { readonly status: 'locked_out' } | { readonly status: 'unavailable' };
 
 export interface OpenShiftInput {
   readonly staff_ref: string;

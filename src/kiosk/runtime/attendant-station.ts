@@ -55,7 +55,10 @@ export function attendantActors(parts: AttendantStationParts) {
       if (!member) return err('not_a_staff_card');
       return ok({ staff_ref: member.staff_ref, role: member.role, masked_serial: read.value.masked_serial });
     }),
-    verifyPin: fromPromise<VerifyPinResult, VerifyPinInput>(async ({ input }) => ({ status: (await parts.roster.checkPin(input.staff_ref, input.pin)) ? 'accepted' : 'rejected' })),
+    verifyPin: fromPromise<VerifyPinResult, VerifyPinInput>(async ({ input }) => {
+      if (parts.roster.isLockedOut(input.staff_ref)) return { status: 'locked_out' };
+      return { status: (await parts.roster.checkPin(input.staff_ref, input.pin)) ? 'accepted' : 'rejected' };
+    }),
     openShift: fromPromise<OpenShiftResult, OpenShiftInput>(async ({ input }) => {
       try {
         const shift_id = newTxId();

@@ -67,6 +67,11 @@ export class StaffRoster {
     }
   }
 
+  /** Locked out by wrong PINs (the count survives a restart of the station). */
+  isLockedOut(staff_ref: string): boolean {
+    return this.attempts.isLockedOut(staff_ref);
+  }
+
   byCardRef(card_ref: string): StaffMember | undefined {
     return this.byCard.get(card_ref);
   }

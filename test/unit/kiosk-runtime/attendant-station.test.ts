@@ -146,7 +146,9 @@ describe('attendant station with real cards, ledger and printer', () => {
     await at(restarted.actor, { signedOut: 'waitingForStaffCard' });
     await tap(restarted.reader, restarted.actor, restarted.attendantCard, { signedOut: 'enteringPin' });
     restarted.actor.send({ type: 'PIN_ENTERED', pin: '2468' });
-    await waitFor(restarted.actor, (s) => s.context.notice?.key === 'pin.wrong', { timeout: 5_000 });
+    // The restarted station says why: locked out, not a wrong PIN.
+    await at(restarted.actor, { signedOut: 'lockedOut' });
+    expect(restarted.actor.getSnapshot().context.notice?.key).toBe('pin.locked_out');
     expect(restarted.actor.getSnapshot().matches('signedIn')).toBe(false);
     restarted.actor.stop();
   });

@@ -47,6 +47,7 @@ export const a = {
   pinAccepted: { status: 'accepted' } as const,
   pinRejected: { status: 'rejected' } as const,
   pinUnavailable: { status: 'unavailable' } as const,
+  pinLockedOut: { status: 'locked_out' } as const,
   shiftOpened: ok({ shift_id: SHIFT_ID }),
   shiftClosed: ok({ shift_id: SHIFT_ID, expected_minor: 6_000, counted_minor: 5_900, over_short_minor: -100 }) satisfies CloseShiftResult,
   card: out.readOk,
@@ -73,7 +74,7 @@ const user: EventObject[] = [
 ] as EventObject[];
 
 const staffOutcomes = (id: string): EventObject[] => [done(id, a.staffAttendant), done(id, a.staffSupervisor), done(id, a.notStaff), failure(id)];
-const pinOutcomes = (id: string): EventObject[] => [done(id, a.pinAccepted), done(id, a.pinRejected), done(id, a.pinUnavailable), failure(id)];
+const pinOutcomes = (id: string): EventObject[] => [done(id, a.pinAccepted), done(id, a.pinRejected), done(id, a.pinLockedOut), done(id, a.pinUnavailable), failure(id)];
 const ledger = (id: string): EventObject[] => [done(id, out.ledgerOk), done(id, out.ledgerDown), done(id, out.ledgerFault), failure(id)];
 const cardWrite = (id: string): EventObject[] => [done(id, a.committed), done(id, a.overLimit), done(id, a.uncertain), failure(id)];
 
