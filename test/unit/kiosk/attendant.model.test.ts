@@ -30,15 +30,7 @@ describe('attendant machine, model-based', () => {
   }, 300_000);
 
   it('reaches every state and takes every transition on a running actor', async () => {
-    const run = await runModel({
-      machine: attendantMachine,
-      actorNames: ATTENDANT_ACTORS,
-      events: ATTENDANT_EVENTS,
-      key: attendantKey,
-      filterEvents: attendantFilter,
-      timerEvents: ['VOID_WINDOW_ELAPSED'],
-      starts: [{ name: 'station start', input: { timeouts: ATTENDANT_TIMEOUTS, limits: { max_pin_attempts: 2 } } }],
-    });
+    const run = await runModel(SPEC);
 
     const allStates = allStateNodes(attendantMachine).map((n) => n.id);
     const allTransitions = allTransitionKeys(attendantMachine);

@@ -10,15 +10,15 @@ import { RESIDENT_ACTORS, RESIDENT_EVENTS, residentKey } from './support/residen
 
 const COMMITTED_STAGES: readonly string[] = ['card_committed', 'recorded', 'service_refused', 'fulfilled'];
 const backAtRest = (s: AnyMachineSnapshot): boolean => s.value === 'idle' || s.value === 'outOfService';
+const INPUT = { timeouts: TEST_TIMEOUTS, max_record_attempts: 2 };
+/** The model without its starts: each test says where the machine begins. */
+const MODEL = { machine: residentMachine, actorNames: RESIDENT_ACTORS, events: RESIDENT_EVENTS, key: residentKey };
 
 describe('resident machine, model-based', () => {
   it('reaches every state and takes every transition on a running actor', async () => {
-    const input = { timeouts: TEST_TIMEOUTS, max_record_attempts: 2 };
+    const input = INPUT;
     const run = await runModel({
-      machine: residentMachine,
-      actorNames: RESIDENT_ACTORS,
-      events: RESIDENT_EVENTS,
-      key: residentKey,
+      ...MODEL,
       starts: [
         { name: 'fresh start', input },
         // A restart in the middle of a payment, at every stage it can be in.
@@ -41,14 +41,11 @@ describe('resident machine, model-based', () => {
   }, 120_000);
 
   it('keeps the money invariants on random walks, restarts included', async () => {
-    const input = { timeouts: TEST_TIMEOUTS, max_record_attempts: 2 };
+    const input = INPUT;
     const walks = { walks: 300, steps: 60, seed: 20261202 };
     const steps = await runRandomWalks(
       {
-        machine: residentMachine,
-        actorNames: RESIDENT_ACTORS,
-        events: RESIDENT_EVENTS,
-        key: residentKey,
+        ...MODEL,
         starts: [
           { name: 'fresh start', input },
           { name: 'recovery after the card committed', input: { ...input, recovery: progressAt('card_committed') }, committedBefore: [TX_ID] },
@@ -72,7 +69,7 @@ describe('resident machine, model-based', () => {
       },
     });
     const start = { name: 'recovery after the card committed', input: { timeouts: TEST_TIMEOUTS, recovery: progressAt('card_committed') }, committedBefore: [TX_ID], stopWhen: backAtRest };
-    await expect(runModel({ machine: broken, actorNames: RESIDENT_ACTORS, events: RESIDENT_EVENTS, key: residentKey, starts: [start] })).rejects.toThrow(
+    await expect(runModel({ ...MODEL, machine: broken, starts: [start] })).rejects.toThrow(
       /money invariant broken .*recorded as aborted after the card committed it/,
     );
   }, 120_000);
