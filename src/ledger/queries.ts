@@ -151,7 +151,8 @@ export class LedgerQueries {
       openOfCard: db.prepare(`SELECT i.payload ${open} AND json_extract(i.payload, '$.card_ref') = ? ORDER BY i.seq LIMIT ?`).pluck(),
       txIds: db.prepare("SELECT tx_id FROM entries WHERE kind IN ('intent', 'credit_intent') AND seq > ? ORDER BY seq LIMIT ?").pluck(),
       unsynced: db.prepare('SELECT COALESCE(SUM(m.amount_minor), 0) FROM money m JOIN outbox o ON o.seq = m.seq WHERE o.acked_at IS NULL AND m.direction = ?').pluck(),
-      card: db.prepare('SELECT COALESCE(SUM(amount_minor), 0) FROM money WHERE card_ref = ? AND at_ms >= ? AND direction = ?').pluck(),
+      // Both directions in one pass over the card's rows (it was one query per direction).
+      card: db.prepare("SELECT COALESCE(SUM(CASE WHEN direction = 'debit' THEN amount_minor END), 0) AS debit, COALESCE(SUM(CASE WHEN direction = 'credit' THEN amount_minor END), 0) AS credit FROM money WHERE card_ref = ? AND at_ms >= ?"),
       shiftOpened: db.prepare("SELECT payload FROM entries WHERE kind = 'shift_opened' AND json_extract(payload, '$.shift_id') = ?").pluck(),
       shiftNet: db.prepare(
         `SELECT COALESCE(SUM(CASE WHEN m.direction = 'credit' THEN m.amount_minor ELSE -m.amount_minor END), 0)
@@ -194,7 +195,8 @@ export class LedgerQueries {
   /** One card's committed money (plus open intents) since `since_ms`, e.g. the start of the day. */
   cardTotalsSince(card_ref: string, since_ms: number): { debit_minor: Minor; credit_minor: Minor } {
     const open = this.openIntents().filter((o) => o.intent.card_ref === card_ref && o.at_ms >= since_ms);
-    const sum = (direction: 'debit' | 'credit') => total(this.stmt.card.get(card_ref, since_ms, direction) as number, open.filter((o) => directionOf(o.intent) === direction));
+    const committed = this.stmt.card.get(card_ref, since_ms) as { debit: number; credit: number };
+    const sum = (direction: 'debit' | 'credit') => total(committed[direction], open.filter((o) => directionOf(o.intent) === direction));
     return { debit_minor: sum('debit'), credit_minor: sum('credit') };
   }
 
