@@ -166,7 +166,7 @@ export const cardTxnState = attendantSetup.createStateConfig({
         },
         waitingForSameCard: {
           ...timed(`${TXN}.uncertain.unresolved`, 'sameCard'),
-          on: { CARD_PRESENTED: 'settling' },
+          on: { CARD_PRESENTED: 'settling', ACK: 'unresolved' },
         },
         settling: {
           invoke: {

@@ -274,9 +274,10 @@ export const paymentState = residentSetup.createStateConfig({
             onError: { target: 'waitingForSameCard', actions: { type: 'setLedgerFault', params: { error: null } } },
           },
         },
+        // The resident may also say they cannot tap again (ACK): the tx id is shown for staff.
         waitingForSameCard: {
           ...timed('#resident.payment.uncertain.unresolved', 'sameCard'),
-          on: { CARD_PRESENTED: 'settling' },
+          on: { CARD_PRESENTED: 'settling', ACK: 'unresolved' },
         },
         settling: {
           invoke: {

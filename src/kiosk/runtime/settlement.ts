@@ -11,7 +11,9 @@ import type { KioskLedgerPort } from './ledger-port';
 //     settled from that very reading: its record in the history → committed;
 //     its counter unchanged since the intent → not committed; anything else
 //     stays uncertain for the back office. Absence of a record alone proves
-//     nothing.
+//     nothing;
+//   - a credit back settled as not committed leaves a refund entry for the
+//     payment it was to give back.
 
 export type SettledTx =
   | { readonly outcome: 'committed'; readonly balance_after_minor: number }
@@ -34,6 +36,12 @@ export async function settleFromReading(ledger: KioskLedgerPort, tx: PaymentTx, 
   if (entry === null) return { outcome: 'unknown' };
   const written = await ledger.recordSettled(tx, entry.outcome, entry.evidence);
   if (!written.ok) return { outcome: 'not_recorded', error: written.error };
+  if (entry.outcome === 'aborted' && tx.kind === 'credit_back' && tx.reverses_tx_id !== null) {
+    // The service refused the payment and its credit back never reached the card: the money is
+    // owed back all the same, now as a refund (never silence, never a second credit back).
+    const refund = await ledger.recordRefund({ ...tx, tx_id: tx.reverses_tx_id, direction: 'debit' }, 'service_refused');
+    if (!refund.ok) return { outcome: 'not_recorded', error: refund.error };
+  }
   return settlement.outcome === 'committed' ? { outcome: 'committed', balance_after_minor: settlement.record.balance_after_minor } : { outcome: 'not_committed' };
 }
 

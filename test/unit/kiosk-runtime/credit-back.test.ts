@@ -99,3 +99,41 @@ describe('a credit back after a service refusal', () => {
     expect(card.balance_minor).toBe(1_000);
   }, 20_000);
 });
+
+describe('a credit back that never reached the card', () => {
+  it('is settled from the card as not committed, and the payment it was to give back becomes a refund', async () => {
+    const { sim, keys } = await issuedSimCard(1_000);
+    const reader = new FakeCardReader();
+    const ledger = memoryLedger();
+    const fixed = new FixedFeeService('library_fine', 350);
+    const refusing: KioskService = {
+      kind: 'library_fine',
+      quote: (i) => fixed.quote(i),
+      fulfil: async () => {
+        reader.tearAt({ apdu: 3, when: 'before' }); // the credit back's commit never reaches the card
+        return { status: 'refused', reason: 'payment_accepted_N' };
+      },
+      refund: async () => ({ ok: true, value: { undone: true } }),
+    };
+    const kiosk = kioskOn({ reader, keys, ledger }, refusing);
+    await waitFor(kiosk, (s) => s.matches('idle'), { timeout: 5_000 });
+    reader.insertCard(sim);
+    await waitFor(kiosk, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    kiosk.send({ type: 'CONTINUE' });
+    kiosk.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-10' });
+    await waitFor(kiosk, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    kiosk.send({ type: 'CONFIRM' });
+    await waitFor(kiosk, (s) => s.context.notice?.key === 'service.refused.contact_staff', { timeout: 10_000 });
+    const paid = kiosk.getSnapshot().context.payment!.tx.tx_id;
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'credit_intent', 'uncertain']);
+    kiosk.stop();
+
+    // The card comes back to this kiosk's reader (any read): the credit back settles as not committed.
+    const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: REF_KEY, ledger });
+    reader.insertCard(sim);
+    expect((await station.readCard()).ok).toBe(true);
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'credit_intent', 'uncertain', 'settled', 'refund']);
+    expect(ledger.txBalance(paid)?.refund_owed_minor).toBe(350);
+    expect(ledger.txBalance(derivedTxId('credit_back', paid))?.state).toBe('aborted');
+  });
+});

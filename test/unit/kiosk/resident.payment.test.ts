@@ -113,6 +113,16 @@ describe('resident payment: uncertain outcomes', () => {
     expect(d.callsTo('fulfil')).toEqual([]);
   });
 
+  it('the resident says they cannot tap again: unresolved at once, tx id shown, nothing aborted', async () => {
+    const d = residentDriver({ debitCard: () => out.debitUncertain });
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    await d.act({ type: 'ACK' });
+    expect(d.snapshot.matches({ payment: { uncertain: 'unresolved' } })).toBe(true);
+    expect(ctx(d).notice).toEqual({ key: 'payment.uncertain.unresolved', tx_id: TX_ID });
+    expect(d.callsTo('recordAborted')).toEqual([]);
+  });
+
   it('a debit that never answers is recorded uncertain with the watchdog as cause', async () => {
     const d = residentDriver({ debitCard: WAIT });
     await toConfirming(d);
