@@ -18,6 +18,7 @@ import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../hardware/printer';
 import { SimPrinterTransport } from '../../hardware/sim/printer';
 import { FilePrintJournal } from '../../src/kiosk/receipt';
+import type { DesfireSim } from '../../hardware/sim/desfire';
 import { issuedSimCard } from '../support/card-fixtures';
 import type { StageTimers } from './stage-timers';
 
@@ -46,7 +47,7 @@ export async function startPaymentLoop(opts: PaymentLoopOptions = {}): Promise<P
   const keysPath = join(dir, 'keys.json');
   const keyset = generateTestKeyset();
   writeKeysetFile(keysPath, keyset);
-  const sims = [];
+  const sims: DesfireSim[] = [];
   for (let i = 0; i < (opts.cards ?? 1); i++) sims.push((await issuedSimCard(50_000, keyset.keys)).sim);
   const reader = new FakeCardReader();
   const printerSim = new SimPrinterTransport();
