@@ -213,6 +213,20 @@ export class KioskLedger implements KioskLedgerPort {
     return this.queries.openIntents().map((o) => txOf(o.intent));
   }
 
+  /** Written before the service is told of the payment; a retry (same tx, same content) answers `exists`. */
+  async recordServicePost(tx: PaymentTx): Promise<LedgerWriteResult> {
+    return this.write({ kind: 'service_post', tx_id: tx.tx_id });
+  }
+
+  async recordServiceResult(tx: PaymentTx, outcome: 'accepted' | 'refused'): Promise<LedgerWriteResult> {
+    return this.write({ kind: 'service_result', tx_id: tx.tx_id, outcome });
+  }
+
+  /** Payments whose service post has no answer yet, oldest first. */
+  async unansweredServicePosts(): Promise<PaymentTx[]> {
+    return this.queries.unansweredPosts().map(txOf);
+  }
+
   /** One card's intents that are open or uncertain: what its next read settles. */
   async openIntentsOf(card_ref: string): Promise<PaymentTx[]> {
     return this.queries.openIntentsOf(card_ref).map(txOf);

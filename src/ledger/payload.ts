@@ -31,6 +31,7 @@ export const ABORT_REASONS = [
 export const UNCERTAIN_CAUSES = ['card_removed', 'reader_lost', 'timeout', 'transport', 'kiosk_restarted'] as const;
 export const REFUND_REASONS = ['service_refused', 'service_error', 'unknown_quote', 'amount_mismatch', 'service_not_configured'] as const;
 export const SETTLE_SOURCES = ['same_card', 'back_office'] as const;
+export const SERVICE_OUTCOMES = ['accepted', 'refused'] as const;
 /**
  * How the card showed the outcome (DESIGN §3): its newest record with the
  * Transaction MAC of that commit; an older history record (the TMAC of that
@@ -90,7 +91,11 @@ export type EntryPayload =
   | { kind: 'settled'; tx_id: string; outcome: 'committed' | 'aborted'; evidence: SettleEvidence }
   | { kind: 'refund'; tx_id: string; amount_minor: Minor; reason: RefundReason }
   | { kind: 'shift_opened'; shift_id: string; staff_ref: string; opening_float_minor: Minor }
-  | { kind: 'shift_closed'; shift_id: string; staff_ref: string; expected_minor: Minor; counted_minor: Minor };
+  | { kind: 'shift_closed'; shift_id: string; staff_ref: string; expected_minor: Minor; counted_minor: Minor }
+  /** The service (ILS, parking) is about to be told of a committed payment: written before it is sent. */
+  | { kind: 'service_post'; tx_id: string }
+  /** The service's answer to that post: the payment stands, or it was refused (and is given back). */
+  | { kind: 'service_result'; tx_id: string; outcome: (typeof SERVICE_OUTCOMES)[number] };
 
 export type EntryKind = EntryPayload['kind'];
 export type IntentPayload = Extract<EntryPayload, { kind: 'intent' | 'credit_intent' }>;
@@ -123,6 +128,8 @@ const KEYS: Record<EntryKind, readonly string[]> = {
   refund: ['kind', 'tx_id', 'amount_minor', 'reason'],
   shift_opened: ['kind', 'shift_id', 'staff_ref', 'opening_float_minor'],
   shift_closed: ['kind', 'shift_id', 'staff_ref', 'expected_minor', 'counted_minor'],
+  service_post: ['kind', 'tx_id'],
+  service_result: ['kind', 'tx_id', 'outcome'],
 };
 const EVIDENCE_KEYS = ['source', 'balance_minor', 'tmac_counter', 'tmac_value', 'proof'];
 
@@ -226,6 +233,13 @@ export function parsePayload(input: unknown): EntryPayload {
       ref('staff_ref');
       money('expected_minor');
       money('counted_minor');
+      break;
+    case 'service_post':
+      uuid('tx_id');
+      break;
+    case 'service_result':
+      uuid('tx_id');
+      code('outcome', SERVICE_OUTCOMES);
       break;
   }
   return input as EntryPayload;

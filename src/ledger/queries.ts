@@ -26,6 +26,8 @@ export interface TxBalance {
   state: TxState;
   /** Owed back to the resident by a refund entry (not onto the card). */
   refund_owed_minor: Minor;
+  /** Where telling the service stands: not yet, posted (awaiting its answer), accepted or refused. */
+  service_post: 'none' | 'posted' | 'accepted' | 'refused';
 }
 
 interface TxRow {
@@ -53,6 +55,7 @@ export function foldTx(rows: readonly TxRow[]): TxBalance | null {
           balance_after_minor: null,
           state: 'open',
           refund_owed_minor: 0 as Minor,
+          service_post: 'none',
         };
         break;
       case 'committed':
@@ -70,6 +73,12 @@ export function foldTx(rows: readonly TxRow[]): TxBalance | null {
         break;
       case 'refund':
         if (view) view.refund_owed_minor = p.amount_minor;
+        break;
+      case 'service_post':
+        if (view) view.service_post = 'posted';
+        break;
+      case 'service_result':
+        if (view) view.service_post = p.outcome;
         break;
       default:
         break;
@@ -150,6 +159,13 @@ export class LedgerQueries {
       tx: db.prepare('SELECT seq, kind, payload FROM entries WHERE tx_id = ? ORDER BY seq'),
       openOfCard: db.prepare(`SELECT i.payload ${open} AND json_extract(i.payload, '$.card_ref') = ? ORDER BY i.seq LIMIT ?`).pluck(),
       txIds: db.prepare("SELECT tx_id FROM entries WHERE kind IN ('intent', 'credit_intent') AND seq > ? ORDER BY seq LIMIT ?").pluck(),
+      posted: db
+        .prepare(
+          `SELECT i.payload FROM entries p JOIN entries i ON i.tx_id = p.tx_id AND i.kind = 'intent'
+           WHERE p.kind = 'service_post' AND NOT EXISTS (SELECT 1 FROM entries r WHERE r.tx_id = p.tx_id AND r.kind = 'service_result')
+           ORDER BY p.seq LIMIT ?`,
+        )
+        .pluck(),
       unsynced: db.prepare('SELECT COALESCE(SUM(m.amount_minor), 0) FROM money m JOIN outbox o ON o.seq = m.seq WHERE o.acked_at IS NULL AND m.direction = ?').pluck(),
       // Both directions in one pass over the card's rows (it was one query per direction).
       card: db.prepare("SELECT COALESCE(SUM(CASE WHEN direction = 'debit' THEN amount_minor END), 0) AS debit, COALESCE(SUM(CASE WHEN direction = 'credit' THEN amount_minor END), 0) AS credit FROM money WHERE card_ref = ? AND at_ms >= ?"),
@@ -167,6 +183,11 @@ export class LedgerQueries {
     const rows = this.openIntentRows.rows()?.slice(0, OPEN_INTENTS_MAX + 1) ?? (this.stmt.open.all(OPEN_INTENTS_MAX + 1) as { seq: number; at: string; payload: string }[]);
     if (rows.length > OPEN_INTENTS_MAX) throw new Error(`more than ${OPEN_INTENTS_MAX} open intents: the kiosk must stop and be settled`);
     return rows.map((r) => ({ seq: r.seq, at_ms: Date.parse(r.at), intent: JSON.parse(r.payload) as IntentPayload }));
+  }
+
+  /** Payments posted to their service with no answer yet (the service was down, the kiosk died): what to post again. */
+  unansweredPosts(): IntentPayload[] {
+    return (this.stmt.posted.all(OPEN_INTENTS_MAX) as string[]).map((p) => JSON.parse(p) as IntentPayload);
   }
 
   /** One card's open (or uncertain) intents, oldest first. */

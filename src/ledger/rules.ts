@@ -12,6 +12,7 @@ import { foldTx } from './queries';
 //     closes a transaction that is already closed;
 //   - uncertain and settled need an intent that is still open;
 //   - a refund needs a committed debit and never exceeds what was paid;
+//   - a service post needs a payment the card committed; its result needs the post;
 //   - intents of an attendant shift need that shift open; a shift opens once
 //     and closes once.
 //
@@ -115,6 +116,14 @@ export class AppendRules {
         if (back !== null) throw conflict(p, `credit back ${back.tx_id} of this payment is ${back.state}: no refund on top of it`);
         return append;
       }
+      case 'service_post': {
+        const paid = intent !== null && intent.kind === 'intent' && intent.service !== 'void' && foldTx(prior)?.state === 'committed';
+        if (!paid) throw conflict(p, 'a service is told only of a payment the card committed');
+        return append;
+      }
+      case 'service_result':
+        if (!prior.some((e) => e.kind === 'service_post')) throw conflict(p, 'needs a service_post first');
+        return append;
       case 'shift_opened':
         if (prior.length > 0) throw conflict(p, 'shift_id is already used');
         return append;

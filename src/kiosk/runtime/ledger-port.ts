@@ -20,6 +20,9 @@ export interface KioskLedgerPort {
   /** The same for one card. */
   openIntentsOf(card_ref: string): Promise<PaymentTx[]>;
   txState(tx_id: string): Promise<TxBalance | null>;
+  recordServicePost(tx: PaymentTx): Promise<LedgerWriteResult>;
+  recordServiceResult(tx: PaymentTx, outcome: 'accepted' | 'refused'): Promise<LedgerWriteResult>;
+  unansweredServicePosts(): Promise<PaymentTx[]>;
   /** Committed debits not yet acknowledged by the back office. */
   unsyncedDebitsMinor(): Promise<number>;
   /** Committed debits of one card since `since_ms`. */

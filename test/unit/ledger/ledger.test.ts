@@ -150,7 +150,7 @@ describe('kiosk ledger: queries', () => {
     ledger.appendIntent(intent(1));
     expect(ledger.txBalance(txId(1))).toEqual({
       tx_id: txId(1), direction: 'debit', service: 'library_fine', card_ref: CARD_A, amount_minor: 350,
-      balance_before_minor: 1_000, expected_balance_after_minor: 650, balance_after_minor: null, state: 'open', refund_owed_minor: 0,
+      balance_before_minor: 1_000, expected_balance_after_minor: 650, balance_after_minor: null, state: 'open', refund_owed_minor: 0, service_post: 'none',
     });
     // A card that shows another balance than the intent expected is refused: the transaction stays open for settlement.
     expect(() => ledger.append(committed(1, { balance_after_minor: 640 }))).toThrow(/the card shows 640 after the change, the intent expected 650/);

@@ -16,6 +16,8 @@ const EXAMPLES: PayloadInput[] = [
   { kind: 'refund', tx_id: txId(1), amount_minor: 350, reason: 'service_refused' },
   { kind: 'shift_opened', shift_id: SHIFT_1, staff_ref: 'staff-17', opening_float_minor: 5_000 },
   { kind: 'shift_closed', shift_id: SHIFT_1, staff_ref: 'staff-17', expected_minor: 6_000, counted_minor: 5_900 },
+  { kind: 'service_post', tx_id: txId(1) },
+  { kind: 'service_result', tx_id: txId(1), outcome: 'refused' },
 ];
 
 const reject = (p: unknown, message: RegExp) => expect(() => parsePayload(p)).toThrow(message);
@@ -23,7 +25,7 @@ const reject = (p: unknown, message: RegExp) => expect(() => parsePayload(p)).to
 describe('ledger payloads: a closed, typed schema', () => {
   it('accepts one well-formed example of every kind', () => {
     for (const p of EXAMPLES) expect(parsePayload(p)).toBe(p);
-    expect(new Set(EXAMPLES.map((p) => p.kind)).size).toBe(10);
+    expect(new Set(EXAMPLES.map((p) => p.kind)).size).toBe(12);
   });
 
   it('refuses any field the kind does not have (no place for a name), and any missing field', () => {
