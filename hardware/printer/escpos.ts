@@ -17,7 +17,10 @@
 //   - the receipt ends with a feed and a partial cut (GS V 1).
 
 import ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
+import { encodeWithLookups } from './codepage-tables';
 import type { ReceiptBlock, ReceiptDocument } from './types';
+
+encodeWithLookups();
 
 export type EscPosCodepage = 'cp437' | 'cp850' | 'cp858' | 'cp860';
 export type CodepageMappingName = 'epson' | 'star' | 'bixolon' | 'citizen' | 'xprinter' | 'pos-8360' | 'sunmi';
