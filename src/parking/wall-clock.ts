@@ -88,8 +88,9 @@ const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{
 export function parseInstant(text: string): number | null {
   const m = ISO_INSTANT.exec(text);
   if (m === null) return null;
-  const [month, day, hour, minute, second] = [m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return null;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  const days_in_month = new Date(Date.UTC(year, month, 0)).getUTCDate(); // Date.parse would roll 02-30 into March
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59) return null;
   const at_ms = Date.parse(text);
   return Number.isFinite(at_ms) ? at_ms : null;
 }

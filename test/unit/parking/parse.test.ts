@@ -75,4 +75,15 @@ describe('CDS tariff files', () => {
     expect(at('2025-07-11T10:00:00-05:00')).toMatchObject({ ok: true, amount_minor: 0 });
     expect(at('2025-07-04T10:00:00-05:00')).toMatchObject({ ok: true, amount_minor: 300 });
   });
+
+  it('prev_policies govern the minutes inside their dates, the current policies the rest', () => {
+    const json = fixture();
+    const base = '0a1e0000-0000-4000-8000-000000000005';
+    json.data.zones[0].prev_policies = [{ curb_policy_ids: [base], start_date: Date.UTC(2025, 0, 1), end_date: Date.UTC(2025, 6, 1) }];
+    const parsed = parseTariffs(json);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+    const at = (start: string) => quote({ tariffs: parsed.tariffs, zone: '101', start, minutes: 60 });
+    expect(at('2025-06-27T10:00:00-05:00')).toMatchObject({ ok: true, amount_minor: 100 });
+    expect(at('2025-07-11T10:00:00-05:00')).toMatchObject({ ok: true, amount_minor: 300 });
+  });
 });
