@@ -110,11 +110,12 @@ async function main(): Promise<void> {
       debitExchanges = paying.exchanges;
       softwareOnly.push(softwareDebit.at(-1)!);
     }
-    const onRealReader = (software: number[], exchanges: Exchange[]) => {
+    const onRealReader = (software: number[], exchanges: Exchange[], over_pcscd_apdus: number) => {
       const software_p50_ms = summary(software).p50_ms;
       const model = modelOperation(exchanges);
       return {
         ...model,
+        same_apdu_count_as_over_pcscd: model.apdus === over_pcscd_apdus,
         software_p50_ms,
         modelled_total_ms: Math.round((software_p50_ms + model.reader_ms) * 100) / 100,
         modelled_total_slow_reader_ms: Math.round((software_p50_ms + model.slow_reader_ms) * 100) / 100,
@@ -135,8 +136,8 @@ async function main(): Promise<void> {
           software_only_read_and_debit_in_memory: summary(softwareOnly),
           modelled_real_reader_iso14443_4_424kbps: {
             how: 'software p50 measured in memory + per APDU (frames at 424 kbit/s, frame delays, 2 ms USB full-speed CCID) + 1 ms per EEPROM-writing command + 2 ms (assumed) per AES authentication; APDUs counted in this run; sources in test/bench/reader-model.ts',
-            tap_to_authenticated_balance: onRealReader(softwareRead, readExchanges),
-            tap_to_debit_committed: onRealReader(softwareDebit, debitExchanges),
+            tap_to_authenticated_balance: onRealReader(softwareRead, readExchanges, balance.apdus_per_op),
+            tap_to_debit_committed: onRealReader(softwareDebit, debitExchanges, debit.apdus_per_op),
           },
           node: process.version,
         },
