@@ -27,6 +27,7 @@ import { commonActors, forwardCardEvents } from './common-actors';
 import type { KioskLedgerPort } from './ledger-port';
 import { checkRisk, type RiskEnvironment } from './risk';
 import { markInterruptedIntents } from './settlement';
+import { forwardedThroughLedger, postUnanswered } from '../services/store-and-forward';
 
 // The resident kiosk: the resident machine with every actor supplied by real
 // parts — card station (reader + purse), ledger, services, printer — and the
@@ -42,6 +43,8 @@ export interface ResidentKioskParts {
   receipt: KioskReceiptContext;
   language: () => ReceiptLanguage;
   input?: ResidentInput;
+  /** How often unanswered service posts are sent again (default one minute). */
+  service_retry_ms?: number;
 }
 
 export type ResidentKiosk = Actor<typeof residentMachine>;
@@ -108,10 +111,11 @@ function txOfState(back: PaymentTx, state: { balance_before_minor: number; expec
 }
 
 export function residentActors(parts: ResidentKioskParts) {
+  const forwarded = parts.services.map((s) => forwardedThroughLedger(s, parts.ledger));
   const riskEnv = { ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger } satisfies RiskEnvironment;
   return {
     ...commonActors({ ...parts, now: parts.risk.now }),
-    ...serviceActors(parts.services, compensateWith(parts)),
+    ...serviceActors(forwarded, compensateWith(parts)),
     // Boot: the crypto's known answers, then every intent a crash left open is
     // recorded as uncertain (settled when its card is next read; nobody waits).
     selfTest: fromPromise<SelfTestResult, void>(async () => {
@@ -121,7 +125,10 @@ export function residentActors(parts: ResidentKioskParts) {
         return err({ failed: ['card_crypto'] as const });
       }
       const interrupted = await markInterruptedIntents(parts.ledger).catch(() => ({ ok: false as const }));
-      return interrupted.ok ? ok(null) : err({ failed: ['ledger'] as const });
+      if (!interrupted.ok) return err({ failed: ['ledger'] as const });
+      // Posts a crash or an outage left unanswered go out again, with their own transaction ids.
+      await postUnanswered(parts.ledger, parts.services).catch(() => undefined);
+      return ok(null);
     }),
     checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),
@@ -140,8 +147,12 @@ export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
   const restored = () => actor.send({ type: 'READER_RESTORED' });
   parts.reader.on('reader-detached', lost);
   parts.reader.on('reader-attached', restored);
+  // While the kiosk runs, unanswered service posts are sent again now and then (the network came back).
+  const retry = setInterval(() => void postUnanswered(parts.ledger, parts.services).catch(() => undefined), parts.service_retry_ms ?? 60_000);
+  retry.unref();
   actor.subscribe({
     complete: () => {
+      clearInterval(retry);
       parts.reader.off('reader-detached', lost);
       parts.reader.off('reader-attached', restored);
     },

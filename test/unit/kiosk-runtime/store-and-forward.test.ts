@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { waitFor } from 'xstate';
+import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
+import type { FulfilInput, FulfilResult } from '../../../src/kiosk/machines/contracts';
+import { CardStation } from '../../../src/kiosk/runtime/card-station';
+import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
+import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
+import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { postUnanswered } from '../../../src/kiosk/services/store-and-forward';
+import type { KioskService } from '../../../src/kiosk/services/types';
+import type { KioskLedger } from '../../../src/ledger';
+import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
+import { EscPosPrinter } from '../../../hardware/printer';
+import { SimPrinterTransport } from '../../../hardware/sim/printer';
+import { memoryLedger } from '../ledger/helpers';
+
+// Store and forward (issue 8, point 3) with the real ledger and the real kiosk:
+// the post is in the ledger before it is sent and its answer after; a post that
+// did not finish is sent again with the same transaction id until answered.
+
+/** A library service that can be down, or refuse, and counts what it was told, by transaction id (SIP2 BK). */
+class FlakyLibrary implements KioskService {
+  readonly kind = 'library_fine' as const;
+  up = true;
+  refuse = false;
+  readonly received: string[] = [];
+  private readonly fixed = new FixedFeeService('library_fine', 350);
+  quote = (i: Parameters<KioskService['quote']>[0]) => this.fixed.quote(i);
+  refund = async () => ({ ok: true as const, value: { undone: true } });
+  async fulfil(input: FulfilInput): Promise<FulfilResult> {
+    if (!this.up) throw new Error('ILS unreachable');
+    this.received.push(input.tx.tx_id);
+    return this.refuse ? { status: 'refused', reason: 'service_refused' } : { status: 'fulfilled', service_ref: `ils:${input.tx.tx_id}` };
+  }
+}
+
+async function kiosk(library: FlakyLibrary, ledger: KioskLedger = memoryLedger()) {
+  const { sim, keys } = await issuedSimCard(1_000);
+  const reader = new FakeCardReader();
+  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger });
+  const actor = startResidentKiosk({
+    reader,
+    station,
+    ledger,
+    printer: new EscPosPrinter(new SimPrinterTransport()),
+    services: [library],
+    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/New_York', country: 'US', currency: 'USD' },
+    language: () => 'en',
+  });
+  await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+  const pay = async () => {
+    reader.insertCard(sim);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    actor.send({ type: 'CONTINUE' });
+    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-1' });
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    actor.send({ type: 'CONFIRM' });
+    await waitFor(actor, (s) => s.matches({ payment: 'serviceRefusedNotice' }) || s.matches({ payment: 'done' }), { timeout: 10_000 });
+    if (actor.getSnapshot().matches({ payment: 'serviceRefusedNotice' })) actor.send({ type: 'ACK' });
+    await waitFor(actor, (s) => s.matches({ payment: 'done' }) || s.matches({ payment: 'noReceipt' }), { timeout: 10_000 });
+    const tx_id = actor.getSnapshot().context.payment!.tx.tx_id;
+    actor.send({ type: 'FINISH' });
+    reader.removeCard();
+    return tx_id;
+  };
+  return { actor, ledger, pay };
+}
+
+const kinds = (ledger: KioskLedger) => ledger.entriesSince(0).map((e) => e.payload.kind);
+
+describe('library fines by store and forward', () => {
+  it('the ILS down at payment time: the resident is served, the post waits in the ledger and goes out once the ILS is back', async () => {
+    const library = new FlakyLibrary();
+    library.up = false;
+    const { actor, ledger, pay } = await kiosk(library);
+    const tx_id = await pay();
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post']);
+    expect(ledger.txBalance(tx_id)?.service_post).toBe('posted');
+
+    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 0, refused: 0, unanswered: 1 });
+    library.up = true;
+    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 1, refused: 0, unanswered: 0 });
+    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 0, refused: 0, unanswered: 0 });
+    expect(library.received).toEqual([tx_id]); // told once, with the payment's own id
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result']);
+    actor.stop();
+  });
+
+  it('the kiosk killed between the post and the answer: at boot the post goes out again with the same transaction id', async () => {
+    const library = new FlakyLibrary();
+    const ledger = memoryLedger();
+    const first = await kiosk(library, ledger);
+    const tx_id = await first.pay();
+    first.actor.stop();
+    // Rewind to the crash: a ledger holding the post without its answer.
+    const crashed = memoryLedger();
+    for (const e of ledger.entriesSince(0)) if (e.payload.kind !== 'service_result') crashed.append(e.payload as never);
+    library.received.length = 0;
+    const second = await kiosk(library, crashed); // boots: its self-test sends what is unanswered
+    expect(library.received).toEqual([tx_id]);
+    expect(crashed.txBalance(tx_id)?.service_post).toBe('accepted');
+    second.actor.stop();
+  });
+
+  it('a refusal that comes back after the resident left becomes a refund, never silence', async () => {
+    const library = new FlakyLibrary();
+    library.up = false;
+    const { actor, ledger, pay } = await kiosk(library);
+    const tx_id = await pay();
+    library.up = true;
+    library.refuse = true;
+    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 0, refused: 1, unanswered: 0 });
+    expect(ledger.txBalance(tx_id)).toMatchObject({ service_post: 'refused', refund_owed_minor: 350 });
+    actor.stop();
+  });
+
+  it('a refusal while the resident is still there is credited back onto the card, and recorded as the service\'s answer', async () => {
+    const library = new FlakyLibrary();
+    library.refuse = true;
+    const { actor, ledger, pay } = await kiosk(library);
+    const tx_id = await pay();
+    expect(ledger.txBalance(tx_id)?.service_post).toBe('refused');
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result', 'credit_intent', 'credit_committed']);
+    actor.stop();
+  });
+});
