@@ -72,14 +72,14 @@ describe('a credit back after a service refusal', () => {
     await waitFor(first, (s) => s.context.notice?.key === 'service.refused.contact_staff', { timeout: 10_000 });
     const paid = first.getSnapshot().context.payment!.tx.tx_id;
     const back = derivedTxId('credit_back', paid);
-    expect(kinds(ledger)).toEqual(['intent', 'committed', 'credit_intent', 'uncertain']);
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result', 'credit_intent', 'uncertain']);
     expect(ledger.txBalance(back)?.state).toBe('uncertain');
     first.stop();
 
     // The kiosk restarts in the middle of the refusal; the card is gone.
     const second = kioskOn(env, refusing, residentInputAfterRestart(persisted));
     await waitFor(second, (s) => s.context.notice?.key === 'service.refused.contact_staff', { timeout: 10_000 });
-    expect(kinds(ledger)).toEqual(['intent', 'committed', 'credit_intent', 'uncertain']); // nothing minted, nothing refunded
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result', 'credit_intent', 'uncertain']); // nothing minted, nothing refunded
     expect(ledger.entriesSince(0).filter((e) => e.payload.kind === 'credit_intent').map((e) => (e.payload as { tx_id: string }).tx_id)).toEqual([back]);
 
     // The resident comes back with the card: its history settles the credit back.
@@ -125,14 +125,14 @@ describe('a credit back that never reached the card', () => {
     kiosk.send({ type: 'CONFIRM' });
     await waitFor(kiosk, (s) => s.context.notice?.key === 'service.refused.contact_staff', { timeout: 10_000 });
     const paid = kiosk.getSnapshot().context.payment!.tx.tx_id;
-    expect(kinds(ledger)).toEqual(['intent', 'committed', 'credit_intent', 'uncertain']);
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result', 'credit_intent', 'uncertain']);
     kiosk.stop();
 
     // The card comes back to this kiosk's reader (any read): the credit back settles as not committed.
     const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: REF_KEY, ledger });
     reader.insertCard(sim);
     expect((await station.readCard()).ok).toBe(true);
-    expect(kinds(ledger)).toEqual(['intent', 'committed', 'credit_intent', 'uncertain', 'settled', 'refund']);
+    expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result', 'credit_intent', 'uncertain', 'settled', 'refund']);
     expect(ledger.txBalance(paid)?.refund_owed_minor).toBe(350);
     expect(ledger.txBalance(derivedTxId('credit_back', paid))?.state).toBe('aborted');
   });

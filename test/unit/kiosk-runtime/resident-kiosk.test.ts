@@ -68,7 +68,7 @@ describe('resident kiosk with real card, purse and printer', () => {
     actor.send({ type: 'CONFIRM' });
     await waitFor(actor, (s) => s.matches({ payment: 'done' }), { timeout: 10_000 });
 
-    expect(entries(ledger).map((e) => e.kind)).toEqual(['intent', 'committed']);
+    expect(entries(ledger).map((e) => e.kind)).toEqual(['intent', 'committed', 'service_post', 'service_result']); // the service told through the ledger
     const tx_id = entries(ledger)[0]!.tx_id;
     reader.removeCard();
     expect(await balanceOnCard()).toBe(650);
@@ -158,10 +158,12 @@ describe('resident kiosk with real card, purse and printer', () => {
     await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
     actor.send({ type: 'CONFIRM' });
     await waitFor(actor, (s) => s.context.notice?.key === 'service.refused.credited_back', { timeout: 10_000 });
-    const [paid, back] = [entries(ledger)[0]!.tx_id, entries(ledger)[2]!.tx_id];
+    const [paid, back] = [entries(ledger)[0]!.tx_id, entries(ledger)[4]!.tx_id];
     expect(entries(ledger).map((e) => [e.kind, e.direction, e.amount_minor, e.tx_id === paid ? 'payment' : e.tx_id === back ? 'credit back' : '?'])).toEqual([
       ['intent', 'debit', 350, 'payment'],
       ['committed', 'debit', 350, 'payment'],
+      ['service_post', null, 350, 'payment'],
+      ['service_result', null, 350, 'payment'],
       ['credit_intent', 'credit', 350, 'credit back'],
       ['credit_committed', 'credit', 350, 'credit back'],
     ]);
