@@ -23,7 +23,7 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     expect(stdout).toMatch(/open intents: 0/);
 
     const verify = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'kiosk.db'), '--public-key', join(out, 'kiosk-key.pem')]);
-    expect(verify.stdout).toMatch(/^ledger VERIFIED: 9 entries/);
+    expect(verify.stdout).toMatch(/^ledger VERIFIED: 17 entries/);
     const booth = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'attendant.db'), '--public-key', join(out, 'attendant-key.pem')]);
     expect(booth.stdout).toMatch(/^ledger VERIFIED: 12 entries/);
     // The torn payment: uncertain when the card left, settled from the card when it came back.
@@ -31,7 +31,9 @@ describe('civicard demo --out DIR (through pcscd)', () => {
       .trim()
       .split('\n')
       .map((l) => (JSON.parse(l) as { payload: { kind: string } }).payload.kind);
-    expect(kinds).toEqual(['intent', 'committed', 'intent', 'committed', 'intent', 'uncertain', 'settled', 'intent', 'committed']);
+    // Each payment's service is told through the ledger: a post before, its answer after.
+    const told = ['service_post', 'service_result'];
+    expect(kinds).toEqual(['intent', 'committed', ...told, 'intent', 'committed', ...told, 'intent', 'uncertain', 'settled', ...told, 'intent', 'committed', ...told]);
 
     const texts = readdirSync(join(out, 'receipts')).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(out, 'receipts', f), 'utf8'));
     expect(texts).toHaveLength(4);

@@ -120,6 +120,6 @@ describe('civicard kiosk --sim', () => {
     const pub = join(dir, 'kiosk.pub');
     writeFileSync(pub, createPublicKey(readFileSync(join(dir, 'kiosk-key.pem'))).export({ type: 'spki', format: 'pem' }));
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'ledger', 'verify', '--db', join(dir, 'kiosk.db'), '--public-key', pub]);
-    expect(stdout).toMatch(/^ledger VERIFIED: 2 entries/);
+    expect(stdout).toMatch(/^ledger VERIFIED: 4 entries/); // intent, committed, service post, service answer
   });
 });
