@@ -4,6 +4,7 @@ import { registerDemoCommand } from './demo';
 import { registerKeysCommands } from './keys';
 import { registerKioskCommand } from './kiosk';
 import { registerLedgerCommands } from './ledger';
+import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
 import { registerSelftestCommand } from './selftest';
 import { registerSimCommands } from './sim';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerKeysCommands(program);
   registerKioskCommand(program);
   registerLedgerCommands(program);
+  registerLibraryCommands(program);
   registerParkingCommands(program);
   registerSelftestCommand(program);
   registerSimCommands(program);
