@@ -11,24 +11,24 @@
 //  - tap → receipt bytes sent through pcscd + vpcd and a pty printer
 //    (BENCH_PCSCD=0 leaves it out: it starts a pcscd).
 //
-// Where a payment's time went (CPU profile + timers around each stage, 1,000
-// payments on one card, 2 CPUs shared with other work; mean ms per payment):
-//                                      before            after (100 cards)
-//   receipt print (driver+sim+journal)  3.2               3.3 (I/O load rose)
-//     print journal: 5 awaited fs calls ~1.5 of waiting   sync open/write/fsync/rename
-//     ESC/POS encoding                  ~0.9 (the code-page encoder structuredClones
-//                                       its table for every text run; third party)
-//     receipt build                     ~0.45 (Intl formatters, model check)
-//   ledger intent (durable)             1.2, growing      1.4
-//   ledger committed (durable)          0.8               1.2
-//     the FULL-sync commit is most of both; the rule that a card's counter
-//     never goes back (rules.ts lastCardEvidence) scans every intent of the
-//     card: ~5 ms a payment once one card has 5,000 payments (BENCH_CARDS=1)
-//   card read + settlement              1.3, growing      0.9
-//     open intents of the card          0.45, growing     0.13 (found incrementally)
-//   risk check (daily card total)       0.6, growing      0.05 (no scan of every intent)
-//   card debit                          0.5               0.6
-//   xstate machine + scripted resident  ~1.8              ~1.8
+// Where a payment's time went (CPU profile + timers around each stage; 2 CPUs
+// shared with other work, so fsyncs vary run to run; mean ms per payment):
+//                                        before (1 card)   after (100 cards)
+//   receipt print (driver+sim+journal)   3.2               2.9
+//     print journal: 5 awaited fs calls  ~1.5 of waiting   sync write+fsync+rename, ~1.2
+//     ESC/POS encoding                   ~0.9              0.2 (code-page lookups)
+//     receipt build (build.ts/format.ts) ~0.45             ~0.45 (Intl formatters, model check)
+//   ledger intent (durable)              1.2, growing      1.7
+//   ledger committed (durable)           0.8               1.3
+//     the FULL-sync commit is most of both (two raw FULL inserts: ~0.45 p50);
+//     the rule that a card's counter never goes back (rules.ts
+//     lastCardEvidence) scans every intent of the card: ~5 ms a payment once
+//     one card has 5,000 payments (BENCH_CARDS=1)
+//   card read + settlement               1.3, growing      0.9
+//     open intents of the card           0.45, growing     0.14 (found incrementally)
+//   risk check (daily card total)        0.6, growing      0.05 (no scan of every intent)
+//   card debit                           0.5               0.6
+//   xstate machine + scripted resident   ~1.8              ~1.8
 // RSS grew with the ledger: better-sqlite3's 16 MiB default page cache filling
 // up (db.ts now keeps 2 MiB); the JS heap stayed flat.
 import Database from 'better-sqlite3';
