@@ -1,7 +1,9 @@
 // Runs payments in memory and nothing else, for a CPU profile and the time of
 // each stage of a payment:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx test/bench/profile-payments.ts
-// BENCH_PAYMENTS sets how many (default 1,000).
+// BENCH_PAYMENTS sets how many (default 1,000), BENCH_CARDS among how many
+// residents' cards (default 100; 1 is the worst case), NO_STAGES=1 leaves the
+// stage timers out (for a profile of the kiosk alone).
 import { startPaymentLoop } from './payment-loop';
 import { StageTimers } from './stage-timers';
 
