@@ -159,6 +159,7 @@ async function paymentsAndRss() {
   const samples: number[] = [];
   const rss: Record<string, number> = { start_mib: rssMiB() };
   const last = RSS_AT.at(-1)!;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
     for (let n = 1; n <= last; n++) {
@@ -174,6 +175,7 @@ async function paymentsAndRss() {
     await loop.stop();
   }
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const from = rss[`after_${RSS_AT[0]}_mib`]!;
   const to = rss[`after_${last}_mib`]!;
   const growth_pct = Math.round(((to - from) / from) * 1000) / 10;
@@ -183,6 +185,8 @@ async function paymentsAndRss() {
       payments: last,
       cards: CARDS,
       payments_per_s: Math.round(last / seconds),
+      // What the process itself spent, user + system: less sensitive than wall time to other work on the machine.
+      cpu_ms_per_payment: Math.round(((cpu.user + cpu.system) / 1000 / last) * 100) / 100,
       ...percentiles(samples),
       first_1000: percentiles(samples.slice(0, window)),
       last_1000: percentiles(samples.slice(-window)),
