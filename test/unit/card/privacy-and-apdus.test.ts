@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { issuedSimCard, testTxId, vaultFor } from '../../support/card-fixtures';
+import { decodeRecord, encodeRecord, txTagOf } from '../../../src/card/layout';
 import { IdentificationKeyMissingError, Purse } from '../../../src/card/purse';
 import { SoftwareKeyVault } from '../../../src/card/keys/keyvault';
 import { DesfireSim } from '../../../hardware/sim/desfire';
@@ -111,5 +112,19 @@ describe('round trips per tap (a real reader spends milliseconds on each)', () =
     const reading = await new Purse(transport, { vault: vaultFor(keys, ['debit', 'read']) }).read({ history: 'all' });
     expect(reading.history_complete).toBe(true);
     expect(transport.apdus).toBe(8); // the whole history, plus the Transaction MAC file to settle with
+  });
+});
+
+describe('what a history record keeps', () => {
+  it('a tag of the transaction id without its timestamp, the amounts and the counter — no terminal, no time', async () => {
+    const tx_id = '01a23551-2a03-737c-bdf8-2f5e91d7cd48'; // UUIDv7: the first 6 bytes are the millisecond it was made
+    const record = encodeRecord({ kind: 'debit', tx_id, amount_minor: 350, balance_after_minor: 650, counter_before: 41 });
+    const hex = record.toString('hex');
+    expect(hex).not.toContain('01a235512a03'); // the timestamp
+    expect(hex).toContain(txTagOf(tx_id));
+    expect(decodeRecord(record)).toEqual({ kind: 'debit', tx_tag: txTagOf(tx_id), amount_minor: 350, balance_after_minor: 650, counter_before: 41 });
+    expect(Object.keys(decodeRecord(record)!)).not.toContain('terminal_id');
+    // Everything after the fields is zero: no room was left for anything else.
+    expect(record.subarray(24).equals(Buffer.alloc(8))).toBe(true);
   });
 });
