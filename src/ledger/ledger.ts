@@ -22,6 +22,12 @@ import { checkTail } from './verify';
 
 export type AppendResult = { status: 'created' | 'exists'; seq: number };
 
+interface ParsedEntry {
+  payload: EntryPayload;
+  payload_json: string;
+  tx_id: string | null;
+}
+
 export class LedgerIntegrityError extends Error {
   override name = 'LedgerIntegrityError';
 }
@@ -32,7 +38,7 @@ export class KioskLedger implements KioskLedgerPort {
   private readonly queries: LedgerQueries;
   private readonly stmt;
   /** The append's IMMEDIATE transaction, wrapped once (db.transaction() builds four wrappers per call). */
-  private readonly appendInTransaction: (payload: EntryPayload, payload_json: string, tx_id: string | null) => AppendResult;
+  private readonly appendInTransaction: (items: readonly ParsedEntry[]) => AppendResult[];
   /** The last error a port write turned into `ledger_unavailable` or `ledger_fault`, for the maintenance screen and tests. */
   lastWriteError: Error | null = null;
 
@@ -70,7 +76,7 @@ export class KioskLedger implements KioskLedgerPort {
       pending: db.prepare('SELECT e.* FROM outbox o JOIN entries e ON e.seq = o.seq WHERE o.acked_at IS NULL ORDER BY o.seq LIMIT ?'),
       ack: db.prepare('UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL'),
     };
-    this.appendInTransaction = db.transaction((payload: EntryPayload, payload_json: string, tx_id: string | null): AppendResult => {
+    const appendOne = (payload: EntryPayload, payload_json: string, tx_id: string | null): AppendResult => {
       const decision = this.rules.decide(payload, payload_json);
       if (decision.status === 'exists') return decision;
       const last = this.stmt.last.get() as { seq: number; hash: string } | undefined;
@@ -83,7 +89,8 @@ export class KioskLedger implements KioskLedgerPort {
       const m = moneyRowOf({ seq: fields.seq, at: fields.at, payload }, decision.before);
       if (m !== null) this.stmt.money.run(m.seq, m.tx_id, m.card_ref, m.direction, m.amount_minor, m.at_ms);
       return { status: 'created', seq: fields.seq };
-    }).immediate;
+    };
+    this.appendInTransaction = db.transaction((items: readonly ParsedEntry[]): AppendResult[] => items.map((i) => appendOne(i.payload, i.payload_json, i.tx_id))).immediate;
   }
 
   /**
@@ -93,17 +100,27 @@ export class KioskLedger implements KioskLedgerPort {
    * LedgerDurabilityError when the database would not commit with FULL sync.
    */
   append(input: PayloadInput): AppendResult {
+    return this.appendAll([input])[0]!;
+  }
+
+  /**
+   * Several entries in ONE durable transaction (one fsync): all are appended,
+   * or none. Each is validated and checked against the rules as if appended
+   * alone, after the ones before it.
+   */
+  appendAll(inputs: readonly PayloadInput[]): AppendResult[] {
     if (this.db.inTransaction) throw new Error('ledger append inside an open transaction would not be durable on return');
-    const payload = parsePayload(input);
-    const payload_json = canonicalJson(payload);
-    const tx_id = txIdOf(payload);
+    const items = inputs.map((input): ParsedEntry => {
+      const payload = parsePayload(input);
+      return { payload, payload_json: canonicalJson(payload), tx_id: txIdOf(payload) };
+    });
     assertDurable(this.db);
-    const result = this.appendInTransaction(payload, payload_json, tx_id);
+    const results = this.appendInTransaction(items);
     if (!this.checkedAfterFirstWrite) {
       assertDurable(this.db);
       this.checkedAfterFirstWrite = true;
     }
-    return result;
+    return results;
   }
 
   /** The intent, durable before this returns: only then may the caller touch the card (DESIGN §3 step 3). */
@@ -168,8 +185,13 @@ export class KioskLedger implements KioskLedgerPort {
   // ------------------------------------------------------------ KioskLedgerPort
 
   private write(payload: PayloadInput): LedgerWriteResult {
+    return this.writeAll([payload]);
+  }
+
+  private writeAll(payloads: readonly PayloadInput[]): LedgerWriteResult {
     try {
-      return { ok: true, value: { status: this.append(payload).status } };
+      const results = this.appendAll(payloads);
+      return { ok: true, value: { status: results.every((r) => r.status === 'exists') ? 'exists' : 'created' } };
     } catch (e) {
       this.lastWriteError = e instanceof Error ? e : new Error(String(e));
       // A refusal is a fault for staff: retrying the same entry cannot succeed.
@@ -184,6 +206,11 @@ export class KioskLedger implements KioskLedgerPort {
 
   async recordCommitted(tx: PaymentTx, evidence: CardEvidence): Promise<LedgerWriteResult> {
     return this.write(commitOf(tx, evidence));
+  }
+
+  /** The committed entry and the post to its service, in one durable transaction: one fsync for both. */
+  async recordCommittedAndPost(tx: PaymentTx, evidence: CardEvidence): Promise<LedgerWriteResult> {
+    return this.writeAll([commitOf(tx, evidence), { kind: 'service_post', tx_id: tx.tx_id }]);
   }
 
   async recordAborted(tx: PaymentTx, reason: AbortReason): Promise<LedgerWriteResult> {

@@ -21,6 +21,8 @@ export interface KioskLedgerPort {
   openIntentsOf(card_ref: string): Promise<PaymentTx[]>;
   txState(tx_id: string): Promise<TxBalance | null>;
   recordServicePost(tx: PaymentTx): Promise<LedgerWriteResult>;
+  /** The committed entry and its service post in one durable write. */
+  recordCommittedAndPost(tx: PaymentTx, evidence: CardEvidence): Promise<LedgerWriteResult>;
   recordServiceResult(tx: PaymentTx, outcome: 'accepted' | 'refused'): Promise<LedgerWriteResult>;
   unansweredServicePosts(): Promise<PaymentTx[]>;
   /** Committed debits not yet acknowledged by the back office. */

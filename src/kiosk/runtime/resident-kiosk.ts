@@ -11,7 +11,10 @@ import {
   type CheckRiskInput,
   type CheckRiskResult,
   type PaymentTx,
+  type LedgerWriteResult,
   type PrinterStatusResult,
+  type RecordCommittedInput,
+  type TxKind,
   type ReadHistoryResult,
   type RefundInput,
   type RefundResult,
@@ -27,7 +30,7 @@ import { commonActors, forwardCardEvents } from './common-actors';
 import type { KioskLedgerPort } from './ledger-port';
 import { checkRisk, type RiskEnvironment } from './risk';
 import { markInterruptedIntents } from './settlement';
-import { forwardedThroughLedger, postUnanswered } from '../services/store-and-forward';
+import { ServiceForwarder } from '../services/store-and-forward';
 
 // The resident kiosk: the resident machine with every actor supplied by real
 // parts — card station (reader + purse), ledger, services, printer — and the
@@ -110,12 +113,15 @@ function txOfState(back: PaymentTx, state: { balance_before_minor: number; expec
   return { ...back, balance_before_minor: state.balance_before_minor, expected_balance_after_minor: state.expected_balance_after_minor, amount_minor: state.amount_minor };
 }
 
-export function residentActors(parts: ResidentKioskParts) {
-  const forwarded = parts.services.map((s) => forwardedThroughLedger(s, parts.ledger));
+export function residentActors(parts: ResidentKioskParts, forwarder = new ServiceForwarder(parts.ledger, parts.services)) {
   const riskEnv = { ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger } satisfies RiskEnvironment;
   return {
     ...commonActors({ ...parts, now: parts.risk.now }),
-    ...serviceActors(forwarded, compensateWith(parts)),
+    ...serviceActors(forwarder.services, compensateWith(parts)),
+    // A service payment's committed entry and its post go to the ledger together (one fsync).
+    recordCommitted: fromPromise<LedgerWriteResult, RecordCommittedInput>(({ input }) =>
+      SERVICE_KINDS.includes(input.tx.kind) ? forwarder.recordCommittedAndPost(input.tx, input.evidence) : parts.ledger.recordCommitted(input.tx, input.evidence),
+    ),
     // Boot: the crypto's known answers, then every intent a crash left open is
     // recorded as uncertain (settled when its card is next read; nobody waits).
     selfTest: fromPromise<SelfTestResult, void>(async () => {
@@ -127,7 +133,7 @@ export function residentActors(parts: ResidentKioskParts) {
       const interrupted = await markInterruptedIntents(parts.ledger).catch(() => ({ ok: false as const }));
       if (!interrupted.ok) return err({ failed: ['ledger'] as const });
       // Posts a crash or an outage left unanswered go out again, with their own transaction ids.
-      await postUnanswered(parts.ledger, parts.services).catch(() => undefined);
+      await forwarder.postUnanswered().catch(() => undefined);
       return ok(null);
     }),
     checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
@@ -137,9 +143,12 @@ export function residentActors(parts: ResidentKioskParts) {
   };
 }
 
+const SERVICE_KINDS: readonly TxKind[] = ['library_fine', 'parking', 'citation'];
+
 /** Starts the resident kiosk and forwards card arrivals and removals to it. */
 export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
-  const machine = residentMachine.provide({ actors: residentActors(parts) });
+  const forwarder = new ServiceForwarder(parts.ledger, parts.services);
+  const machine = residentMachine.provide({ actors: residentActors(parts, forwarder) });
   const actor = createActor(machine, { input: parts.input ?? {} });
   forwardCardEvents(parts.reader, actor);
   // The resident screen says so when the reader goes, and boots again when it is back.
@@ -148,7 +157,7 @@ export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
   parts.reader.on('reader-detached', lost);
   parts.reader.on('reader-attached', restored);
   // While the kiosk runs, unanswered service posts are sent again now and then (the network came back).
-  const retry = setInterval(() => void postUnanswered(parts.ledger, parts.services).catch(() => undefined), parts.service_retry_ms ?? 60_000);
+  const retry = setInterval(() => void forwarder.postUnanswered().catch(() => undefined), parts.service_retry_ms ?? 60_000);
   retry.unref();
   actor.subscribe({
     complete: () => {

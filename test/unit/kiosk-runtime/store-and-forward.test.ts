@@ -6,13 +6,13 @@ import { CardStation } from '../../../src/kiosk/runtime/card-station';
 import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
-import { postUnanswered } from '../../../src/kiosk/services/store-and-forward';
+import { ServiceForwarder } from '../../../src/kiosk/services/store-and-forward';
 import type { KioskService } from '../../../src/kiosk/services/types';
 import type { KioskLedger } from '../../../src/ledger';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
 import { SimPrinterTransport } from '../../../hardware/sim/printer';
-import { memoryLedger } from '../ledger/helpers';
+import { intent, memoryLedger, paymentTx } from '../ledger/helpers';
 
 // Store and forward (issue 8, point 3) with the real ledger and the real kiosk:
 // the post is in the ledger before it is sent and its answer after; a post that
@@ -78,10 +78,10 @@ describe('library fines by store and forward', () => {
     expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post']);
     expect(ledger.txBalance(tx_id)?.service_post).toBe('posted');
 
-    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 0, refused: 0, unanswered: 1 });
+    expect(await new ServiceForwarder(ledger, [library]).postUnanswered()).toEqual({ accepted: 0, refused: 0, unanswered: 1 });
     library.up = true;
-    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 1, refused: 0, unanswered: 0 });
-    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 0, refused: 0, unanswered: 0 });
+    expect(await new ServiceForwarder(ledger, [library]).postUnanswered()).toEqual({ accepted: 1, refused: 0, unanswered: 0 });
+    expect(await new ServiceForwarder(ledger, [library]).postUnanswered()).toEqual({ accepted: 0, refused: 0, unanswered: 0 });
     expect(library.received).toEqual([tx_id]); // told once, with the payment's own id
     expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result']);
     actor.stop();
@@ -110,7 +110,7 @@ describe('library fines by store and forward', () => {
     const tx_id = await pay();
     library.up = true;
     library.refuse = true;
-    expect(await postUnanswered(ledger, [library])).toEqual({ accepted: 0, refused: 1, unanswered: 0 });
+    expect(await new ServiceForwarder(ledger, [library]).postUnanswered()).toEqual({ accepted: 0, refused: 1, unanswered: 0 });
     expect(ledger.txBalance(tx_id)).toMatchObject({ service_post: 'refused', refund_owed_minor: 350 });
     actor.stop();
   });
@@ -123,5 +123,35 @@ describe('library fines by store and forward', () => {
     expect(ledger.txBalance(tx_id)?.service_post).toBe('refused');
     expect(kinds(ledger)).toEqual(['intent', 'committed', 'service_post', 'service_result', 'credit_intent', 'credit_committed']);
     actor.stop();
+  });
+});
+
+describe('the forwarder and the payment in progress', () => {
+  it('sending unanswered posts again never races a payment whose service is being told right now', async () => {
+    const ledger = memoryLedger();
+    let release!: () => void;
+    const told: string[] = [];
+    const slow: KioskService = {
+      kind: 'library_fine',
+      quote: async () => ({ ok: false, error: 'not_found' }),
+      refund: async () => ({ ok: true, value: { undone: true } }),
+      fulfil: async (input) => {
+        told.push(input.tx.tx_id);
+        await new Promise<void>((r) => (release = r));
+        return { status: 'fulfilled', service_ref: 'ils:1' };
+      },
+    };
+    const forwarder = new ServiceForwarder(ledger, [slow]);
+    const tx = paymentTx(1);
+    ledger.appendIntent(intent(1));
+    expect((await forwarder.recordCommittedAndPost(tx, { balance_after_minor: 650, tmac_counter: 11, tmac_value: '0011223344556677' })).ok).toBe(true);
+    expect(ledger.entriesSince(0).map((e) => e.payload.kind)).toEqual(['intent', 'committed', 'service_post']);
+    const inProgress = forwarder.services[0]!.fulfil({ tx, quote: { quote_ref: tx.quote_ref!, kind: 'library_fine', amount_minor: 350, description_key: 'x' } });
+    await new Promise((r) => setImmediate(r));
+    expect(await forwarder.postUnanswered()).toEqual({ accepted: 0, refused: 0, unanswered: 0 }); // skipped: in flight
+    release();
+    expect(await inProgress).toMatchObject({ status: 'fulfilled' });
+    expect(told).toEqual([tx.tx_id]);
+    expect(ledger.txBalance(tx.tx_id)?.service_post).toBe('accepted');
   });
 });

@@ -30,3 +30,15 @@ describe('ledger: service posts', () => {
     expect((await ledger.unansweredServicePosts()).map((t) => t.tx_id)).toEqual([txId(1), txId(3)]);
   });
 });
+
+describe('ledger: several entries in one durable write', () => {
+  it('appends all of them, or none when one is refused', () => {
+    const ledger = memoryLedger();
+    ledger.appendIntent(intent(1));
+    expect(() => ledger.appendAll([committed(1), { kind: 'service_result', tx_id: txId(1), outcome: 'accepted' }])).toThrow(/needs a service_post first/);
+    expect(ledger.entriesSince(0).map((e) => e.payload.kind)).toEqual(['intent']); // the commit was not kept either
+    const results = ledger.appendAll([committed(1), { kind: 'service_post', tx_id: txId(1) }]);
+    expect(results.map((r) => [r.status, r.seq])).toEqual([['created', 2], ['created', 3]]);
+    expect(ledger.appendAll([committed(1), { kind: 'service_post', tx_id: txId(1) }]).map((r) => r.status)).toEqual(['exists', 'exists']);
+  });
+});
