@@ -10,6 +10,21 @@ import { createHash, randomBytes } from 'node:crypto';
 // reading never goes below the last one used, and the counter carries into it.
 
 let last_ms = 0;
+
+// Ids are made at every ledger entry: one system call for 256 ids' worth of random bytes.
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let pool_at = 0;
+
+function pooledRandom(n: number): Buffer {
+  if (pool_at + n > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    pool_at = 0;
+  }
+  const out = pool.subarray(pool_at, pool_at + n);
+  pool_at += n;
+  return out;
+}
 let last_counter = 0;
 
 const COUNTER_MAX = 0xfff;
@@ -31,9 +46,9 @@ export function uuidv7(now_ms: number = Date.now()): string {
     }
   } else {
     last_ms = now_ms;
-    last_counter = randomBytes(2).readUInt16BE() & 0x3ff; // random start, room to count up within the millisecond
+    last_counter = pooledRandom(2).readUInt16BE() & 0x3ff; // random start, room to count up within the millisecond
   }
-  const b = randomBytes(16);
+  const b = Buffer.from(pooledRandom(16)); // a copy: the pool is overwritten when it refills
   b.writeUIntBE(last_ms, 0, 6);
   b[6] = 0x70 | ((last_counter >> 8) & 0x0f);
   b[7] = last_counter & 0xff;

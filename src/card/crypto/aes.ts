@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type Cipher } from 'node:crypto';
 
 // AES-128 block operations without padding. DESFire pads itself (ISO/IEC 9797-1
 // method 2), so Node's PKCS#7 auto-padding must stay off everywhere.
@@ -16,11 +16,26 @@ function assertBlocks(data: Uint8Array): void {
   }
 }
 
+/**
+ * ECB keeps no state from one block to the next, so one cipher per key serves
+ * every block: CMAC and the IV computation call this for each block of each
+ * message, and making a cipher cost more than the block. Bounded: a station
+ * uses a handful of session keys at a time.
+ */
+const ecbCiphers = new Map<string, Cipher>();
+const ECB_CIPHERS_MAX = 64;
+
 export function aesEcbEncryptBlock(key: Uint8Array, block: Uint8Array): Buffer {
   assertKey(key);
   if (block.length !== BLOCK_BYTES) throw new RangeError('AES block must be 16 bytes');
-  const cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
-  return Buffer.concat([cipher.update(block), cipher.final()]);
+  const id = Buffer.from(key).toString('hex');
+  let cipher = ecbCiphers.get(id);
+  if (cipher === undefined) {
+    if (ecbCiphers.size >= ECB_CIPHERS_MAX) ecbCiphers.clear();
+    cipher = createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
+    ecbCiphers.set(id, cipher);
+  }
+  return cipher.update(block);
 }
 
 export function aesCbcEncrypt(key: Uint8Array, data: Uint8Array, iv: Uint8Array = ZERO_IV): Buffer {

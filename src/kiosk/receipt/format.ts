@@ -20,18 +20,22 @@ export function formatMoney(amount_minor: number, currency: string, language: Re
  * "03/14/2025 2:05 PM" for en. Built from numeric parts so it does not change
  * with the ICU version.
  */
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** One formatter per time zone: building one costs more than formatting with it. */
+function dateTimeFormatFor(time_zone: string): Intl.DateTimeFormat {
+  let format = dateTimeFormats.get(time_zone);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone: time_zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    dateTimeFormats.set(time_zone, format);
+  }
+  return format;
+}
+
 export function formatDateTime(instant: string, time_zone: string, language: ReceiptLanguage): string {
   const date = new Date(instant);
   if (Number.isNaN(date.getTime())) throw new RangeError(`not an instant: ${instant}`);
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: time_zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date);
+  const parts = dateTimeFormatFor(time_zone).formatToParts(date);
   const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
   const [y, mo, d, h, mi] = [get('year'), get('month'), get('day'), get('hour'), get('minute')];
   if (language !== 'en') return `${d}/${mo}/${y} ${h}:${mi}`;

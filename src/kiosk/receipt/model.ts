@@ -74,6 +74,20 @@ export class ReceiptModelError extends Error {
 }
 
 /** Throws ReceiptModelError on the first value a receipt must not print. */
+const knownTimeZones = new Set<string>();
+
+/** Asking Intl costs more than the rest of the check: a kiosk prints in one zone, so remember it. */
+function isTimeZone(time_zone: string): boolean {
+  if (knownTimeZones.has(time_zone)) return true;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: time_zone });
+  } catch {
+    return false;
+  }
+  knownTimeZones.add(time_zone);
+  return true;
+}
+
 export function checkReceiptModel(m: ReceiptModel): void {
   const fail = (field: keyof ReceiptModel, why: string): never => {
     throw new ReceiptModelError(field, why);
@@ -84,11 +98,7 @@ export function checkReceiptModel(m: ReceiptModel): void {
     fail('location_label', 'must be 1-40 printable characters');
   }
   if (!ISO_INSTANT.test(m.occurred_at) || Number.isNaN(Date.parse(m.occurred_at))) fail('occurred_at', 'must be an ISO 8601 instant with a zone');
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: m.time_zone });
-  } catch {
-    fail('time_zone', `"${m.time_zone}" is not an IANA time zone`);
-  }
+  if (!isTimeZone(m.time_zone)) fail('time_zone', `"${m.time_zone}" is not an IANA time zone`);
   if (!/^[A-Z]{2}$/.test(m.country)) fail('country', 'must be an ISO 3166 alpha-2 code');
   if (!/^[A-Z]{3}$/.test(m.currency)) fail('currency', 'must be an ISO 4217 code');
   if (!Number.isSafeInteger(m.amount_minor) || m.amount_minor < 0) fail('amount_minor', 'must be a whole number of minor units, not negative');
