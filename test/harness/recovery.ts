@@ -10,6 +10,7 @@
 // committed) to the cent, with nothing guessed. Prints a JSON report with the
 // seed (also on stderr at the start); exits non-zero when an invariant fails.
 import { spawn } from 'node:child_process';
+import { mulberry32 } from '../support/prng';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,16 +71,10 @@ export interface HarnessReport extends Omit<EndCheck, 'ok'> {
   ok: boolean;
 }
 
-/** mulberry32: every bit well mixed, replayable from the printed seed. */
+/** Replayable from the printed seed (see test/support/prng.ts). */
 export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) % 2_147_483_647;
-  };
+  const next = mulberry32(seed);
+  return () => next() % 2_147_483_647;
 }
 
 /**

@@ -7,6 +7,7 @@ import type { AnyMachineSnapshot, AnyStateMachine, EventObject } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph';
 import { Driver } from './driver';
 import { checkMoneyInvariants } from './money-invariants';
+import { mulberry32 } from '../../../support/prng';
 
 export interface ModelStart {
   readonly name: string;
@@ -148,16 +149,10 @@ export interface RandomWalks {
   readonly seed: number;
 }
 
-/** Deterministic PRNG (mulberry32): the same seed replays the same walks. */
+/** Deterministic: the same seed replays the same walks. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4_294_967_296;
 }
 
 function enabled(driver: Driver<AnyStateMachine>, event: EventObject): boolean {
