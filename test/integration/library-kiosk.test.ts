@@ -53,7 +53,7 @@ async function setup() {
     receipt: { kiosk_id: 'K-4', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => 'es',
   });
-  stop.push(() => actor.stop());
+  stop.push(() => void actor.stop());
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
   const pay = async () => {
     reader.insertCard(sim);
