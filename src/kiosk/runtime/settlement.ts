@@ -1,6 +1,6 @@
 import { settlementFrom, type CardReading, type Settlement } from '../../card/purse';
 import type { SettleEvidence, Unbranded } from '../../ledger';
-import type { LedgerWriteError, PaymentTx } from '../machines/contracts';
+import type { LedgerWriteError, PaymentTx, TxKind } from '../machines/contracts';
 import type { KioskLedgerPort } from './ledger-port';
 
 // Settling transactions whose card outcome is unknown (DESIGN §3), in one
@@ -13,7 +13,10 @@ import type { KioskLedgerPort } from './ledger-port';
 //     stays uncertain for the back office. Absence of a record alone proves
 //     nothing;
 //   - a credit back settled as not committed leaves a refund entry for the
-//     payment it was to give back.
+//     payment it was to give back; a service payment settled as committed
+//     leaves a post for its service (store and forward tells it).
+
+const SERVICE_PAYMENTS: readonly TxKind[] = ['library_fine', 'parking', 'citation'];
 
 export type SettledTx =
   | { readonly outcome: 'committed'; readonly balance_after_minor: number }
@@ -36,6 +39,11 @@ export async function settleFromReading(ledger: KioskLedgerPort, tx: PaymentTx, 
   if (entry === null) return { outcome: 'unknown' };
   const written = await ledger.recordSettled(tx, entry.outcome, entry.evidence);
   if (!written.ok) return { outcome: 'not_recorded', error: written.error };
+  if (entry.outcome === 'committed' && SERVICE_PAYMENTS.includes(tx.kind)) {
+    // A payment the card did take: its service must hear of it, even if the resident has long left.
+    const posted = await ledger.recordServicePost(tx);
+    if (!posted.ok) return { outcome: 'not_recorded', error: posted.error };
+  }
   if (entry.outcome === 'aborted' && tx.kind === 'credit_back' && tx.reverses_tx_id !== null) {
     // The service refused the payment and its credit back never reached the card: the money is
     // owed back all the same, now as a refund (never silence, never a second credit back).
