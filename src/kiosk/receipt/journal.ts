@@ -13,7 +13,8 @@
 // awaited fs calls (open, write, fsync, close, rename) each went through the
 // thread pool and cost a payment about 1.5 ms of waiting (bench:kiosk).
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readFileIfExists, replaceFileDurably } from '../../shared/durable-file';
 import { dirname } from 'node:path';
 import type { PrintJournal, ReceiptDocument } from '../../../hardware/printer/types';
 
@@ -40,12 +41,7 @@ export class FilePrintJournal implements PrintJournal {
   /** Opens (or starts) the journal at `path`. A corrupt file is an error, not a fresh start. */
   static open(path: string, max_ids = 1000): FilePrintJournal {
     mkdirSync(dirname(path), { recursive: true });
-    let text: string | null = null;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const text = readFileIfExists(path);
     if (text === null) return new FilePrintJournal(path, { version: 1, ids: [], last: null }, max_ids);
     const parsed = JSON.parse(text) as Partial<JournalFile>;
     if (parsed.version !== 1 || !Array.isArray(parsed.ids) || parsed.ids.some((id) => typeof id !== 'string')) {
@@ -74,14 +70,7 @@ export class FilePrintJournal implements PrintJournal {
   }
 
   private persist(state: JournalFile): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeFileSync(fd, JSON.stringify(state)); // writes it whole, looping on short writes
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    // No directory sync: a journal entry lost to a power cut costs at most a second copy of a receipt.
+    replaceFileDurably(this.path, JSON.stringify(state), { mode: 0o644, sync_dir: false });
   }
 }

@@ -1,5 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { replaceFileDurably } from '../../shared/durable-file';
 
 // Wrong-PIN counts per staff_ref, kept in a small file in the station's
 // directory so that restarting the station does not hand an attacker fresh
@@ -68,7 +68,8 @@ export class PinAttempts {
 
   private save(): void {
     const staff: Record<string, AttemptRecord> = Object.fromEntries(this.records);
-    writeDurably(this.path, `${JSON.stringify({ format: PIN_ATTEMPTS_FORMAT, staff }, null, 2)}\n`);
+    // A crash leaves the old or the new count, never half, and the rename itself is synced.
+    replaceFileDurably(this.path, `${JSON.stringify({ format: PIN_ATTEMPTS_FORMAT, staff }, null, 2)}\n`, { mode: 0o600, sync_dir: true });
   }
 }
 
@@ -99,23 +100,4 @@ function readRecords(path: string): Map<string, AttemptRecord> {
     records.set(staff_ref, { failures: r.failures as number, locked_until_ms: r.locked_until_ms as number | null });
   }
   return records;
-}
-
-/** Write to a temp file, fsync, rename over, fsync the directory: a crash leaves the old or the new count, never half. */
-function writeDurably(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dirFd = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
 }

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { readFileIfExists, replaceFileDurably } from '../../shared/durable-file';
 import { dirname } from 'node:path';
 import type { Sip2Client } from '../../library/client';
 import { newTxId } from '../../shared/ids';
@@ -29,12 +30,7 @@ export class PatronStore {
   static open(path: string | null): PatronStore {
     if (path === null) return new PatronStore(null, {});
     mkdirSync(dirname(path), { recursive: true });
-    let text: string | null = null;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    const text = readFileIfExists(path);
     const parsed = text === null ? {} : (JSON.parse(text) as unknown);
     if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string')) {
       throw new Error(`patron store ${path} is not what this kiosk writes; move it aside`);
@@ -61,15 +57,7 @@ export class PatronStore {
 
   private persist(): void {
     if (this.path === null) return;
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      writeFileSync(fd, JSON.stringify(Object.fromEntries(this.entries)));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    replaceFileDurably(this.path, JSON.stringify(Object.fromEntries(this.entries)), { mode: 0o600, sync_dir: true });
   }
 }
 
