@@ -2,21 +2,14 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from 'xstate';
-import { issuedSimCard, vaultFor } from '../support/card-fixtures';
 import { Sip2Client } from '../../src/library/client';
 import { loadIlsData } from '../../src/library/ils-data';
 import { IlsSimulator } from '../../src/library/ils-simulator';
 import { ILS_PROFILES } from '../../src/library/profiles';
-import { CardStation } from '../../src/kiosk/runtime/card-station';
-import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
-import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import { LibraryFineService, PatronStore } from '../../src/kiosk/services/library-fines';
 import { ServiceForwarder } from '../../src/kiosk/services/store-and-forward';
-import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
-import { EscPosPrinter } from '../../hardware/printer';
-import { SimPrinterTransport } from '../../hardware/sim/printer';
 import { memoryLedger } from '../unit/ledger/helpers';
+import { startTestKiosk } from '../support/resident-kiosk';
 
 // A resident pays their library fines at the kiosk: the ILS simulator speaks
 // SIP2 over loopback TCP, the card is debited, the ILS is told with Fee Paid
@@ -39,35 +32,12 @@ async function setup() {
   const dir = mkdtempSync(join(tmpdir(), 'civicard-library-'));
   const patrons = PatronStore.open(join(dir, 'patrons-pending.json'));
   const library = new LibraryFineService({ client, patrons, currency: 'USD' });
-  const { sim, keys } = await issuedSimCard(2_000);
-  const reader = new FakeCardReader();
   const ledger = memoryLedger();
-  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 4, card_ref_key: Buffer.alloc(32, 8), ledger });
-  const actor = startResidentKiosk({
-    reader,
-    station,
-    ledger,
-    printer: new EscPosPrinter(new SimPrinterTransport()),
-    services: [library],
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
-    receipt: { kiosk_id: 'K-4', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
-    language: () => 'es',
-  });
-  stop.push(() => void actor.stop());
-  await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+  const kiosk = await startTestKiosk({ ledger, services: [library], opening_minor: 2_000, language: 'es' });
+  stop.push(() => void kiosk.actor.stop());
   const pay = async () => {
-    reader.insertCard(sim);
-    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
-    actor.send({ type: 'CONTINUE' });
-    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference: PATRON });
-    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
-    const quoted = actor.getSnapshot().context.quote!;
-    actor.send({ type: 'CONFIRM' });
-    await waitFor(actor, (s) => s.matches({ payment: 'done' }) || s.matches({ payment: 'noReceipt' }), { timeout: 10_000 });
-    const tx_id = actor.getSnapshot().context.payment!.tx.tx_id;
-    actor.send({ type: 'FINISH' });
-    reader.removeCard();
-    return { tx_id, quoted };
+    const { tx_id, quote } = await kiosk.pay(PATRON);
+    return { tx_id, quoted: quote };
   };
   return { ils, ledger, patrons, library, dir, pay };
 }

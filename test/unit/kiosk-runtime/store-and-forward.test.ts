@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from 'xstate';
-import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
 import type { FulfilInput, FulfilResult } from '../../../src/kiosk/machines/contracts';
-import { CardStation } from '../../../src/kiosk/runtime/card-station';
-import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
-import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import { ServiceForwarder } from '../../../src/kiosk/services/store-and-forward';
 import type { KioskService } from '../../../src/kiosk/services/types';
 import type { KioskLedger } from '../../../src/ledger';
-import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
-import { EscPosPrinter } from '../../../hardware/printer';
-import { SimPrinterTransport } from '../../../hardware/sim/printer';
 import { intent, memoryLedger, paymentTx } from '../ledger/helpers';
+import { startTestKiosk } from '../../support/resident-kiosk';
 
 // Store and forward (issue 8, point 3) with the real ledger and the real kiosk:
 // the post is in the ledger before it is sent and its answer after; a post that
@@ -35,36 +28,8 @@ class FlakyLibrary implements KioskService {
 }
 
 async function kiosk(library: FlakyLibrary, ledger: KioskLedger = memoryLedger()) {
-  const { sim, keys } = await issuedSimCard(1_000);
-  const reader = new FakeCardReader();
-  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger });
-  const actor = startResidentKiosk({
-    reader,
-    station,
-    ledger,
-    printer: new EscPosPrinter(new SimPrinterTransport()),
-    services: [library],
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
-    receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/New_York', country: 'US', currency: 'USD' },
-    language: () => 'en',
-  });
-  await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
-  const pay = async () => {
-    reader.insertCard(sim);
-    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
-    actor.send({ type: 'CONTINUE' });
-    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-1' });
-    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
-    actor.send({ type: 'CONFIRM' });
-    await waitFor(actor, (s) => s.matches({ payment: 'serviceRefusedNotice' }) || s.matches({ payment: 'done' }), { timeout: 10_000 });
-    if (actor.getSnapshot().matches({ payment: 'serviceRefusedNotice' })) actor.send({ type: 'ACK' });
-    await waitFor(actor, (s) => s.matches({ payment: 'done' }) || s.matches({ payment: 'noReceipt' }), { timeout: 10_000 });
-    const tx_id = actor.getSnapshot().context.payment!.tx.tx_id;
-    actor.send({ type: 'FINISH' });
-    reader.removeCard();
-    return tx_id;
-  };
-  return { actor, ledger, pay };
+  const k = await startTestKiosk({ ledger, services: [library] });
+  return { actor: k.actor, ledger, pay: async () => (await k.pay('FINE-1')).tx_id };
 }
 
 const kinds = (ledger: KioskLedger) => ledger.entriesSince(0).map((e) => e.payload.kind);

@@ -1,0 +1,51 @@
+import { waitFor } from 'xstate';
+import { CardStation } from '../../src/kiosk/runtime/card-station';
+import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
+import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
+import type { KioskService } from '../../src/kiosk/services/types';
+import type { KioskLedger } from '../../src/ledger';
+import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
+import { EscPosPrinter } from '../../hardware/printer';
+import { SimPrinterTransport } from '../../hardware/sim/printer';
+import { issuedSimCard, vaultFor } from './card-fixtures';
+
+// A resident kiosk on real parts for runtime tests: the card simulator behind
+// the fake reader, the real card station and ledger, the ESC/POS driver on the
+// printer simulator. `pay` walks one resident through a payment as the screen would.
+
+export async function startTestKiosk(opts: { ledger: KioskLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt' }) {
+  const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
+  const reader = new FakeCardReader();
+  const { ledger } = opts;
+  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger });
+  const actor = startResidentKiosk({
+    reader,
+    station,
+    ledger,
+    printer: new EscPosPrinter(new SimPrinterTransport()),
+    services: opts.services,
+    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
+    language: () => opts.language ?? 'en',
+  });
+  await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
+
+  /** One library-fine payment for `reference`, answering a service refusal notice; the quote and the tx id. */
+  const pay = async (reference: string) => {
+    reader.insertCard(sim);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
+    actor.send({ type: 'CONTINUE' });
+    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference });
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
+    const quote = actor.getSnapshot().context.quote!;
+    actor.send({ type: 'CONFIRM' });
+    await waitFor(actor, (s) => s.matches({ payment: 'serviceRefusedNotice' }) || s.matches({ payment: 'done' }) || s.matches({ payment: 'noReceipt' }), { timeout: 10_000 });
+    if (actor.getSnapshot().matches({ payment: 'serviceRefusedNotice' })) actor.send({ type: 'ACK' });
+    await waitFor(actor, (s) => s.matches({ payment: 'done' }) || s.matches({ payment: 'noReceipt' }), { timeout: 10_000 });
+    const tx_id = actor.getSnapshot().context.payment!.tx.tx_id;
+    actor.send({ type: 'FINISH' });
+    reader.removeCard();
+    return { tx_id, quote };
+  };
+  return { actor, reader, sim, keys, ledger, pay };
+}
