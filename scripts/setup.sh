@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything Civicard needs on a fresh Debian 12 machine with Node 20:
 # the Debian packages (pcscd with the vsmartcard vpcd driver, PC/SC headers for
-# the native build, socat for printer ptys), then the npm packages.
+# the native build, socat for printer ptys, PostgreSQL for the back-office
+# tests, Chromium for the end-to-end tests, espeak-ng for spoken guidance),
+# then the npm packages.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev socat python3 make g++)
+DEBIAN_PACKAGES=(pcscd vsmartcard-vpcd libpcsclite-dev socat python3 make g++ postgresql chromium espeak-ng fonts-dejavu-core)
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
