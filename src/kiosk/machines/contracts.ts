@@ -188,18 +188,81 @@ export type CheckRiskResult = Result<null, RiskRefusal>;
 
 export interface QuoteInput {
   readonly kind: PayableServiceKind;
-  /** Service-specific reference: fine id, plate or space, citation barcode. */
+  /**
+   * Service-specific reference: the patron's library card number, a parking
+   * reference (`plate:<zone>/<plate>` or `space:<zone>/<space>`), a citation's
+   * scanned barcode.
+   */
   readonly reference: string;
   readonly card_ref: CardRef;
+  /**
+   * The ids the resident chose among the `choose.options` of the previous
+   * answer for the same reference (fines to pay, a parking duration). Absent
+   * on the first call.
+   */
+  readonly chosen?: readonly string[];
+  /**
+   * The patron's PIN, when the service answered `pin_required` or `pin_wrong`.
+   * Passed straight from the resident's event to the service: never kept in
+   * machine context, the ledger, a log or a file.
+   */
+  readonly pin?: string;
 }
+
+/** One thing the resident can choose before paying: a fine, a parking duration. */
+export interface QuoteOption {
+  readonly id: string;
+  readonly amount_minor: number;
+  /** Message key and its parameters for the UI (e.g. 'parking.duration' { minutes: 60, end: ISO }). */
+  readonly label_key: string;
+  /**
+   * Shown on screen during this session only: a fine's free text from the ILS
+   * may name a title, never stored, logged or printed.
+   */
+  readonly label_params: Readonly<Record<string, string | number>>;
+  /** Chosen unless the resident unticks it (fines: all are preselected). */
+  readonly preselected: boolean;
+}
+
+/** A line the receipt prints beside the amount: nothing that identifies the resident. */
+export interface ReceiptLine {
+  /** 'parking.zone' | 'parking.space' | 'parking.expires_at' | 'parking.plate_tail' | 'library.fines_paid' | 'citation.number' … */
+  readonly key: string;
+  readonly value: string;
+}
+
 export interface Quote {
   readonly quote_ref: string;
   readonly kind: PayableServiceKind;
   readonly amount_minor: number;
   /** Message key the UI shows for what is being paid. */
   readonly description_key: string;
+  /**
+   * Present when the resident must choose before paying: then this quote is
+   * not payable yet; the machine asks, and quotes again with `chosen`.
+   * `multiple`: several may be chosen (fines); otherwise exactly one (a duration).
+   */
+  readonly choose?: { readonly multiple: boolean; readonly options: readonly QuoteOption[] };
+  /** Printed on the receipt (parking: zone, space, expiry, last digits of the plate). */
+  readonly receipt_lines?: readonly ReceiptLine[];
+  /** Screen-only details for the UI (e.g. the patron's name as the ILS gave it); never printed or stored. */
+  readonly screen_params?: Readonly<Record<string, string | number>>;
 }
-export type QuoteRefusal = 'nothing_due' | 'not_found' | 'service_unavailable';
+/**
+ * `pin_required` / `pin_wrong`: ask the resident for the patron PIN and quote again with it.
+ * `not_allowed`: the service forbids it now (parking: beyond max stay, inside no-return, no
+ * parking at this time); `reason_key` in the quote refusal detail is not needed by the machine.
+ */
+export type QuoteRefusal =
+  | 'nothing_due'
+  | 'not_found'
+  | 'service_unavailable'
+  | 'pin_required'
+  | 'pin_wrong'
+  | 'beyond_max_stay'
+  | 'no_return'
+  | 'no_parking_now'
+  | 'already_paid';
 export type QuoteResult = Result<Quote, QuoteRefusal>;
 
 export interface FulfilInput {
@@ -238,6 +301,8 @@ export interface ReceiptInput {
   readonly masked_serial: string;
   readonly balance_after_minor: number | null;
   readonly service_ref: string | null;
+  /** From the quote: what the service wants printed (never personal). */
+  readonly lines?: readonly ReceiptLine[];
 }
 export type PrintReceiptResult = Result<null, PrinterFault>;
 

@@ -26,6 +26,12 @@ const QUOTE_KEY: Record<QuoteRefusal, MessageKey> = {
   nothing_due: 'quote.nothing_due',
   not_found: 'quote.not_found',
   service_unavailable: 'quote.service_unavailable',
+  pin_required: 'quote.pin_required',
+  pin_wrong: 'quote.pin_wrong',
+  beyond_max_stay: 'quote.beyond_max_stay',
+  no_return: 'quote.no_return',
+  no_parking_now: 'quote.no_parking_now',
+  already_paid: 'quote.already_paid',
 };
 
 const riskRefused = {
