@@ -177,6 +177,8 @@ export function receiptFor(p: PaymentProgress): ReceiptInput {
     masked_serial: p.tx.masked_serial,
     balance_after_minor: p.receipt_balance_minor ?? p.evidence?.balance_after_minor ?? null,
     service_ref: p.service_ref,
+    // what the service asked to print (fines paid, parking expiry) holds only for a payment that went through
+    ...(p.receipt_outcome === 'paid' && p.quote.receipt_lines !== undefined ? { lines: p.quote.receipt_lines } : {}),
   };
 }
 

@@ -90,6 +90,24 @@ describe('resident machine: choosing what to pay', () => {
     expect(d.callsTo('debitCard')[0]?.input).toMatchObject({ tx: { amount_minor: 250, quote_ref: 'q-fee-1' } });
   });
 
+  it('the receipt carries the final quote\'s lines when paid, and none when the money went back', async () => {
+    const lined = ok({ ...QUOTE, receipt_lines: [{ key: 'library.fines_paid', value: '1' }] });
+    const paid = residentDriver({ quote: (i: QuoteInput) => (i.chosen ? lined : out.quoteChoose) });
+    await toConfirming(paid);
+    await paid.act({ type: 'CHOOSE', option_ids: ['fee-1'] });
+    await paid.act({ type: 'CONFIRM' });
+    expect(paid.callsTo('printReceipt')[0]?.input).toMatchObject({ outcome: 'paid', lines: [{ key: 'library.fines_paid', value: '1' }] });
+
+    const refused = residentDriver({ quote: (i: QuoteInput) => (i.chosen ? lined : out.quoteChoose), fulfil: () => out.serviceRefused });
+    await toConfirming(refused);
+    await refused.act({ type: 'CHOOSE', option_ids: ['fee-1'] });
+    await refused.act({ type: 'CONFIRM' });
+    await refused.act({ type: 'ACK' });
+    const receipt = refused.callsTo('printReceipt')[0]?.input as { outcome: string; lines?: unknown };
+    expect(receipt.outcome).toBe('credited_back');
+    expect(receipt.lines).toBeUndefined();
+  });
+
   it('several, or all', async () => {
     const d = await toChoosing();
     await d.act({ type: 'CHOOSE', option_ids: ['fee-0', 'fee-1'] });
