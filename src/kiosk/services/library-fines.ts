@@ -133,9 +133,11 @@ const ALL = 'all';
 /**
  * Two quotes per payment. First: the reference is the library card number
  * (scanned or typed), with the PIN when asked; the answer lists the patron's
- * fines to choose from (each one when the ILS can take single fees, else one
- * "all"). Then, with `chosen`, the payable quote for those fines; only now is
- * the patron id written to the side store. Fulfil: one Fee Paid per chosen fee
+ * fines to choose from, when the ILS takes single fees and there are several.
+ * Then, with `chosen`, the payable quote for those fines; only now is the
+ * patron id written to the side store. With nothing to choose (one fine, or an
+ * ILS whose fine items carry no fee id: only the total) the first answer is
+ * already the payable quote. Fulfil: one Fee Paid per chosen fee
  * (CG = fee id, BK = tx id, or tx id + "/n" for the n-th of several fees, the
  * same on every retry), or one Fee Paid of the total without a fee id.
  */
@@ -174,23 +176,25 @@ export class LibraryFineService implements KioskService {
       ? fines.items.map((item, i) => ({ id: `fee-${i}`, fee_id: item.fee_id, amount_minor: item.amount_minor ?? 0 }))
       : [{ id: ALL, fee_id: null, amount_minor: fines.total_minor }];
     const screen_params: Record<string, string> = found.screen_name === null ? {} : { patron_name: found.screen_name };
-    this.choices.set(key, { patron_id, options, per_fee, fine_count: fines.items.length, screen_params, at: this.now() });
+    const open: OpenChoice = { patron_id, options, per_fee, fine_count: fines.items.length, screen_params, at: this.now() };
+    // Nothing to choose (one fine, or only the total can be paid): the payable quote straight away.
+    if (options.length === 1) return this.finalQuote(key, open, [options[0]!.id]);
+    this.choices.set(key, open);
     return ok({
       quote_ref: `sip2-choice:${newTxId()}`,
       kind: this.kind,
       amount_minor: fines.total_minor,
       description_key: 'library.fines_choose',
       choose: {
-        multiple: per_fee,
-        options: per_fee
-          ? fines.items.map((item, i) => ({
-              id: `fee-${i}`,
-              amount_minor: item.amount_minor ?? 0,
-              label_key: 'library.fine_item',
-              label_params: { text: item.description, amount: item.amount_minor ?? 0 },
-              preselected: true,
-            }))
-          : [{ id: ALL, amount_minor: fines.total_minor, label_key: 'library.fines_all', label_params: { count: fines.items.length, amount: fines.total_minor }, preselected: true }],
+        multiple: true, // several options are single fees: pay one, several or all
+        options: fines.items.map((item, i) => ({
+          id: `fee-${i}`,
+          amount_minor: item.amount_minor ?? 0,
+          label_key: 'library.fine_item',
+          // the ILS's text may name a title: on screen during this session only
+          label_params: { text: item.description, amount: item.amount_minor ?? 0 },
+          preselected: true,
+        })),
       },
       screen_params,
     });

@@ -118,18 +118,33 @@ describe('library fines: choosing, and the payable quote', () => {
   it.each([
     ['fine items without fee ids (koha)', { profile: 'koha' as const }],
     ['an ILS that takes no single fees', { service: { partial_payment: false } }],
-  ])('%s: only the whole total, paid with one Fee Paid and no fee id', async (_, o) => {
+  ])('%s: nothing to choose, the whole total is quoted at once and paid with one Fee Paid and no fee id', async (_, o) => {
     const env = await setup(o);
     const first = await env.service.quote(ask());
-    expect(first.ok && first.value.choose).toEqual({
-      multiple: false,
-      options: [{ id: 'all', amount_minor: 525, label_key: 'library.fines_all', label_params: { count: 2, amount: 525 }, preselected: true }],
+    if (!first.ok) throw new Error(first.error);
+    expect(first.value).toEqual({
+      quote_ref: expect.stringMatching(/^sip2:/),
+      kind: 'library_fine',
+      amount_minor: 525,
+      description_key: 'library.fines_total',
+      receipt_lines: [{ key: 'library.fines_paid', value: '2' }],
+      screen_params: { patron_name: NAME },
     });
-    const quote = (await env.service.quote(ask({ chosen: ['all'] }))) as { ok: true; value: Quote };
-    expect(quote.value).toMatchObject({ amount_minor: 525, receipt_lines: [{ key: 'library.fines_paid', value: '2' }] });
-    const tx = txFor(quote.value);
-    expect(await env.service.fulfil({ tx, quote: quote.value })).toEqual({ status: 'fulfilled', service_ref: `sip2:${tx.tx_id}` });
+    expect(env.patrons.pendingOf(first.value.quote_ref)).toEqual({ patron_id: PATRON, fees: null });
+    const tx = txFor(first.value);
+    expect(await env.service.fulfil({ tx, quote: first.value })).toEqual({ status: 'fulfilled', service_ref: `sip2:${tx.tx_id}` });
     expect(env.ils.feePaidRecords()).toEqual([expect.objectContaining({ transaction_id: tx.tx_id, fee_id: null, amount_minor: 525, accepted: true })]);
+  });
+
+  it('a single fine: nothing to choose, quoted at once and paid with its fee id', async () => {
+    const env = await setup();
+    const one = await payable(env.service, ['fee-0']);
+    await env.service.fulfil({ tx: txFor(one), quote: one }); // 1041 paid: 1042 is the only one left
+    const first = await env.service.quote(ask());
+    if (!first.ok) throw new Error(first.error);
+    expect(first.value).toMatchObject({ amount_minor: 175, receipt_lines: [{ key: 'library.fines_paid', value: '1' }] });
+    expect(first.value.choose).toBeUndefined();
+    expect(env.patrons.pendingOf(first.value.quote_ref)).toEqual({ patron_id: PATRON, fees: [{ fee_id: '1042', amount_minor: 175 }] });
   });
 });
 
