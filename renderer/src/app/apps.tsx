@@ -47,7 +47,7 @@ function useSpokenGuidance(speech: Speech | undefined, language: Language, text:
 
 function Chrome(props: Omit<ShellProps, 'i18n'>) {
   const { t } = useTranslation();
-  const text = props.spoken.map((k) => t(k)).join(' ');
+  const text = spokenText(props.spoken, t);
   useSpokenGuidance(props.speech, props.language, text);
   return (
     <div className={`kiosk kiosk-${props.station}`} lang={LANGUAGE_TAGS[props.language]} data-station={props.station} onPointerDown={props.onTouch}>
@@ -77,7 +77,13 @@ function Shell(props: ShellProps) {
   );
 }
 
-const spokenOf = (entry: ScreenEntry<string>, notice: { key: string } | null) => [entry.title, ...(entry.body ? [entry.body] : []), ...(notice ? [notice.key] : [])];
+/** One utterance from several keys: each ends as a sentence, so the voice pauses between them. */
+export function spokenText(keys: string[], t: (key: string) => string): string {
+  return keys.map((k) => t(k).trim()).map((s) => (/[.!?…:]$/.test(s) ? s : `${s}.`)).join(' ');
+}
+
+/** The message keys spoken for a screen: its title, its body, then the notice. */
+export const spokenOf = (entry: ScreenEntry<string>, notice: { key: string } | null): string[] => [entry.title, ...(entry.body ? [entry.body] : []), ...(notice ? [notice.key] : [])];
 
 export function ResidentApp(props: { view: ResidentView; send: (c: ResidentCommand) => void; i18n: i18n; display?: DisplayConfig; speech?: Speech }) {
   const { view, send } = props;

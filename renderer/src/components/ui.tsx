@@ -21,7 +21,7 @@ export function useMoney(): (amount_minor: number) => string {
 
 export type ButtonVariant = 'primary' | 'secondary' | 'danger';
 
-export function Button(props: { label: string; onPress: () => void; testId: string; variant?: ButtonVariant; disabled?: boolean; pressed?: boolean; lang?: string }) {
+export function Button(props: { label: string; onPress: () => void; testId: string; variant?: ButtonVariant; disabled?: boolean; pressed?: boolean; lang?: string; autoFocus?: boolean }) {
   return (
     <button
       type="button"
@@ -30,6 +30,7 @@ export function Button(props: { label: string; onPress: () => void; testId: stri
       disabled={props.disabled}
       aria-pressed={props.pressed}
       lang={props.lang}
+      autoFocus={props.autoFocus}
       onClick={props.onPress}
     >
       {props.label}
@@ -78,7 +79,7 @@ export function TimeoutDialog(props: { open: boolean; onMore: () => void }) {
       <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={bodyId} data-testid="timeout-dialog">
         <h2 id={titleId}>{t('timeout.title')}</h2>
         <p id={bodyId}>{t('timeout.body')}</p>
-        <Button label={t('timeout.more')} onPress={props.onMore} testId="timeout-more" variant="primary" />
+        <Button label={t('timeout.more')} onPress={props.onMore} testId="timeout-more" variant="primary" autoFocus />
       </div>
     </div>
   );

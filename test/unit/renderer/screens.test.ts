@@ -140,3 +140,13 @@ describe('attendant screens', () => {
     expect(text(render('attendant', attendantView('signedIn.shiftSummary', 'es')).html)).toContain('Faltan $0.50');
   });
 });
+
+describe('spoken guidance', () => {
+  it('says the screen title, its body and the notice, in the screen language', async () => {
+    const { spokenOf, spokenText } = await import('../../../renderer/src/app/apps');
+    const keys = spokenOf(RESIDENT_SCREENS['session.waitingForCard']!, { key: 'card.removed' });
+    expect(keys).toEqual(['present_card.title', 'present_card.body', 'card.removed']);
+    const es = createI18n('es');
+    expect(spokenText(keys, (k) => es.t(k))).toBe('Acerque su tarjeta al lector. Manténgala ahí hasta que cambie la pantalla. Se retiró la tarjeta. Vuelva a acercarla al lector para continuar.');
+  });
+});
