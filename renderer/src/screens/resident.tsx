@@ -231,22 +231,21 @@ function Choosing(p: Props) {
       }
     >
       {name !== undefined ? <p data-testid="patron-name">{t('choosing.patron', { name })}</p> : null}
-      <ul className="options" role={multiple ? 'group' : 'radiogroup'} aria-label={t(multiple ? 'choosing.title' : 'choosing.title_one')}>
+      <div className="options" role={multiple ? 'group' : 'radiogroup'} aria-label={t(multiple ? 'choosing.title' : 'choosing.title_one')}>
         {options.map((o) => (
-          <li key={o.id}>
-            <button
-              type="button"
-              className="btn option"
-              role={multiple ? 'checkbox' : 'radio'}
-              aria-checked={chosen.includes(o.id)}
-              data-testid={`option-${o.id}`}
-              onClick={() => toggle(o.id)}
-            >
-              <span className="option-label">{label(o.label_key, o.label_params)}</span> <strong className="option-amount">{money(o.amount_minor)}</strong>
-            </button>
-          </li>
+          <button
+            key={o.id}
+            type="button"
+            className="btn option"
+            role={multiple ? 'checkbox' : 'radio'}
+            aria-checked={chosen.includes(o.id)}
+            data-testid={`option-${o.id}`}
+            onClick={() => toggle(o.id)}
+          >
+            <span className="option-label">{label(o.label_key, o.label_params)}</span> <strong className="option-amount">{money(o.amount_minor)}</strong>
+          </button>
         ))}
-      </ul>
+      </div>
       <p className="total" data-testid="choosing-total">
         {t('choosing.total', { amount: money(total) })}
       </p>
