@@ -2,6 +2,7 @@ import { waitFor } from 'xstate';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
+import type { PayableServiceKind } from '../../src/kiosk/machines/contracts';
 import type { KioskService } from '../../src/kiosk/services/types';
 import type { KioskLedger } from '../../src/ledger';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
@@ -13,7 +14,15 @@ import { issuedSimCard, vaultFor } from './card-fixtures';
 // the fake reader, the real card station and ledger, the ESC/POS driver on the
 // printer simulator. `pay` walks one resident through a payment as the screen would.
 
-export async function startTestKiosk(opts: { ledger: KioskLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt' }) {
+export async function startTestKiosk(opts: {
+  ledger: KioskLedger;
+  services: KioskService[];
+  opening_minor?: number;
+  language?: 'en' | 'es' | 'pt';
+  /** The network as the risk checks see it (default up). */
+  online?: () => boolean;
+  service_retry_ms?: number;
+}) {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;
@@ -24,18 +33,19 @@ export async function startTestKiosk(opts: { ledger: KioskLedger; services: Kios
     ledger,
     printer: new EscPosPrinter(new SimPrinterTransport()),
     services: opts.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    risk: { policy: DEFAULT_RISK_POLICY, online: opts.online ?? (() => true), hotlistAgeMs: () => 0, now: () => new Date() },
+    ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => opts.language ?? 'en',
   });
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
 
-  /** One library-fine payment for `reference`, answering a service refusal notice; the quote and the tx id. */
-  const pay = async (reference: string) => {
+  /** One payment (a library fine unless told) for `reference`, answering a service refusal notice; the quote and the tx id. */
+  const pay = async (reference: string, kind: PayableServiceKind = 'library_fine') => {
     reader.insertCard(sim);
     await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
     actor.send({ type: 'CONTINUE' });
-    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference });
+    actor.send({ type: 'SELECT_SERVICE', kind, reference });
     await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
     const quote = actor.getSnapshot().context.quote!;
     actor.send({ type: 'CONFIRM' });
