@@ -18,7 +18,7 @@ describe('kiosk service flags', () => {
     const config = serviceConfigOf({ sip2: '127.0.0.1:6001', sip2Login: 'kiosk:pa:ss', institution: 'CIVICLIB', tariffs: TARIFFS, citations: CITATIONS }, 'USD');
     expect(config.library).toEqual({ host: '127.0.0.1', port: 6001, institution_id: 'CIVICLIB', profile: 'koha', login: { user_id: 'kiosk', password: 'pa:ss' } });
     expect(config.tariffs?.zones.map((z) => z.user_zone_id)).toEqual(['101']);
-    expect(config.citations?.citations.size).toBe(4);
+    expect(config.citations?.citations.size).toBe(5);
     expect(serviceConfigOf({ sip2: '[::1]:6001', institution: 'X' }, 'USD').library).toMatchObject({ host: '::1', port: 6001 });
     expect(serviceConfigOf({}, 'USD')).toEqual({});
   });
