@@ -86,7 +86,15 @@ export class ParkingService implements KioskService {
       const options = offered.value.map(
         (p): QuoteOption => ({ id: `m${p.minutes}`, amount_minor: p.amount_minor, label_key: 'parking.duration', label_params: { minutes: p.minutes, end: p.end }, preselected: false }),
       );
-      return ok({ quote_ref: 'pk:choose', kind: this.kind, amount_minor: 0, description_key: running ? 'parking.extend' : 'parking.session', choose: { multiple: false, options } });
+      // Not payable: the resident chooses a duration and the machine quotes again.
+      return ok({
+        quote_ref: 'pk:choose',
+        kind: this.kind,
+        amount_minor: 0,
+        description_key: running ? 'parking.extend' : 'parking.session',
+        choose: { multiple: false, options },
+        screen_params: { zone: target.zone_label, ...(target.space === null ? {} : { space: target.space }), ...(running ? { expires_at: running.end } : {}) },
+      });
     }
 
     const priced = this.price(target, running, now_ms, chosen);

@@ -151,7 +151,9 @@ describe('ParkingService: extending a running stay', () => {
     const { buy, ask, at } = setup();
     await buy('plate:101/ABC123', 60); // 10:00–11:00, 300
     at('2025-07-09T15:30:00Z'); // 10:30
-    const options = await optionsOf(await ask('plate:101/ABC123'));
+    const offer = await ask('plate:101/ABC123');
+    expect(offer.ok && offer.value.screen_params).toEqual({ zone: '101', expires_at: '2025-07-09T11:00:00-05:00' });
+    const options = await optionsOf(offer);
     // 75 min cost 300 + 150, 90 min 300 + 300, 120 min 300 + 600 (second hour $6/h, rounded up to 150¢)
     expect(options).toEqual([
       { id: 'm15', amount_minor: 150, end: '2025-07-09T11:15:00-05:00' },
