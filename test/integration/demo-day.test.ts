@@ -19,7 +19,7 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     expect(stdout).toMatch(/the library's ILS answers SIP2 on 127\.0\.0\.1:\d+, parking is priced from .*chicago-downtown\.json/);
     expect(stdout).toMatch(/pays the fines on a library card .*: paid \$5\.25 \(tx /);
     // Priced at the story's hour today: metered Monday to Saturday, $1/h on Sundays.
-    expect(stdout).toMatch(/pays an hour of parking in zone 101 by plate: paid \$(3|1)\.00 \(tx /);
+    expect(stdout).toMatch(/chooses an hour of parking in zone 101 by plate: paid \$(3|1)\.00 \(tx /);
     expect(stdout).toMatch(/citation with \$5\.00 on the card: not charged \(payment\.insufficient_funds\)/);
     expect(stdout).toMatch(/pulls the card just as it commits: paid .*tapped again 1×/);
     // One payment of each kind refused by its service after the debit, and credited back to the card.
@@ -55,6 +55,10 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     expect(texts[0]).toMatch(/Transacción/);
     expect(texts[1]).toMatch(/Serviço +Estacionamento/);
     expect(texts[1]).toMatch(/Cartão/);
+    // Parking's own lines: the zone, the expiry and the plate's last three characters only.
+    expect(texts[1]).toMatch(/Zona +101/);
+    expect(texts[1]).toMatch(/Válido até +\d{2}\/\d{2}\/\d{4} 11:25/);
+    expect(texts[1]).toMatch(/Placa \(final\) +231/);
     expect(texts[3]).toMatch(/Pago devuelto a la tarjeta/);
     expect(texts[4]).toMatch(/Payment returned to card/);
     expect(texts[5]).toMatch(/D U P L I C A T E/);

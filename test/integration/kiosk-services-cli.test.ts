@@ -53,7 +53,14 @@ async function choose(card: string, kind: string, reference: string): Promise<Ki
   await until(/^session\.balanceShown$/);
   await command({ type: 'CONTINUE' });
   await command({ type: 'SELECT_SERVICE', kind, reference });
-  return until(/^session\.(confirming|quoteRefused)$/);
+  return until(/^session\.(confirming|quoteRefused|choosing)$/);
+}
+
+/** Street cleaning in the sample tariffs: no parking on Tuesdays 03:00–05:00 in Chicago. */
+function streetCleaningNow(): boolean {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: 'America/Chicago', weekday: 'short', hour: 'numeric', hourCycle: 'h23' }).formatToParts(new Date());
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value);
+  return parts.find((p) => p.type === 'weekday')?.value === 'Tue' && hour >= 3 && hour < 5;
 }
 
 async function leave(): Promise<void> {
@@ -137,6 +144,28 @@ describe('civicard kiosk --sim with the ILS, tariffs and citations configured', 
     await leave();
   });
 
+  it('parking by plate over the typed API: durations to choose from, priced at the kiosk clock from the tariff file, then paid', async () => {
+    const offered = await choose('E', 'parking', 'plate:101/ABC-123');
+    if (streetCleaningNow()) {
+      expect(offered).toMatchObject({ screen: 'session.quoteRefused', notice: { key: 'quote.no_parking_now' } });
+      await leave();
+      return;
+    }
+    expect(offered.screen).toBe('session.choosing');
+    const options = offered.quote!.options!;
+    expect(options.length).toBeGreaterThan(0);
+    expect(options.every((o) => o.label_key === 'parking.duration' && /^m\d+$/.test(o.id) && o.amount_minor > 0 && !o.preselected)).toBe(true);
+    expect(JSON.stringify(offered)).not.toContain('ABC');
+    await command({ type: 'CHOOSE', option_ids: [options[0]!.id] });
+    const confirming = await until(/^session\.confirming$/);
+    // Priced again at the kiosk clock when chosen (a minute may have passed between the two quotes).
+    expect(confirming.quote?.amount_minor).toBeGreaterThan(0);
+    await command({ type: 'CONFIRM' });
+    await until(/^payment\.done$/);
+    await leave();
+    expect(readFileSync(join(dir, 'parking-sessions.json'), 'utf8')).toContain('ABC123'); // kept apart until the back office has it
+  });
+
   it('the ILS down: a library quote is refused as service unavailable, nothing moves', async () => {
     await ils.stop();
     try {
@@ -152,12 +181,14 @@ describe('civicard kiosk --sim with the ILS, tariffs and citations configured', 
   it('the ledger verifies, holds the credit back, and carries no patron id or citation number', async () => {
     const exported = (await run(process.execPath, [CLI, 'ledger', 'export', '--db', join(dir, 'kiosk.db')])).stdout;
     const payloads = exported.trim().split('\n').map((l) => (JSON.parse(l) as { payload: { kind: string; service?: string } }).payload);
-    expect(payloads.filter((p) => p.kind.endsWith('intent')).map((p) => `${p.kind} ${p.service}`)).toEqual(['intent library_fine', 'intent library_fine', 'credit_intent credit_back', 'intent citation']);
+    const intents = payloads.filter((p) => p.kind.endsWith('intent')).map((p) => `${p.kind} ${p.service}`);
+    expect(intents.slice(0, 4)).toEqual(['intent library_fine', 'intent library_fine', 'credit_intent credit_back', 'intent citation']);
+    expect(intents.slice(4)).toEqual(streetCleaningNow() ? [] : ['intent parking']);
     expect(payloads.map((p) => p.kind)).toContain('credit_committed');
     const pub = join(dir, 'kiosk.pub');
     writeFileSync(pub, createPublicKey(readFileSync(join(dir, 'kiosk-key.pem'))).export({ type: 'spki', format: 'pem' }));
     expect((await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(dir, 'kiosk.db'), '--public-key', pub])).stdout).toMatch(/^ledger VERIFIED/);
-    for (const secret of ['29000000000001', '29000000000003', '4000123051']) expect(exported).not.toContain(secret);
+    for (const secret of ['29000000000001', '29000000000003', '4000123051', 'ABC123', 'ABC-123']) expect(exported).not.toContain(secret);
   });
 });
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from 'xstate';
+import { waitFor, type SnapshotFrom } from 'xstate';
 import { loadCitationsFile, loadTariffsFile } from '../../src/kiosk/config/service-config';
 import type { PayableServiceKind } from '../../src/kiosk/machines/contracts';
 import { CitationService, CitationStore } from '../../src/kiosk/services/citations';
@@ -38,13 +38,18 @@ function localServices(dir: string) {
   return { sessions, parking, citations };
 }
 
-/** Select, confirm, and wait for where it ends: paid, or the notice it was refused with. */
-async function attempt(k: Awaited<ReturnType<typeof startTestKiosk>>, kind: PayableServiceKind, reference: string) {
+/** Select (choosing `option` when offered a choice), confirm, and wait for where it ends: paid, or the notice it was refused with. */
+async function attempt(k: Awaited<ReturnType<typeof startTestKiosk>>, kind: PayableServiceKind, reference: string, option?: string) {
   const { actor, reader, sim } = k;
   reader.insertCard(sim);
   await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
   actor.send({ type: 'CONTINUE' });
   actor.send({ type: 'SELECT_SERVICE', kind, reference });
+  const asked = (x: SnapshotFrom<typeof actor>) => x.matches({ session: 'confirming' }) || x.matches({ session: 'quoteRefused' }) || x.matches({ session: 'choosing' });
+  if ((await waitFor(actor, asked, { timeout: 10_000 })).matches({ session: 'choosing' })) {
+    if (option === undefined) throw new Error('the service asks to choose and the test chose nothing');
+    actor.send({ type: 'CHOOSE', option_ids: [option] });
+  }
   const s = await waitFor(actor, (x) => x.matches({ session: 'confirming' }) || x.matches({ session: 'quoteRefused' }), { timeout: 10_000 });
   if (s.matches({ session: 'confirming' })) {
     actor.send({ type: 'CONFIRM' });
@@ -68,7 +73,7 @@ describe('parking and citations at the kiosk', () => {
     const k = await startTestKiosk({ ledger, services: [parking], opening_minor: 2_000 });
     stop.push(() => void k.actor.stop());
 
-    const paid = await attempt(k, 'parking', 'plate:101/ABC-123#60');
+    const paid = await attempt(k, 'parking', 'plate:101/ABC-123', 'm60');
     expect(paid).toMatchObject({ paid: true, quote: { amount_minor: 300, quote_ref: expect.stringMatching(/^pk:/) } });
     expect(ledger.txBalance(paid.tx_id!)).toMatchObject({ state: 'committed', service_post: 'accepted' });
     const bytes = Buffer.concat([ledger_path, `${ledger_path}-wal`].filter(existsSync).map((p) => readFileSync(p)));
@@ -86,7 +91,7 @@ describe('parking and citations at the kiosk', () => {
     const k = await startTestKiosk({ ledger, services: [parking, citations], opening_minor: 20_000, online: () => false });
     stop.push(() => void k.actor.stop());
 
-    expect(await attempt(k, 'parking', 'space:101/12#30')).toMatchObject({ paid: true, quote: { amount_minor: 150 } });
+    expect(await attempt(k, 'parking', 'space:101/12', 'm30')).toMatchObject({ paid: true, quote: { amount_minor: 150 } });
     expect(await attempt(k, 'citation', '4000123002')).toMatchObject({ paid: true, quote: { amount_minor: 4_500, receipt_lines: [{ key: 'citation.number', value: '4000123002' }] } });
     // $75.00 is above the $50.00 a kiosk may take while offline: refused before the card is touched.
     expect(await attempt(k, 'citation', '4000123036')).toMatchObject({ paid: false, notice: 'risk.offline_tx_limit', tx_id: null });
@@ -109,7 +114,7 @@ describe('parking and citations at the kiosk', () => {
 
     await ils.stop();
     expect(await attempt(k, 'library_fine', '29000000000001')).toMatchObject({ paid: false, notice: 'quote.service_unavailable', tx_id: null });
-    expect(await attempt(k, 'parking', 'plate:101/XYZ999#15')).toMatchObject({ paid: true }); // parking does not need the network
+    expect(await attempt(k, 'parking', 'plate:101/XYZ999', 'm15')).toMatchObject({ paid: true }); // parking does not need the network
 
     // The ILS answers the quote, then goes away before the debit: the resident is served, the post waits.
     await ils.start();

@@ -3,6 +3,7 @@ import { loadPublicKey, verifyLedger } from '../../ledger';
 import { loadIlsData } from '../../library/ils-data';
 import { IlsSimulator } from '../../library/ils-simulator';
 import { loadCitationsFile, loadTariffsFile } from '../config/service-config';
+import type { QuoteOption } from '../machines/contracts';
 import { startOfLocalDay } from '../runtime/risk';
 import { newTxId } from '../../shared/ids';
 import { formatMinor, minor } from '../../shared/money';
@@ -51,6 +52,12 @@ interface Resident {
 export const storyMoney = (amount_minor: number): string => formatMinor(minor(amount_minor), 'en-US', 'USD');
 
 const TIME_ZONE = 'America/Chicago';
+
+/** The resident's pick on the parking screen: the option for that many minutes. */
+const duration =
+  (minutes: number) =>
+  (options: readonly QuoteOption[]): string[] =>
+    options.filter((o) => o.label_params.minutes === minutes).map((o) => o.id);
 
 /** The story's time of day, today on the kiosk's calendar: what parking is priced at. */
 class StoryClock {
@@ -130,21 +137,20 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
     };
 
     await visit('09:10', a, { kind: 'library_fine', reference: '29000000000001' }, 'pays the fines on a library card (the ILS totals them; the kiosk tells it with Fee Paid over SIP2, our tx id as BK)');
-    // A duration in the reference stands for the resident's choice of duration on the touch screen.
-    await visit('10:25', b, { kind: 'parking', reference: 'plate:101/KAB2231#60' }, 'pays an hour of parking in zone 101 by plate');
+    await visit('10:25', b, { kind: 'parking', reference: 'plate:101/KAB2231', choose: duration(60) }, 'chooses an hour of parking in zone 101 by plate');
     await visit('11:40', c, { kind: 'citation', reference: '4000123002' }, `scans a ${storyMoney(4_500)} parking citation with ${storyMoney(500)} on the card`);
 
     counter.tearAfterNextCommit();
-    const torn = await visit('13:05', a, { kind: 'parking', reference: 'plate:101/7TRK118#30' }, 'pays half an hour of parking and pulls the card just as it commits');
+    const torn = await visit('13:05', a, { kind: 'parking', reference: 'plate:101/7TRK118', choose: duration(30) }, 'pays half an hour of parking and pulls the card just as it commits');
     say(`       The kiosk could not know whether the card committed, so it asked for the same card; the card's own history settled it${torn.paid ? ' (committed, charged once)' : ''}.`);
 
     ils.refuseFee('2001');
     await visit('14:10', a, { kind: 'library_fine', reference: '29000000000003' }, "pays a relative's damaged-item fee, which the front desk settled an hour ago");
     // The quote prices a stay from the moment it is made; paid 12 minutes later, the parking service refuses it.
-    await visit('14:40', c, { kind: 'parking', reference: 'space:101/12#15', atConfirm: () => story.advance(12) }, 'is quoted a quarter hour for space 12, is called away at the confirm screen and confirms 12 minutes later');
+    await visit('14:40', c, { kind: 'parking', reference: 'space:101/12', choose: duration(15), atConfirm: () => story.advance(12) }, 'is quoted a quarter hour for space 12, is called away at the confirm screen and confirms 12 minutes later');
 
     printerSim.setPaper('out');
-    await visit('15:30', b, { kind: 'parking', reference: 'plate:101/KAB2231#15' }, 'pays parking again while the printer is out of paper');
+    await visit('15:30', b, { kind: 'parking', reference: 'plate:101/KAB2231', choose: duration(15) }, 'pays parking again while the printer is out of paper');
     say('       No receipt could be printed; the screen showed the transaction id instead. A librarian reloads paper.');
     printerSim.setPaper('ok');
     const reprint = await reprintLastReceipt(kiosk.printer, kiosk.journal, newTxId());

@@ -1,5 +1,5 @@
 import { waitFor, type SnapshotFrom } from 'xstate';
-import type { PayableServiceKind } from '../machines/contracts';
+import type { PayableServiceKind, QuoteOption } from '../machines/contracts';
 import type { MessageKey } from '../machines/messages';
 import type { ResidentKiosk } from '../runtime/resident-kiosk';
 
@@ -22,6 +22,10 @@ export interface VisitPlan {
   patience?: number;
   /** Called at the confirm screen, just before the resident confirms (the story may let time pass). */
   atConfirm?: () => void;
+  /** The patron's library PIN, typed if the service asks for it (never kept by the kiosk). */
+  pin?: string;
+  /** What the resident picks when asked to choose (fines, a duration): option ids; by default the preselected ones. */
+  choose?: (options: readonly QuoteOption[]) => string[];
 }
 
 export interface VisitOutcome {
@@ -49,6 +53,8 @@ function waitsForPerson(s: Snapshot): boolean {
 
 export async function residentVisit(actor: ResidentKiosk, hand: CardHand, plan: VisitPlan, step_timeout_ms = 30_000): Promise<VisitOutcome> {
   const outcome: VisitOutcome = { paid: false, tx_id: null, amount_minor: null, notices: [], retaps: 0 };
+  let pins = 0;
+  let choices = 0;
   const seen = actor.subscribe((s) => {
     const key = s.context.notice?.key;
     if (key && outcome.notices.at(-1) !== key) outcome.notices.push(key);
@@ -64,7 +70,15 @@ export async function residentVisit(actor: ResidentKiosk, hand: CardHand, plan: 
       const s = await waitFor(actor, waitsForPerson, { timeout: step_timeout_ms });
       if (s.matches({ session: 'balanceShown' })) actor.send({ type: 'CONTINUE' });
       else if (s.matches({ session: 'chooseService' })) actor.send({ type: 'SELECT_SERVICE', kind: plan.kind, reference: plan.reference });
-      else if (s.matches({ session: 'confirming' })) {
+      else if (s.matches({ session: 'patronPin' })) {
+        // Asked once, the resident types the PIN; asked again (wrong), they give up.
+        if (plan.pin === undefined || pins++ > 0) actor.send({ type: 'CANCEL' });
+        else actor.send({ type: 'SUBMIT_PIN', pin: plan.pin });
+      } else if (s.matches({ session: 'choosing' })) {
+        const options = s.context.quote?.choose?.options ?? [];
+        if (choices++ > 0) actor.send({ type: 'CANCEL' });
+        else actor.send({ type: 'CHOOSE', option_ids: plan.choose?.(options) ?? options.filter((o) => o.preselected).map((o) => o.id) });
+      } else if (s.matches({ session: 'confirming' })) {
         plan.atConfirm?.();
         actor.send({ type: 'CONFIRM' });
       }

@@ -23,8 +23,6 @@ const ABANDONED_QUOTE_MS = 60 * 60_000;
 /** Delivered sessions are kept this long after they end, for no-return and extensions. */
 const ENDED_KEPT_MS = 24 * 3_600_000;
 const MINUTE_MS = 60_000;
-/** `…#<minutes>` names the stay in the reference itself (no choosing): at most a day. */
-const MAX_SUFFIX_MINUTES = 1440;
 
 export interface ParkingServiceOptions {
   tariffs: Tariffs;
@@ -36,9 +34,9 @@ export interface ParkingServiceOptions {
   quote_valid_ms?: number;
 }
 
-type Target = { zone: string; zone_label: string; space: string | null; plate: string | null; plate_hash: string | null; minutes: number | null };
+type Target = { zone: string; zone_label: string; space: string | null; plate: string | null; plate_hash: string | null };
 
-const REFERENCE = /^(plate|space):([A-Za-z0-9-]{1,64})\/([A-Za-z0-9 -]{1,16})(?:#(\d{1,5}))?$/;
+const REFERENCE = /^(plate|space):([A-Za-z0-9-]{1,64})\/([A-Za-z0-9 -]{1,16})$/;
 
 /** What the engine's refusal means to the resident. */
 function refusalOf(reason: RefusalReason): QuoteRefusal {
@@ -77,7 +75,7 @@ export class ParkingService implements KioskService {
     const now_ms = Math.floor(this.opts.now().getTime() / 1000) * 1000;
     this.opts.sessions.prune(now_ms - ABANDONED_QUOTE_MS, now_ms - ENDED_KEPT_MS);
     const running = this.runningStay(target, now_ms);
-    const chosen = target.minutes ?? minutesChosen(input.chosen);
+    const chosen = minutesChosen(input.chosen);
     if (input.chosen !== undefined && chosen === null) return err('not_found');
 
     if (chosen === null) {
@@ -153,11 +151,10 @@ export class ParkingService implements KioskService {
   private targetOf(reference: string): Target | null {
     const m = REFERENCE.exec(reference.trim());
     if (m === null) return null;
-    const [, by, zone_id, what, minutes] = m as unknown as [string, 'plate' | 'space', string, string, string | undefined];
+    const [, by, zone_id, what] = m as unknown as [string, 'plate' | 'space', string, string];
     const zone = this.opts.tariffs.zones.find((z) => z.curb_zone_id === zone_id || z.user_zone_id === zone_id);
     if (zone === undefined) return null;
-    if (minutes !== undefined && (Number(minutes) < 1 || Number(minutes) > MAX_SUFFIX_MINUTES)) return null;
-    const base = { zone: zone.curb_zone_id, zone_label: zone.user_zone_id ?? zone.curb_zone_id, minutes: minutes === undefined ? null : Number(minutes) };
+    const base = { zone: zone.curb_zone_id, zone_label: zone.user_zone_id ?? zone.curb_zone_id };
     if (by === 'space') {
       const space = what.trim();
       return /^[A-Za-z0-9-]{1,16}$/.test(space) ? { ...base, space, plate: null, plate_hash: null } : null;

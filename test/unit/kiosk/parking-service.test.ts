@@ -108,12 +108,6 @@ describe('ParkingService: quoting by plate and by space', () => {
     expect(await ask('plate:101/ABC123', ['m7'])).toEqual({ ok: false, error: 'not_found' });
     expect(await ask('plate:101/ABC123', ['m15', 'm30'])).toEqual({ ok: false, error: 'not_found' });
   });
-
-  it('a duration in the reference itself (`#<minutes>`) skips choosing', async () => {
-    const { ask } = setup();
-    const q = await ask('plate:101/ABC123#60');
-    expect(q.ok && q.value).toMatchObject({ amount_minor: 300, quote_ref: expect.stringMatching(/^pk:/) });
-  });
 });
 
 describe('ParkingService: refusals from the tariffs', () => {
