@@ -21,8 +21,9 @@ export interface TestKiosk {
   rows(first?: number, last?: number): EntryRow[];
 }
 
-export function testKiosk(key: KioskKey = newKioskKey(), txPrefix = '0190e000'): TestKiosk {
-  const ledger = KioskLedger.open(':memory:', key);
+/** A kiosk with its ledger in memory, or in the file `path`. */
+export function testKiosk(key: KioskKey = newKioskKey(), txPrefix = '0190e000', path = ':memory:'): TestKiosk {
+  const ledger = KioskLedger.open(path, key);
   let paid = 0;
   return {
     key,
