@@ -71,11 +71,19 @@ export async function startPostgres(): Promise<TestPostgres> {
   }
 }
 
-/** Fast shutdown of the one postmaster this harness started, then its directory goes. */
+/**
+ * Stops the one postmaster this harness started, by its pid: a smart shutdown
+ * first, which lets sessions that are closing finish (pg's Pool.end resolves
+ * before its sockets are closed, and a fast shutdown would send those a FATAL
+ * message nobody listens for any more), then fast, then immediate.
+ */
 async function stopServer(pid: number, dir: string): Promise<void> {
   try {
-    process.kill(pid, 'SIGINT');
-    for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    for (const [signal, ms] of [['SIGTERM', 3_000], ['SIGINT', 3_000], ['SIGQUIT', 3_000]] as const) {
+      if (!alive(pid)) break;
+      process.kill(pid, signal);
+      for (let waited = 0; waited < ms && alive(pid); waited += 20) await new Promise((r) => setTimeout(r, 20));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
