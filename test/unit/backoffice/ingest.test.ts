@@ -75,6 +75,16 @@ forEachStore('ingest', (t) => {
     expect((await held(t.store)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it('stores a batch once when the kiosk sends it several times at the same time', async () => {
+    const kiosk = await enrolled(t.store);
+    kiosk.pay(50);
+    // Open several connections first (PostgreSQL) so that the batches really run side by side.
+    await Promise.all(Array.from({ length: 4 }, () => t.store.db.selectFrom('kiosks').select('kiosk_id').execute()));
+    const results = await Promise.all(Array.from({ length: 4 }, () => ingestBatch(t.store, kiosk.kiosk_id, kiosk.rows(), opts)));
+    expect(results.map((r) => (r.ok ? [r.stored, r.duplicates] : r)).sort()).toEqual([[0, 100], [0, 100], [0, 100], [100, 0]]);
+    expect(await held(t.store)).toHaveLength(100);
+  });
+
   it('keeps two kiosks apart', async () => {
     const a = await enrolled(t.store);
     const b = await enrolled(t.store, testKiosk(newKioskKey(), '0190e001'));
