@@ -32,7 +32,7 @@ export function testKiosk(key: KioskKey = newKioskKey(), txPrefix = '0190e000', 
     pay(count, from = paid + 1) {
       for (let n = from; n < from + count; n++) {
         const tx_id = testTxId(n, txPrefix);
-        const before = 100_000 - 350 * (n - 1);
+        const before = 1_000_000 - 350 * (n - 1);
         ledger.appendAll([
           {
             kind: 'intent',

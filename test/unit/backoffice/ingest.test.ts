@@ -44,8 +44,8 @@ forEachStore('ingest', (t) => {
     expect(result).toEqual({ ok: true, kiosk_id: kiosk.kiosk_id, received: 6, stored: 6, duplicates: 0, acknowledged_through_seq: 6 });
     const stored = await held(t.store);
     expect(stored.map((r) => ({ seq: r.seq, entry_id: r.entry_id, at: r.at, kind: r.kind, tx_id: r.tx_id, payload: r.payload, prev_hash: r.prev_hash, hash: r.hash, signature: r.signature }))).toEqual(rows);
-    expect(stored[0]).toMatchObject({ kiosk_id: kiosk.kiosk_id, card_ref: 'c0ffee00c0ffee00c0ffee00c0ffee00', direction: 'debit', amount_minor: 350, balance_before_minor: 100_000, at_ms: Date.parse(rows[0]!.at), received_at: NOW.toISOString() });
-    expect(stored[1]).toMatchObject({ kind: 'committed', balance_after_minor: 99_650, tmac_counter: 2, card_ref: null });
+    expect(stored[0]).toMatchObject({ kiosk_id: kiosk.kiosk_id, card_ref: 'c0ffee00c0ffee00c0ffee00c0ffee00', direction: 'debit', amount_minor: 350, balance_before_minor: 1_000_000, at_ms: Date.parse(rows[0]!.at), received_at: NOW.toISOString() });
+    expect(stored[1]).toMatchObject({ kind: 'committed', balance_after_minor: 999_650, tmac_counter: 2, card_ref: null });
     expect(await acknowledgedThrough(t.store, kiosk.kiosk_id)).toEqual({ kiosk_id: kiosk.kiosk_id, acknowledged_through_seq: 6, last_hash: rows[5]!.hash });
     const k = await t.store.db.selectFrom('kiosks').select('last_sync_at').executeTakeFirstOrThrow();
     expect(k.last_sync_at).toBe(NOW.toISOString());
