@@ -9,9 +9,10 @@ import pg from 'pg';
 // A real PostgreSQL 15 for the back-office tests, in a temporary data
 // directory, on a free loopback port, with its unix socket inside that
 // directory: nothing on the machine is shared or left behind. PostgreSQL
-// refuses to run as root, so initdb and the server run as the `postgres` user
-// that the Debian package creates. Made fast rather than durable (fsync off):
-// a test server holds nothing worth a power cut.
+// refuses to run as root, so under root initdb and the server run as the
+// `postgres` user that the Debian package creates (otherwise as the user
+// running the tests). Made fast rather than durable (fsync off): a test
+// server holds nothing worth a power cut.
 
 const run = promisify(execFile);
 const BIN = '/usr/lib/postgresql/15/bin';
@@ -27,24 +28,29 @@ export interface TestPostgres {
 
 export async function startPostgres(): Promise<TestPostgres> {
   if (!existsSync(join(BIN, 'initdb')) || !existsSync(join(BIN, 'postgres'))) throw new Error(MISSING);
-  let uid: number;
-  let gid: number;
-  try {
-    uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
-    gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
-  } catch {
-    throw new Error(`${MISSING} (there is no postgres user)`);
-  }
   const dir = mkdtempSync(join(tmpdir(), 'civicard-pg-'));
-  chownSync(dir, uid, gid);
   const data = join(dir, 'data');
-  const asPostgres = (cmd: string, args: string[]) => (process.getuid?.() === uid ? run(join(BIN, cmd), args) : run('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]));
+  let asServerUser = (cmd: string, args: string[]) => run(join(BIN, cmd), args);
+  // PostgreSQL refuses to run as root: root hands the directory to the `postgres` user and runs it as that user.
+  if (process.getuid?.() === 0) {
+    let uid: number;
+    let gid: number;
+    try {
+      uid = Number((await run('id', ['-u', 'postgres'])).stdout.trim());
+      gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`${MISSING} (there is no postgres user)`);
+    }
+    chownSync(dir, uid, gid);
+    asServerUser = (cmd, args) => run('runuser', ['-u', 'postgres', '--', join(BIN, cmd), ...args]);
+  }
   let pid: number | undefined;
   try {
-    await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale', 'C']);
+    await asServerUser('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '-E', 'UTF8', '--locale', 'C']);
     const port = await freePort();
     const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50`;
-    await asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
+    await asServerUser('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', '-t', '30', 'start']);
     pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     let n = 0;
