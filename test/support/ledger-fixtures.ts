@@ -2,14 +2,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PaymentTx } from '../../src/kiosk/machines/contracts';
-import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { testTxId } from './card-fixtures';
 
 export function tempLedger(name = 'ledger') {
   const dir = mkdtempSync(join(tmpdir(), 'civicard-ledger-'));
   const path = join(dir, `${name}.db`);
   const key = loadOrCreateKioskKey(join(dir, 'kiosk-key.pem'));
-  return { dir, path, key, ledger: KioskLedger.open(path, key) };
+  return { dir, path, key, ledger: RuntimeLedger.open(path, key) };
 }
 
 export function paymentTx(n: number, overrides: Partial<PaymentTx> = {}): PaymentTx {

@@ -3,7 +3,7 @@ import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import type { KioskService } from '../../src/kiosk/services/types';
-import type { KioskLedger } from '../../src/ledger';
+import type { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../hardware/printer';
 import { SimPrinterTransport } from '../../hardware/sim/printer';
@@ -13,7 +13,7 @@ import { issuedSimCard, vaultFor } from './card-fixtures';
 // the fake reader, the real card station and ledger, the ESC/POS driver on the
 // printer simulator. `pay` walks one resident through a payment as the screen would.
 
-export async function startTestKiosk(opts: { ledger: KioskLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt' }) {
+export async function startTestKiosk(opts: { ledger: RuntimeLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt' }) {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;

@@ -5,7 +5,8 @@ import type { SoftwareKeyVault } from '../../card/keys/keyvault';
 import { Purse } from '../../card/purse';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { runBuiltInSelftest } from '../../card/selftest';
-import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { RuntimeLedger } from '../runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../ledger';
 import type { Language } from '../../shared/kiosk-api';
 import { openCardReader } from '../../../hardware/pcsc';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -32,7 +33,7 @@ import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 export interface SimKiosk {
   readonly actor: ResidentKiosk;
-  readonly ledger: KioskLedger;
+  readonly ledger: RuntimeLedger;
   readonly ledger_path: string;
   readonly printer: EscPosPrinter;
   readonly printerSim: PrinterSim;
@@ -91,10 +92,10 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
   const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
   const printer = await openPrinter(printerSim.path, { journal });
-  const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
+  const ledger = RuntimeLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
   const { card_ref_key } = config;
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
-  const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
+  const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
 

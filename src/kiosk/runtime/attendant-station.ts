@@ -1,6 +1,6 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { newTxId } from '../../shared/ids';
-import type { KioskLedger } from '../../ledger';
+import type { RuntimeLedger } from './runtime-ledger';
 import type { ReceiptPrinter } from '../../../hardware/printer/types';
 import type { CardReader } from '../../../hardware/pcsc/types';
 import {
@@ -33,7 +33,7 @@ export interface AttendantStationParts {
   reader: CardReader;
   station: CardStation;
   roster: StaffRoster;
-  ledger: KioskLedger;
+  ledger: RuntimeLedger;
   printer: ReceiptPrinter;
   receipt: KioskReceiptContext;
   language: () => ReceiptLanguage;
