@@ -31,6 +31,7 @@ export class LedgerIntegrityError extends Error {
 
 export class KioskLedger {
   private checkedAfterFirstWrite = false;
+  private readonly appendListeners = new Set<(results: readonly AppendResult[]) => void>();
   private readonly rules: AppendRules;
   private readonly queries: LedgerQueries;
   private readonly stmt;
@@ -69,6 +70,7 @@ export class KioskLedger {
       money: db.prepare('INSERT INTO money (seq, tx_id, card_ref, direction, amount_minor, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       lastRow: db.prepare('SELECT * FROM entries ORDER BY seq DESC LIMIT 1'),
       since: db.prepare('SELECT * FROM entries WHERE seq > ? ORDER BY seq LIMIT ?'),
+      pendingCount: db.prepare('SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL').pluck(),
       pending: db.prepare('SELECT e.* FROM outbox o JOIN entries e ON e.seq = o.seq WHERE o.acked_at IS NULL ORDER BY o.seq LIMIT ?'),
       ack: db.prepare('UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL'),
     };
@@ -116,7 +118,20 @@ export class KioskLedger {
       assertDurable(this.db);
       this.checkedAfterFirstWrite = true;
     }
+    for (const listener of this.appendListeners) {
+      try {
+        listener(results);
+      } catch {
+        // A listener (sync, a screen) never undoes or fails a durable append.
+      }
+    }
     return results;
+  }
+
+  /** Called after each durable append (or batch of appends); returns the unsubscribe. */
+  onAppended(listener: (results: readonly AppendResult[]) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** The intent, durable before this returns: only then may the caller touch the card (DESIGN §3 step 3). */
@@ -167,6 +182,17 @@ export class KioskLedger {
   pendingOutbox(limit: number): LedgerEntry[] {
     assertLimit(limit);
     return (this.stmt.pending.all(limit) as EntryRow[]).map(rowToEntry);
+  }
+
+  /** How many entries the back office has not acknowledged. */
+  pendingCount(): number {
+    return this.stmt.pendingCount.get() as number;
+  }
+
+  /** Rows after `seq` exactly as stored (the payload as the canonical text that was hashed): what sync uploads. */
+  rowsSince(seq: number, limit: number): EntryRow[] {
+    assertLimit(limit);
+    return this.stmt.since.all(seq, limit) as EntryRow[];
   }
 
   /** The back office holds every entry up to `seq_up_to`. Returns how many rows this newly acknowledged. */
