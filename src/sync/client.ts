@@ -64,6 +64,8 @@ export class SyncUnreachableError extends Error {
   ) {
     super(message);
   }
+  /** What this run got done before the server stopped answering. */
+  progress?: SyncReport;
 }
 
 // 401s that a later try can pass: the kiosk not enrolled yet, its clock off, a nonce the network replayed.
@@ -147,32 +149,47 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     return held + 1;
   };
 
-  let next = await resumePoint();
-  let resumes = 0;
-  while (typeof next === 'number' && next <= last_seq) {
-    const rows: EntryRow[] = ledger.rowsSince(next - 1, Math.min(batchSize, last_seq - next + 1));
-    const a = await request('POST', '/v1/sync/batch', JSON.stringify({ kiosk_id, entries: rows }));
-    if (a.status === 200) {
-      const through = a.body.acknowledged_through_seq;
-      if (typeof through !== 'number' || !Number.isSafeInteger(through)) throw new SyncUnreachableError('POST /v1/sync/batch: the answer has no acknowledged_through_seq');
-      if (through > last_seq) return finish({ status: 200, error: 'server_ahead', message: `the back office acknowledged up to ${through}, past this ledger's last entry ${last_seq}` });
-      report.batches += 1;
-      report.sent += rows.length;
-      report.stored += typeof a.body.stored === 'number' ? a.body.stored : 0;
-      report.duplicates += typeof a.body.duplicates === 'number' ? a.body.duplicates : 0;
-      if (through > 0) ledger.markAcknowledged(through);
-      if (through + 1 > next) {
-        next = through + 1;
-        continue;
+  try {
+    return await uploadFrom(await resumePoint());
+  } catch (e) {
+    if (e instanceof SyncUnreachableError) {
+      try {
+        e.progress = finish();
+      } catch {
+        // The ledger was closed under the run (shutdown): no progress to tell.
       }
-      // A 200 that acknowledges nothing new: ask where the server stands rather than send the same batch again.
-    } else if (!(a.status === 409 && a.body.error === 'gap')) {
-      return finish(refusalOf(a));
     }
-    if (++resumes > MAX_RESUMES) throw new SyncUnreachableError(`the back office did not take entry ${next} after ${MAX_RESUMES} resumes`);
-    next = await resumePoint();
+    throw e;
   }
-  return finish(typeof next === 'number' ? undefined : next);
+
+  async function uploadFrom(start: number | SyncRefusal): Promise<SyncReport> {
+    let next = start;
+    let resumes = 0;
+    while (typeof next === 'number' && next <= last_seq) {
+      const rows: EntryRow[] = ledger.rowsSince(next - 1, Math.min(batchSize, last_seq - next + 1));
+      const a = await request('POST', '/v1/sync/batch', JSON.stringify({ kiosk_id, entries: rows }));
+      if (a.status === 200) {
+        const through = a.body.acknowledged_through_seq;
+        if (typeof through !== 'number' || !Number.isSafeInteger(through)) throw new SyncUnreachableError('POST /v1/sync/batch: the answer has no acknowledged_through_seq');
+        if (through > last_seq) return finish({ status: 200, error: 'server_ahead', message: `the back office acknowledged up to ${through}, past this ledger's last entry ${last_seq}` });
+        report.batches += 1;
+        report.sent += rows.length;
+        report.stored += typeof a.body.stored === 'number' ? a.body.stored : 0;
+        report.duplicates += typeof a.body.duplicates === 'number' ? a.body.duplicates : 0;
+        if (through > 0) ledger.markAcknowledged(through);
+        if (through + 1 > next) {
+          next = through + 1;
+          continue;
+        }
+        // A 200 that acknowledges nothing new: ask where the server stands rather than send the same batch again.
+      } else if (!(a.status === 409 && a.body.error === 'gap')) {
+        return finish(refusalOf(a));
+      }
+      if (++resumes > MAX_RESUMES) throw new SyncUnreachableError(`the back office did not take entry ${next} after ${MAX_RESUMES} resumes`);
+      next = await resumePoint();
+    }
+    return finish(typeof next === 'number' ? undefined : next);
+  }
 }
 
 /** The outbox is acknowledged from seq 1 up to just before its first pending entry. */

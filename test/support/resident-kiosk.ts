@@ -1,6 +1,6 @@
 import { waitFor } from 'xstate';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
-import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
+import { startResidentKiosk, type ResidentKioskParts } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import type { KioskService } from '../../src/kiosk/services/types';
 import type { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
@@ -13,7 +13,7 @@ import { issuedSimCard, vaultFor } from './card-fixtures';
 // the fake reader, the real card station and ledger, the ESC/POS driver on the
 // printer simulator. `pay` walks one resident through a payment as the screen would.
 
-export async function startTestKiosk(opts: { ledger: RuntimeLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt' }) {
+export async function startTestKiosk(opts: { ledger: RuntimeLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt'; sync?: ResidentKioskParts['sync'] }) {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;
@@ -27,6 +27,7 @@ export async function startTestKiosk(opts: { ledger: RuntimeLedger; services: Ki
     risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => opts.language ?? 'en',
+    sync: opts.sync,
   });
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
 

@@ -8,6 +8,7 @@ import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
 import { registerSelftestCommand } from './selftest';
 import { registerSimCommands } from './sim';
+import { registerSyncCommand } from './sync';
 
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerParkingCommands(program);
   registerSelftestCommand(program);
   registerSimCommands(program);
+  registerSyncCommand(program);
 }

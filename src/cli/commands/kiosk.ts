@@ -12,6 +12,18 @@ function portOption(name: string, value: string): number {
   return port;
 }
 
+/** An http(s) URL, or a message saying what was wrong. */
+export function serverUrlOption(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`--server must be a URL such as https://backoffice.example:8443, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--server must be an http or https URL, got "${value}"`);
+  return url.origin;
+}
+
 export function registerKioskCommand(program: Command): void {
   program
     .command('kiosk')
@@ -21,12 +33,14 @@ export function registerKioskCommand(program: Command): void {
     .option('--port <port>', 'API port on 127.0.0.1', '7311')
     .option('--sim-port <port>', 'simulator port on 127.0.0.1 (with --sim)', '7312')
     .option('--no-pcscd', 'tap simulated cards on an in-memory reader instead of through pcscd')
-    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean }) => {
+    .option('--server <url>', 'upload the ledger to this back office in the background (the kiosk key in --dir must be enrolled there)')
+    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean; server?: string }) => {
       if (!opts.sim) throw new Error('only --sim is available until the hardware configuration issue: run `civicard kiosk --sim`');
       const port = portOption('--port', opts.port);
       const sim_port = portOption('--sim-port', opts.simPort);
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'civicard-kiosk-'));
-      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`) });
+      const sync = opts.server === undefined ? undefined : { serverUrl: serverUrlOption(opts.server) };
+      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`), sync });
       const api = await startKioskApiServer(kiosk, { port, sim_port });
       // The token goes to a file only its owner can read, never to stdout: the
       // output of a kiosk service ends up in journals other accounts can read.
@@ -34,6 +48,7 @@ export function registerKioskCommand(program: Command): void {
       const bearer = `-H "authorization: Bearer $(cat '${token_path}')"`;
       process.stdout.write(
         `kiosk ready (cards via ${kiosk.counter.kind}, ledger ${kiosk.ledger_path}); API at ${api.url}, simulator at ${api.sim_url}\n` +
+          (sync ? `  syncing the ledger to ${sync.serverUrl} in the background\n` : '') +
           `  API token for this session (Authorization: Bearer, or ?token= on /api/events): ${token_path}\n` +
           `  try: curl -s ${bearer} -H 'content-type: application/json' -XPOST ${api.sim_url}/sim/card/present -d '{"card":"A"}'; curl -s ${bearer} ${api.url}/api/state\n`,
       );

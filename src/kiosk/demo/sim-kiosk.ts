@@ -55,7 +55,7 @@ export interface SimKiosk {
   stop(): Promise<void>;
 }
 
-export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?: (line: string) => void }): Promise<SimKiosk> {
+export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?: (line: string) => void; sync?: { serverUrl: string } }): Promise<SimKiosk> {
   const { dir } = opts;
   mkdirSync(join(dir, 'cards'), { recursive: true });
   const selftest = runBuiltInSelftest();
@@ -92,7 +92,8 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
   const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
   const printer = await openPrinter(printerSim.path, { journal });
-  const ledger = RuntimeLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
+  const kioskKey = loadOrCreateKioskKey(join(dir, 'kiosk-key.pem'));
+  const ledger = RuntimeLedger.open(ledger_path, kioskKey);
   const { card_ref_key } = config;
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
@@ -141,6 +142,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => sim.language,
+    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey },
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import { kioskIdOf } from '../../../src/sync/request-signing';
-import { backoffDelayMs, BackgroundSync, startKioskSync, type Timers } from '../../../src/sync/background';
+import { backoffDelayMs, BackgroundSync, startKioskSync, type SyncStatus, type Timers } from '../../../src/sync/background';
 import { SyncUnreachableError, type SyncReport } from '../../../src/sync/client';
 import { appendPayments, tempLedger } from '../../support/ledger-fixtures';
 import { startTestKiosk } from '../../support/resident-kiosk';
@@ -126,26 +126,27 @@ describe('BackgroundSync schedule', () => {
 });
 
 describe('kiosk sync on real parts', () => {
-  it('a hung back office does not hold up a payment', async () => {
+  it('a hung back office does not hold up a payment; the kiosk stops its sync when it stops', async () => {
     const ledger = memoryLedger(() => new Date());
     const requests: string[] = [];
     const hung = ((url: URL, init: RequestInit) => {
       requests.push(String(url));
       return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
     }) as unknown as typeof fetch;
-    const sync = startKioskSync({ ledger, key: testKey(), serverUrl: 'http://back-office.test', fetch: hung, timeoutMs: 60_000, debounceMs: 0 });
-    try {
-      const kiosk = await startTestKiosk({ ledger, services: [new FixedFeeService('library_fine', 350)] });
-      const started = Date.now();
-      const { tx_id } = await kiosk.pay('F-1');
-      expect(Date.now() - started).toBeLessThan(3_000);
-      expect(ledger.txBalance(tx_id)?.state).toBe('committed');
-      expect(requests.length).toBeGreaterThan(0); // sync did start, and is still waiting on the server
-      expect(sync.sync.status().phase).toBe('running');
-      kiosk.actor.stop();
-    } finally {
-      await sync.stop();
-    }
+    let status: SyncStatus | null = null;
+    const kiosk = await startTestKiosk({
+      ledger,
+      services: [new FixedFeeService('library_fine', 350)],
+      sync: { key: testKey(), serverUrl: 'http://back-office.test', fetch: hung, timeoutMs: 60_000, debounceMs: 0, onStatus: (s) => (status = s) },
+    });
+    const started = Date.now();
+    const { tx_id } = await kiosk.pay('F-1');
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(ledger.txBalance(tx_id)?.state).toBe('committed');
+    expect(requests.length).toBeGreaterThan(0); // the sync did start, and is still waiting on the server
+    expect(status).toMatchObject({ phase: 'running' });
+    kiosk.actor.stop();
+    await until(() => status?.phase === 'stopped');
   });
 
   it('after a crash, a restarted kiosk carries on from its outbox: everything once, nothing twice', async () => {

@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { KioskLedger } from '../../src/ledger';
+import { appendPayments, tempLedger } from '../support/ledger-fixtures';
+
+const run = promisify(execFile);
+const CLI = join(process.cwd(), 'bin/civicard.js');
+
+async function civicard(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+describe('civicard sync', () => {
+  it('a back office that does not answer: says so, exit 2, the outbox unchanged', async () => {
+    const { ledger, path, dir, key } = tempLedger('kiosk');
+    await appendPayments(ledger, 2);
+    ledger.close();
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const r = await civicard('sync', '--ledger', path, '--server', url, '--key', join(dir, 'kiosk-key.pem'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`the back office at ${url} did not answer: GET /v1/sync/status: fetch failed`);
+    expect(JSON.parse(r.stdout)).toMatchObject({ server: url, sent: 0, acknowledged_through_seq: 0, last_seq: 8, pending: 8 });
+    const reopened = KioskLedger.open(path, key);
+    expect(reopened.pendingCount()).toBe(8);
+    reopened.close();
+  });
+
+  it('refuses what it cannot use before touching the network', async () => {
+    const { ledger, path } = tempLedger('kiosk');
+    ledger.close();
+    expect(await civicard('sync', '--ledger', `${path}.missing`, '--server', 'http://127.0.0.1:1')).toMatchObject({ code: 1, stderr: expect.stringContaining('no ledger at') });
+    expect(await civicard('sync', '--ledger', path, '--server', 'ftp://x')).toMatchObject({ code: 1, stderr: expect.stringContaining('--server must be an http or https URL') });
+  });
+});
