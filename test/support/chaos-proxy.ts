@@ -30,6 +30,8 @@ export interface ChaosProxyOptions {
   maxDelayMs?: number;
   /** The longest a `reorder` waits for another request before going anyway (ms). */
   reorderWaitMs?: number;
+  /** The first requests get every action once, in a seeded order, so a short run still meets them all (default true). */
+  everyActionFirst?: boolean;
 }
 
 export interface ChaosProxy {
@@ -83,6 +85,12 @@ export async function startChaosProxy(opts: ChaosProxyOptions): Promise<ChaosPro
     for (let i = 0; i < CHAOS_ACTIONS.length; i += 1) if ((r -= weights[i]!) < 0) return CHAOS_ACTIONS[i]!;
     return 'pass';
   };
+  // Seeded Fisher-Yates over the actions other than pass.
+  const opening = opts.everyActionFirst === false ? [] : CHAOS_ACTIONS.filter((a) => a !== 'pass');
+  for (let i = opening.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [opening[i], opening[j]] = [opening[j]!, opening[i]!];
+  }
   const counts = Object.fromEntries(CHAOS_ACTIONS.map((a) => [a, 0])) as Record<ChaosAction, number>;
   const captured: Buffer[] = [];
   let calm = false;
@@ -97,7 +105,7 @@ export async function startChaosProxy(opts: ChaosProxyOptions): Promise<ChaosPro
   };
 
   const handle = async (client: Socket, req: ParsedRequest) => {
-    const action = calm ? 'pass' : pick();
+    const action = calm ? 'pass' : (opening.shift() ?? pick());
     counts[action] += 1;
     const release = held;
     held = null;
