@@ -57,12 +57,14 @@ export interface SyncReport {
 
 export class SyncUnreachableError extends Error {
   override name = 'SyncUnreachableError';
-  constructor(
-    message: string,
-    /** From a 429's retry-after, when the server said. */
-    readonly retryAfterMs?: number,
-  ) {
+  /** From a 429's retry-after, when the server said. */
+  readonly retryAfterMs?: number;
+  /** The server answered (busy, not enrolled yet, clock off…) rather than not at all. */
+  readonly answered: boolean;
+  constructor(message: string, opts: { retryAfterMs?: number; answered?: boolean } = {}) {
     super(message);
+    this.retryAfterMs = opts.retryAfterMs;
+    this.answered = opts.answered ?? false;
   }
   /** What this run got done before the server stopped answering. */
   progress?: SyncReport;
@@ -74,7 +76,6 @@ const TRANSIENT_401 = new Set(['kiosk_not_enrolled', 'stale_timestamp', 'replaye
 interface Answer {
   status: number;
   body: Record<string, unknown>;
-  retryAfterMs?: number;
 }
 
 export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
@@ -120,10 +121,14 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
       parsed = null;
     }
     const answer: Answer = { status, body: parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {} };
-    if (status === 429) throw new SyncUnreachableError(`${method} ${url.pathname}: rate limited`, retryAfter !== null && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1_000 : undefined);
-    if (status >= 500) throw new SyncUnreachableError(`${method} ${url.pathname}: the server answered ${status}${typeof answer.body.message === 'string' ? ` (${answer.body.message})` : ''}`);
-    if (status === 401 && TRANSIENT_401.has(String(answer.body.error))) throw new SyncUnreachableError(`${method} ${url.pathname}: ${String(answer.body.error)}${typeof answer.body.message === 'string' ? `: ${answer.body.message}` : ''}`);
-    if (status === 200 && parsed === null) throw new SyncUnreachableError(`${method} ${url.pathname}: the answer was not JSON`);
+    const said = typeof answer.body.message === 'string' ? `: ${answer.body.message}` : '';
+    if (status === 429) {
+      const retryAfterMs = retryAfter !== null && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1_000 : undefined;
+      throw new SyncUnreachableError(`${method} ${url.pathname}: rate limited${said}`, { retryAfterMs, answered: true });
+    }
+    if (status >= 500) throw new SyncUnreachableError(`${method} ${url.pathname}: the server answered ${status}${said}`, { answered: true });
+    if (status === 401 && TRANSIENT_401.has(String(answer.body.error))) throw new SyncUnreachableError(`${method} ${url.pathname}: ${String(answer.body.error)}${said}`, { answered: true });
+    if (status === 200 && parsed === null) throw new SyncUnreachableError(`${method} ${url.pathname}: the answer was not JSON`, { answered: true });
     return answer;
   };
 

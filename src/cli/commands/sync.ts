@@ -9,7 +9,8 @@ import { serverUrlOption } from './kiosk';
 // whose background sync is off or stuck. Prints one JSON object: what was
 // sent and how far the back office acknowledged. Exit 0 only when the whole
 // ledger is acknowledged; 1 when the back office refused (staff must look);
-// 2 when it did not answer (nothing that was not acknowledged is marked).
+// 2 when it did not answer or cannot take them now (nothing that was not
+// acknowledged is marked).
 
 const EXIT = { done: 0, refused: 1, unreachable: 2 } as const;
 
@@ -24,7 +25,7 @@ function kioskKeyFor(ledger: string, key?: string): KioskKey {
 export function registerSyncCommand(program: Command): void {
   program
     .command('sync')
-    .description("send the back office the ledger entries it has not acknowledged; prints JSON, exit 0 when all are acknowledged, 1 refused, 2 no answer")
+    .description("send the back office the ledger entries it has not acknowledged; prints JSON, exit 0 when all are acknowledged, 1 refused, 2 no answer or not now")
     .requiredOption('--ledger <file>', "the kiosk's ledger database")
     .requiredOption('--server <url>', 'the back office, e.g. https://backoffice.example:8443')
     .option('--key <file>', "the kiosk's key (default: kiosk-key.pem beside the ledger)")
@@ -43,7 +44,8 @@ export function registerSyncCommand(program: Command): void {
         } catch (e) {
           if (!(e instanceof SyncUnreachableError)) throw e;
           if (e.progress) process.stdout.write(`${JSON.stringify(e.progress)}\n`);
-          process.stderr.write(`civicard: the back office at ${serverUrl} did not answer: ${e.message}; what it did not acknowledge stays in the outbox for the next sync\n`);
+          const what = e.answered ? 'cannot take the entries now' : 'did not answer';
+          process.stderr.write(`civicard: the back office at ${serverUrl} ${what}: ${e.message}; what it did not acknowledge stays in the outbox for the next sync\n`);
           process.exitCode = EXIT.unreachable;
           return;
         }

@@ -94,7 +94,7 @@ describe('BackgroundSync schedule', () => {
 
   it('waits at least what the server asked for in retry-after', async () => {
     const timers = new ManualTimers();
-    const sync = new BackgroundSync({ run: async () => Promise.reject(new SyncUnreachableError('rate limited', 45_000)), timers, random: () => 1, backoff: { baseMs: 1_000, capMs: 20_000 } });
+    const sync = new BackgroundSync({ run: async () => Promise.reject(new SyncUnreachableError('rate limited', { retryAfterMs: 45_000, answered: true })), timers, random: () => 1, backoff: { baseMs: 1_000, capMs: 20_000 } });
     sync.start();
     await timers.fireNext();
     expect(timers.requested).toEqual([0, 45_000]);
