@@ -1,5 +1,5 @@
 import type { EntryRow, KioskKey, KioskLedger } from '../ledger';
-import { kioskIdOf, signRequest } from './request-signing';
+import { kioskIdOf, signRequest } from '../backoffice/auth/request-signing';
 
 // One sync run (docs/sync-protocol.md): ask the server how far it holds this
 // kiosk's chain, then upload the rest in signed batches, marking the outbox
@@ -99,7 +99,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
 
   const request = async (method: 'GET' | 'POST', path: string, body: string): Promise<Answer> => {
     const url = new URL(path, base);
-    const headers: Record<string, string> = signRequest({ method, path: url.pathname + url.search, body, kioskId: kiosk_id, privateKey: key.privateKey, nowMs: now() });
+    const headers: Record<string, string> = signRequest({ method, path: url.pathname + url.search, body, key: key.privateKey, kiosk_id, now: now() });
     if (method === 'POST') headers['content-type'] = 'application/json';
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     let status: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
-import { kioskIdOf } from '../../../src/sync/request-signing';
+import { kioskIdOf } from '../../../src/backoffice/auth/request-signing';
 import { backoffDelayMs, BackgroundSync, startKioskSync, type SyncStatus, type Timers } from '../../../src/sync/background';
 import { SyncUnreachableError, type SyncReport } from '../../../src/sync/client';
 import { appendPayments, tempLedger } from '../../support/ledger-fixtures';

@@ -1,6 +1,6 @@
 import { createHash, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { kioskIdOf } from '../../../src/sync/request-signing';
+import { kioskIdOf } from '../../../src/backoffice/auth/request-signing';
 import { syncOnce, SyncUnreachableError, type SyncOptions } from '../../../src/sync/client';
 import { appendPayments } from '../../support/ledger-fixtures';
 import { memoryLedger, testKey } from '../ledger/helpers';
