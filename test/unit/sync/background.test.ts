@@ -149,6 +149,21 @@ describe('kiosk sync on real parts', () => {
     await until(() => status?.phase === 'stopped');
   });
 
+  it('a payment reaches the back office shortly after it is made, without anyone asking', async () => {
+    const ledger = memoryLedger(() => new Date());
+    const key = testKey();
+    const server = new FakeBackOffice(key.publicKeyPem, kioskIdOf(key.publicKeyPem));
+    const kiosk = await startTestKiosk({ ledger, services: [new FixedFeeService('library_fine', 350)], sync: { key, serverUrl: 'http://back-office.test', fetch: server.fetch as typeof fetch, debounceMs: 10, intervalMs: 3_600_000 } });
+    try {
+      await kiosk.pay('F-1');
+      await until(() => ledger.pendingCount() === 0 && server.held.length === ledger.lastEntry()!.seq);
+      expect(server.held).toEqual(ledger.rowsSince(0, 1_000));
+      expect(server.held.map((r) => r.kind)).toContain('committed');
+    } finally {
+      kiosk.actor.stop();
+    }
+  });
+
   it('after a crash, a restarted kiosk carries on from its outbox: everything once, nothing twice', async () => {
     const { path, key, ledger } = tempLedger();
     await appendPayments(ledger, 30);
