@@ -1,5 +1,15 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startAttendantStation } from '../../../src/kiosk/runtime/attendant-station';
+import { CardStation } from '../../../src/kiosk/runtime/card-station';
+import { PinAttempts } from '../../../src/kiosk/runtime/pin-attempts';
 import { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
+import { StaffRoster } from '../../../src/kiosk/runtime/staff';
+import { newTxId } from '../../../src/shared/ids';
+import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
+import { EscPosPrinter } from '../../../hardware/printer';
+import { SimPrinterTransport } from '../../../hardware/sim/printer';
+import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import { kioskIdOf } from '../../../src/backoffice/auth/request-signing';
 import { backoffDelayMs, BackgroundSync, startKioskSync, type SyncStatus, type Timers } from '../../../src/sync/background';
@@ -162,6 +172,30 @@ describe('kiosk sync on real parts', () => {
     } finally {
       kiosk.actor.stop();
     }
+  });
+
+  it('the attendant station syncs its ledger too, and stops its sync with the station', async () => {
+    const { ledger, key, dir } = tempLedger('attendant');
+    const server = new FakeBackOffice(key.publicKeyPem, kioskIdOf(key.publicKeyPem));
+    const reader = new FakeCardReader();
+    const { keys } = await issuedSimCard(0);
+    let status: SyncStatus | null = null;
+    const actor = await startAttendantStation({
+      reader,
+      station: new CardStation({ reader, vault: vaultFor(keys, ['credit', 'read']), terminal_id: 20, card_ref_key: Buffer.alloc(32, 7), ledger }),
+      roster: new StaffRoster([], PinAttempts.open(join(dir, 'pin-attempts.json'), { max_attempts: 3, lockout_ms: 300_000 })),
+      ledger,
+      printer: new EscPosPrinter(new SimPrinterTransport()),
+      receipt: { kiosk_id: 'A-LOT-4', location_label: 'Lot 4 booth', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
+      language: () => 'en',
+      now: () => new Date(),
+      sync: { key, serverUrl: 'http://back-office.test', fetch: server.fetch as typeof fetch, debounceMs: 10, intervalMs: 3_600_000, onStatus: (s) => (status = s) },
+    });
+    ledger.append({ kind: 'shift_opened', shift_id: newTxId(), staff_ref: 'staff-17', opening_float_minor: 5_000 });
+    await until(() => server.held.length === 1 && ledger.pendingCount() === 0);
+    actor.stop();
+    await until(() => status?.phase === 'stopped');
+    ledger.close();
   });
 
   it('after a crash, a restarted kiosk carries on from its outbox: everything once, nothing twice', async () => {
