@@ -22,6 +22,7 @@ import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
 import { FixedFeeService } from '../services/fixed-fee';
+import type { KioskService } from '../services/types';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 // A complete resident kiosk on simulated devices, in one directory: test
@@ -54,7 +55,8 @@ export interface SimKiosk {
   stop(): Promise<void>;
 }
 
-export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?: (line: string) => void }): Promise<SimKiosk> {
+/** `services`: what residents can pay (default: fixed fees for a library fine, parking and a citation). */
+export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?: (line: string) => void; services?: KioskService[] }): Promise<SimKiosk> {
   const { dir } = opts;
   mkdirSync(join(dir, 'cards'), { recursive: true });
   const selftest = runBuiltInSelftest();
@@ -136,7 +138,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     station,
     ledger,
     printer,
-    services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
+    services: opts.services ?? [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
     risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => sim.language,
