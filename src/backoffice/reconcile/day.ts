@@ -1,0 +1,77 @@
+// The business day reconciliation covers: a local calendar date in the city's
+// time zone, as the half-open window [start_ms, end_ms) of UTC milliseconds.
+// A day is not always 24 hours (daylight saving), so both ends are computed.
+
+export interface BusinessDay {
+  date: string;
+  time_zone: string;
+  start_ms: number;
+  end_ms: number;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function businessDay(date: string, time_zone: string): BusinessDay {
+  const m = DATE.exec(date);
+  const [y, mo, d] = m === null ? [NaN, NaN, NaN] : [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (m === null || probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) {
+    throw new RangeError(`the date must be YYYY-MM-DD, a real day, not ${date}`);
+  }
+  assertTimeZone(time_zone);
+  return { date, time_zone, start_ms: localMidnight(y, mo, d, time_zone), end_ms: localMidnight(y, mo, d + 1, time_zone) };
+}
+
+export function assertTimeZone(time_zone: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: time_zone });
+  } catch {
+    throw new RangeError(`unknown time zone ${time_zone} (use an IANA name such as America/Chicago)`);
+  }
+}
+
+/** The local calendar date (YYYY-MM-DD) of an instant in `time_zone`. */
+export function localDate(ms: number, time_zone: string): string {
+  const p = localParts(ms, time_zone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+/** The local wall-clock minutes since midnight of an instant. */
+export function localMinutes(ms: number, time_zone: string): number {
+  const p = localParts(ms, time_zone);
+  return p.hour * 60 + p.minute;
+}
+
+/** UTC ms of the first instant of local day y-mo-d (d may overflow the month). */
+function localMidnight(y: number, mo: number, d: number, time_zone: string): number {
+  const wall = Date.UTC(y, mo - 1, d);
+  // Two rounds: the offset at the guess, then at the corrected instant (a DST change near midnight).
+  let t = wall - offsetMs(wall, time_zone);
+  t = wall - offsetMs(t, time_zone);
+  return t;
+}
+
+/** Local wall time minus UTC at an instant, in ms. */
+function offsetMs(ms: number, time_zone: string): number {
+  const p = localParts(ms, time_zone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
+}
+
+function localParts(ms: number, time_zone: string) {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: time_zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(ms));
+  const get = (type: string) => Number(parts.find((x) => x.type === type)!.value);
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
