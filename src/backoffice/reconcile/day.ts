@@ -42,13 +42,31 @@ export function localMinutes(ms: number, time_zone: string): number {
   return p.hour * 60 + p.minute;
 }
 
-/** UTC ms of the first instant of local day y-mo-d (d may overflow the month). */
-function localMidnight(y: number, mo: number, d: number, time_zone: string): number {
-  const wall = Date.UTC(y, mo - 1, d);
-  // Two rounds: the offset at the guess, then at the corrected instant (a DST change near midnight).
-  let t = wall - offsetMs(wall, time_zone);
-  t = wall - offsetMs(t, time_zone);
-  return t;
+/** The local calendar date `days` after `date` (YYYY-MM-DD, days may be negative). */
+export function addDays(date: string, days: number): string {
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, mo - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/**
+ * UTC ms of local wall-clock time `minutes` after midnight on `date`. A wall
+ * time skipped by a daylight-saving change comes out as the instant after the
+ * jump; one that happens twice, as the first.
+ */
+export function wallClockInstant(date: string, minutes: number, time_zone: string): number {
+  const [y, mo, d] = date.split('-').map(Number) as [number, number, number];
+  return localMidnight(y, mo, d, time_zone, minutes);
+}
+
+/** UTC ms of local day y-mo-d (d may overflow the month) at `minutes` past midnight. */
+function localMidnight(y: number, mo: number, d: number, time_zone: string, minutes = 0): number {
+  const wall = Date.UTC(y, mo - 1, d) + minutes * 60_000;
+  // The offsets in force half a day either side cover any daylight-saving change near `wall`.
+  const before = wall - offsetMs(wall - 12 * 3_600_000, time_zone);
+  const after = wall - offsetMs(wall + 12 * 3_600_000, time_zone);
+  const valid = [before, after].filter((t) => t + offsetMs(t, time_zone) === wall);
+  // Twice (clocks went back): the first. Never (clocks jumped over it): the instant the jump lands on.
+  return valid.length > 0 ? Math.min(...valid) : Math.max(before, after);
 }
 
 /** Local wall time minus UTC at an instant, in ms. */
