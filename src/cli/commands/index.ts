@@ -6,6 +6,7 @@ import { registerKioskCommand } from './kiosk';
 import { registerLedgerCommands } from './ledger';
 import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
+import { registerReconcileCommand } from './reconcile';
 import { registerSelftestCommand } from './selftest';
 import { registerSimCommands } from './sim';
 
@@ -18,6 +19,7 @@ export function registerCommands(program: Command): void {
   registerLedgerCommands(program);
   registerLibraryCommands(program);
   registerParkingCommands(program);
+  registerReconcileCommand(program);
   registerSelftestCommand(program);
   registerSimCommands(program);
 }
