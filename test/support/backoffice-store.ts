@@ -1,21 +1,24 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
 import type { BackOfficeDb } from '../../src/backoffice/db/schema';
 import { projectEntry } from '../../src/backoffice/project';
 import { KioskLedger, openLedgerDatabase, type KioskKey, type PayloadInput } from '../../src/ledger';
 import type { EntryRow } from '../../src/ledger/entry';
 import { newTxId } from '../../src/shared/ids';
+import { startTempPostgres, type TempPostgres } from './reconcile-postgres';
 
 // A back-office store fed by real kiosk ledgers: each TestKiosk is a
 // KioskLedger (in memory, real rules, hashes and signatures) whose rows are
 // copied into `entries` with their projection, as ingest does.
 //
 // TEMPORARY: the tables are created here mirroring src/backoffice/db/schema.ts
-// until the back-office migrations (migrateBackOffice) and ingestBatch land on
-// main; then createTables and sync switch to them.
+// until the back-office migrations (migrateBackOffice), ingestBatch and
+// startPostgres land on main; then createTables, sync and the PostgreSQL
+// store switch to them.
 
-export async function createTables(db: Kysely<BackOfficeDb>): Promise<void> {
+export async function createTables(db: Kysely<BackOfficeDb>, engine: 'sqlite' | 'postgres' = 'sqlite'): Promise<void> {
   await db.schema
     .createTable('kiosks')
     .addColumn('kiosk_id', 'text', (c) => c.primaryKey())
@@ -45,7 +48,7 @@ export async function createTables(db: Kysely<BackOfficeDb>): Promise<void> {
   await entries.addPrimaryKeyConstraint('entries_pk', ['kiosk_id', 'seq']).addUniqueConstraint('entries_entry_id', ['kiosk_id', 'entry_id']).execute();
   await db.schema
     .createTable('sync_evidence')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', engine === 'postgres' ? 'serial' : 'integer', (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('kiosk_id', 'text', (c) => c.notNull())
     .addColumn('seq', 'bigint', (c) => c.notNull())
     .addColumn('offered_row', 'text', (c) => c.notNull())
@@ -54,7 +57,7 @@ export async function createTables(db: Kysely<BackOfficeDb>): Promise<void> {
     .execute();
   await db.schema
     .createTable('exceptions')
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', engine === 'postgres' ? 'serial' : 'integer', (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('severity', 'text', (c) => c.notNull())
     .addColumn('kiosk_id', 'text')
@@ -70,20 +73,57 @@ export async function createTables(db: Kysely<BackOfficeDb>): Promise<void> {
 
 export interface TestStore {
   name: string;
+  /** Once per test file (beforeAll): start the engine. */
+  start(): Promise<void>;
+  /** Once per test file (afterAll). */
+  stop(): Promise<void>;
+  /** A fresh, empty store with the tables. */
   open(): Promise<{ db: Kysely<BackOfficeDb>; close(): Promise<void> }>;
 }
 
-/** SQLite in memory (PostgreSQL joins the list when test/support/postgres.ts lands on main). */
-export const STORES: TestStore[] = [
-  {
+function sqliteStore(): TestStore {
+  return {
     name: 'sqlite',
+    start: async () => {},
+    stop: async () => {},
     async open() {
       const db = new Kysely<BackOfficeDb>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
       await createTables(db);
       return { db, close: () => db.destroy() };
     },
-  },
-];
+  };
+}
+
+/** A real PostgreSQL server per test file, a new database per test. */
+function postgresStore(): TestStore {
+  let server: TempPostgres | undefined;
+  let n = 0;
+  return {
+    name: 'postgres',
+    async start() {
+      server = await startTempPostgres();
+    },
+    async stop() {
+      server?.stop();
+    },
+    async open() {
+      if (server === undefined) throw new Error('the PostgreSQL test server was not started (call start() in beforeAll)');
+      const admin = new pg.Client({ connectionString: `${server.url}/postgres` });
+      await admin.connect();
+      const name = `recon_${process.pid}_${++n}`;
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const db = new Kysely<BackOfficeDb>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: `${server.url}/${name}`, max: 2 }) }) });
+      await createTables(db, 'postgres');
+      return { db, close: () => db.destroy() };
+    },
+  };
+}
+
+/** Every engine the back office runs on: SQLite (embedded) and PostgreSQL (production). */
+export function testStores(): TestStore[] {
+  return [sqliteStore(), postgresStore()];
+}
 
 /** One clock for every kiosk of a scenario: set it, and each reading steps one second. */
 export class ScenarioClock {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scheduleNightly, type NightlyClock } from '../../../src/backoffice/reconcile/nightly';
 import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
-import { STORES } from '../../support/backoffice-store';
+import { testStores } from '../../support/backoffice-store';
 
 // The nightly run on a simulated clock: it fires at 02:00 local time, reconciles
 // the day that just ended, re-arms for the next night, and stops when told.
@@ -47,7 +47,7 @@ describe('scheduleNightly', () => {
   });
 
   it('runs at 02:00 local time for the day that ended, every night, across a daylight-saving change, until stopped', async () => {
-    const { db, close: c } = await STORES[0]!.open();
+    const { db, close: c } = await testStores()[0]!.open();
     close = c;
     const out_root = mkdtempSync(join(tmpdir(), 'civicard-nightly-'));
     // Saturday 2026-03-07 12:00 in Chicago (CST, UTC-6); clocks spring forward on the 8th at 02:00.

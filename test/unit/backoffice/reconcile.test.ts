@@ -1,10 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
-import { countRows, ScenarioClock, STORES, TestCard, TestKiosk } from '../../support/backoffice-store';
+import { countRows, ScenarioClock, TestCard, TestKiosk, testStores } from '../../support/backoffice-store';
 
 // Reconciliation of one business day (issue 9 point 6) over real kiosk
 // ledgers synced into the back-office store, on every store engine.
@@ -18,7 +18,9 @@ const TOMORROW = '2026-03-03T15:00:00.000Z';
 
 const cardRef = (n: number) => n.toString(16).padStart(2, '0').repeat(16);
 
-describe.each(STORES)('reconcileDay on $name', (store) => {
+describe.each(testStores())('reconcileDay on $name', (store) => {
+  beforeAll(() => store.start(), 60_000);
+  afterAll(() => store.stop(), 30_000);
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
     await close?.();
