@@ -46,6 +46,11 @@ export async function createTables(db: Kysely<BackOfficeDb>, engine: 'sqlite' | 
   for (const col of ['card_ref', 'service', 'direction', 'tmac_value', 'outcome', 'service_ref', 'reverses_tx_id', 'shift_id'] as const) entries = entries.addColumn(col, 'text');
   for (const col of ['amount_minor', 'balance_before_minor', 'balance_after_minor', 'tmac_counter'] as const) entries = entries.addColumn(col, 'bigint');
   await entries.addPrimaryKeyConstraint('entries_pk', ['kiosk_id', 'seq']).addUniqueConstraint('entries_entry_id', ['kiosk_id', 'entry_id']).execute();
+  // The indexes reconciliation relies on (docs/reconciliation.md, "Scale").
+  await db.schema.createIndex('entries_tx').on('entries').columns(['kiosk_id', 'tx_id']).execute();
+  await db.schema.createIndex('entries_card').on('entries').columns(['card_ref', 'tmac_counter']).execute();
+  await db.schema.createIndex('entries_at').on('entries').columns(['at_ms']).execute();
+  await db.schema.createIndex('entries_kind_at').on('entries').columns(['kind', 'at_ms']).execute();
   await db.schema
     .createTable('sync_evidence')
     .addColumn('id', engine === 'postgres' ? 'serial' : 'integer', (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
@@ -170,6 +175,9 @@ export interface TxOptions {
   reverses_tx_id?: string | null;
 }
 
+/** Rows per insert: 22 columns each stays under SQLite's and PostgreSQL's bound-parameter limits. */
+const SYNC_BATCH = 1_000;
+
 export class TestKiosk {
   readonly key = testKioskKey();
   readonly kiosk_id = kioskIdOf(this.key);
@@ -191,10 +199,13 @@ export class TestKiosk {
   async sync(db: Kysely<BackOfficeDb>): Promise<void> {
     const rows = this.ledger.db.prepare('SELECT * FROM entries WHERE seq > ? ORDER BY seq').all(this.synced) as EntryRow[];
     if (rows.length === 0) return;
-    await db
-      .insertInto('entries')
-      .values(rows.map((r) => ({ kiosk_id: this.kiosk_id, ...r, received_at: new Date().toISOString(), ...projectEntry(r) })))
-      .execute();
+    const received_at = new Date().toISOString();
+    for (let i = 0; i < rows.length; i += SYNC_BATCH) {
+      await db
+        .insertInto('entries')
+        .values(rows.slice(i, i + SYNC_BATCH).map((r) => ({ kiosk_id: this.kiosk_id, ...r, received_at, ...projectEntry(r) })))
+        .execute();
+    }
     this.synced = rows.at(-1)!.seq;
   }
 
