@@ -98,6 +98,7 @@ async function main() {
         liability_holds: summary.liability.holds,
         exceptions: summary.exception_counts,
         reconcile_ms: Math.round(reconcile_ms),
+        by_check_ms: summary.timings_ms,
         baseline_full_scan_ms: Math.round(baseline_ms),
         reconcile_vs_scan: Math.round((reconcile_ms / Math.max(1, baseline_ms)) * 10) / 10,
         generate_and_sync_s: Math.round(generate_s * 10) / 10,

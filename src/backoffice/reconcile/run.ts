@@ -40,14 +40,21 @@ export async function reconcileDay(db: Kysely<BackOfficeDb>, opts: ReconcileOpti
   const day = businessDay(opts.date, opts.time_zone);
   const ctx = await reconcileContext(db, day);
 
-  const chain = await checkChains(db, day);
-  const cards = await checkCards(ctx);
-  const open = await checkOpenIntents(ctx);
-  const shifts = await checkShifts(ctx);
-  const services = await checkServices(ctx);
-  const revenue = await revenueOfDay(ctx);
+  const timings_ms: Record<string, number> = {};
+  const timed = async <T>(name: string, check: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await check();
+    timings_ms[name] = Math.round(performance.now() - started);
+    return result;
+  };
+  const chain = await timed('chain', () => checkChains(db, day));
+  const cards = await timed('cards', () => checkCards(ctx));
+  const open = await timed('open_intents', () => checkOpenIntents(ctx));
+  const shifts = await timed('shifts', () => checkShifts(ctx));
+  const services = await timed('services', () => checkServices(ctx));
+  const revenue = await timed('revenue', () => revenueOfDay(ctx));
   const found = [...chain.exceptions, ...cards.exceptions, ...open.exceptions, ...shifts.exceptions, ...services.exceptions];
-  const liability = await checkLiability(ctx, revenue.totals, found);
+  const liability = await timed('liability', () => checkLiability(ctx, revenue.totals, found));
   const exceptions = sortExceptions([...found, ...liability.exceptions]);
 
   const t = revenue.totals;
@@ -81,6 +88,7 @@ export async function reconcileDay(db: Kysely<BackOfficeDb>, opts: ReconcileOpti
       info: exceptions.filter((e) => e.severity === 'info').length,
     },
     exceptions,
+    timings_ms,
   };
 
   await storeExceptions(db, day.date, exceptions, summary.generated_at);

@@ -37,6 +37,8 @@ export interface ReconciliationSummary {
   chain: ChainReport[];
   exception_counts: { critical: number; warning: number; info: number };
   exceptions: ReconException[];
+  /** How long each check took, in milliseconds (reports are written after). */
+  timings_ms: Record<string, number>;
 }
 
 /** Not in summary.json (one row per active card): cards.csv. */
