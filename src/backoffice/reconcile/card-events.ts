@@ -49,7 +49,7 @@ export function cardEventsCte(): RawBuilder<unknown> {
              o.tmac_counter AS counter_before, o.tmac_counter + 1 AS counter_after,
              NULL AS tmac_value, o.shift_id, o.reverses_tx_id, MIN(e.at_ms) AS at_ms, 'card_evidence' AS evidence
       FROM open_i o
-      JOIN ev0 e ON e.card_ref = o.card_ref AND e.counter_before = o.tmac_counter + 1
+      JOIN ev0 e ON e.card_ref = o.card_ref AND o.tmac_counter = e.counter_before - 1
                  AND e.balance_before = o.balance_after_minor AND e.tx_id <> o.tx_id
       GROUP BY o.kiosk_id, o.tx_id, o.card_ref, o.service, o.direction, o.amount_minor, o.balance_before_minor,
                o.balance_after_minor, o.tmac_counter, o.shift_id, o.reverses_tx_id
