@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdminCommands } from './admin';
 import { registerCardCommands } from './card';
 import { registerDemoCommand } from './demo';
 import { registerKeysCommands } from './keys';
@@ -8,10 +9,13 @@ import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
 import { registerReconcileCommand } from './reconcile';
 import { registerSelftestCommand } from './selftest';
+import { registerServerCommand } from './server';
 import { registerSimCommands } from './sim';
+import { registerSyncCommand } from './sync';
 
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
+  registerAdminCommands(program);
   registerCardCommands(program);
   registerDemoCommand(program);
   registerKeysCommands(program);
@@ -21,5 +25,7 @@ export function registerCommands(program: Command): void {
   registerParkingCommands(program);
   registerReconcileCommand(program);
   registerSelftestCommand(program);
+  registerServerCommand(program);
   registerSimCommands(program);
+  registerSyncCommand(program);
 }
