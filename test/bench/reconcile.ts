@@ -14,15 +14,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
-import type { BackOfficeDb } from '../../src/backoffice/db/schema';
+import { sql } from 'kysely';
+import { openBackOfficeDb } from '../../src/backoffice/db/connect';
 import { addDays, localDate } from '../../src/backoffice/reconcile/day';
 import { reconcileDay } from '../../src/backoffice/reconcile/run';
-import { createTables, ScenarioClock, TestCard, TestKiosk } from '../support/backoffice-store';
+import { startPostgres } from '../support/postgres';
+import { ScenarioClock, ScenarioKiosk, TestCard } from '../support/reconcile-scenario';
 import { mulberry32 } from '../support/prng';
-import { startTempPostgres } from '../support/reconcile-postgres';
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const CARDS = Number(process.env.BENCH_CARDS ?? Math.max(10, Math.round(ENTRIES / 10)));
@@ -34,21 +32,19 @@ const FIRST_DAY = '2026-03-01';
 
 async function openStore() {
   if (STORE === 'postgres') {
-    const server = await startTempPostgres();
-    const db = new Kysely<BackOfficeDb>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: `${server.url}/postgres`, max: 2 }) }) });
-    await createTables(db, 'postgres');
-    return { db, close: async () => (await db.destroy(), server.stop()) };
+    const server = await startPostgres();
+    const store = await openBackOfficeDb(await server.createDatabase());
+    return { store, close: async () => (await store.close(), await server.stop()) };
   }
-  const db = new Kysely<BackOfficeDb>({ dialect: new SqliteDialect({ database: new Database(join(mkdtempSync(join(tmpdir(), 'civicard-bench-recon-')), 'backoffice.db')) }) });
-  await createTables(db);
-  return { db, close: () => db.destroy() };
+  const store = await openBackOfficeDb(`sqlite:${join(mkdtempSync(join(tmpdir(), 'civicard-bench-recon-')), 'backoffice.db')}`);
+  return { store, close: () => store.close() };
 }
 
 async function main() {
-  const { db, close } = await openStore();
+  const { store, close } = await openStore();
   const clock = new ScenarioClock('2026-03-01T06:00:00.000Z');
-  const kiosks = Array.from({ length: KIOSKS }, (_, i) => new TestKiosk(`Branch ${i + 1}`, clock));
-  for (const k of kiosks) await k.enroll(db);
+  const kiosks = Array.from({ length: KIOSKS }, (_, i) => new ScenarioKiosk(`Branch ${i + 1}`, clock));
+  for (const k of kiosks) await k.enroll(store);
   const next = mulberry32(20260302);
   const random = () => next() / 2 ** 32;
   const pick = (n: number) => Math.floor(random() * n);
@@ -56,7 +52,7 @@ async function main() {
 
   const generateStarted = performance.now();
   let written = 0;
-  const count = (k: TestKiosk) => Number(k.ledger.db.prepare('SELECT COUNT(*) FROM entries').pluck().get());
+  const count = (k: ScenarioKiosk) => Number(k.ledger.db.prepare('SELECT COUNT(*) FROM entries').pluck().get());
   for (const card of cards) kiosks[pick(KIOSKS)]!.pay(card, 'opening_balance', 2_000 + pick(3_000));
   written = kiosks.reduce((n, k) => n + count(k), 0);
   while (written < ENTRIES) {
@@ -72,16 +68,16 @@ async function main() {
     }
   }
   const lastAt = new Date(clock.now().getTime() - 1_000);
-  for (const k of kiosks) await k.sync(db);
+  for (const k of kiosks) await k.sync(store);
   const generate_s = (performance.now() - generateStarted) / 1_000;
 
   // The last whole day, or the first day when the entries span less than two.
   const date = [FIRST_DAY, addDays(localDate(lastAt.getTime(), TZ), -1)].sort().at(-1)!;
   const scanStarted = performance.now();
-  await sql`SELECT kind, COUNT(*), SUM(amount_minor) FROM entries GROUP BY kind`.execute(db);
+  await sql`SELECT kind, COUNT(*), SUM(amount_minor) FROM entries GROUP BY kind`.execute(store.db);
   const baseline_ms = performance.now() - scanStarted;
   const started = performance.now();
-  const summary = await reconcileDay(db, { date, time_zone: TZ, out: mkdtempSync(join(tmpdir(), 'civicard-bench-recon-out-')) });
+  const summary = await reconcileDay(store, { date, time_zone: TZ, out: mkdtempSync(join(tmpdir(), 'civicard-bench-recon-out-')) });
   const reconcile_ms = performance.now() - started;
   await close();
 

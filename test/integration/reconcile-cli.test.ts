@@ -3,11 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import type { BackOfficeDb } from '../../src/backoffice/db/schema';
-import { createTables, ScenarioClock, TestCard, TestKiosk } from '../support/backoffice-store';
+import { openBackOfficeDb } from '../../src/backoffice/db/connect';
+import { ScenarioClock, ScenarioKiosk, TestCard } from '../support/reconcile-scenario';
 
 const run = promisify(execFile);
 const CLI = join(process.cwd(), 'bin/civicard.js');
@@ -26,13 +24,12 @@ async function civicard(...args: string[]) {
 async function storeFile() {
   const dir = mkdtempSync(join(tmpdir(), 'civicard-recon-cli-'));
   const path = join(dir, 'backoffice.db');
-  const db = new Kysely<BackOfficeDb>({ dialect: new SqliteDialect({ database: new Database(path) }) });
-  await createTables(db);
+  const store = await openBackOfficeDb(`sqlite:${path}`);
   const clock = new ScenarioClock('2026-03-01T18:00:00.000Z');
-  const library = new TestKiosk('Central Library', clock);
-  const parking = new TestKiosk('Parking, East "Lot 4"', clock);
-  await library.enroll(db);
-  await parking.enroll(db);
+  const library = new ScenarioKiosk('Central Library', clock);
+  const parking = new ScenarioKiosk('Parking, East "Lot 4"', clock);
+  await library.enroll(store);
+  await parking.enroll(store);
   const card = new TestCard('ab'.repeat(16), 0, 1);
   library.pay(card, 'opening_balance', 2_000);
   clock.set('2026-03-02T15:00:00.000Z');
@@ -42,9 +39,9 @@ async function storeFile() {
   const copy = new TestCard(card.card_ref, card.balance, card.counter);
   library.pay(card, 'library_fine', 100);
   parking.pay(copy, 'parking', 100);
-  await library.sync(db);
-  await parking.sync(db);
-  await db.destroy();
+  await library.sync(store);
+  await parking.sync(store);
+  await store.close();
   return { dir, path };
 }
 
@@ -52,7 +49,7 @@ describe('civicard reconcile', () => {
   it('prints the totals and the liability equation, writes the reports, and exits 0 even with exceptions; 2 when it cannot run', async () => {
     const { dir, path } = await storeFile();
     const out = join(dir, 'out-02');
-    const clean = await civicard('reconcile', '--db', path, '--date', '2026-03-02', '--time-zone', 'America/Chicago', '--out', out);
+    const clean = await civicard('reconcile', '--db', `sqlite:${path}`, '--date', '2026-03-02', '--time-zone', 'America/Chicago', '--out', out);
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('reconciliation of 2026-03-02 (America/Chicago, 2026-03-02T06:00:00.000Z to 2026-03-03T06:00:00.000Z): 2 card transactions');
@@ -62,7 +59,7 @@ describe('civicard reconcile', () => {
     expect(readFileSync(join(out, 'revenue.csv'), 'utf8')).toContain('branch,"Parking, East ""Lot 4""",');
 
     const out3 = join(dir, 'out-03');
-    const cloned = await civicard('reconcile', '--db', path, '--date', '2026-03-03', '--time-zone', 'America/Chicago', '--out', out3);
+    const cloned = await civicard('reconcile', '--db', `sqlite:${path}`, '--date', '2026-03-03', '--time-zone', 'America/Chicago', '--out', out3);
     expect(cloned.code).toBe(0);
     expect(cloned.stdout).toMatch(/cards hold 1,350 ✗ \(100 apart/);
     expect(cloned.stdout).toMatch(/CRITICAL card_clone: Card abababab…: two different transactions started at the same card counter 4/);
@@ -70,10 +67,10 @@ describe('civicard reconcile', () => {
     expect(summary.exceptions.map((e: { kind: string }) => e.kind)).toEqual(['card_clone', 'liability_mismatch']);
     expect(readFileSync(join(out3, 'exceptions.csv'), 'utf8').split('\r\n')[0]).toBe('severity,kind,kiosk_id,branch,card_ref,tx_id,explanation');
 
-    const badDate = await civicard('reconcile', '--db', path, '--date', '2026-02-30', '--out', out);
+    const badDate = await civicard('reconcile', '--db', `sqlite:${path}`, '--date', '2026-02-30', '--out', out);
     expect(badDate.code).toBe(2);
     expect(badDate.stderr).toMatch(/could not reconcile 2026-02-30: the date must be YYYY-MM-DD, a real day/);
-    const noStore = await civicard('reconcile', '--db', join(dir, 'missing.db'), '--date', '2026-03-02', '--out', out);
+    const noStore = await civicard('reconcile', '--db', `sqlite:${join(dir, 'missing.db')}`, '--date', '2026-03-02', '--out', out);
     expect(noStore.code).toBe(2);
     expect(noStore.stderr).toMatch(/no back-office database at/);
   });

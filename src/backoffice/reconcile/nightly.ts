@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { Kysely } from 'kysely';
-import type { BackOfficeDb } from '../db/schema';
+import type { BackOfficeStore } from '../db/connect';
 import { addDays, assertTimeZone, localDate, wallClockInstant } from './day';
 import { reconcileDay } from './run';
 import type { ReconciliationSummary } from './summary';
@@ -43,7 +42,7 @@ const SYSTEM_CLOCK: NightlyClock = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-export function scheduleNightly(db: Kysely<BackOfficeDb>, opts: NightlyOptions): NightlySchedule {
+export function scheduleNightly(store: BackOfficeStore, opts: NightlyOptions): NightlySchedule {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(opts.at);
   if (m === null) throw new RangeError(`the nightly time must be HH:MM (24 h), not ${opts.at}`);
   assertTimeZone(opts.time_zone);
@@ -85,7 +84,7 @@ export function scheduleNightly(db: Kysely<BackOfficeDb>, opts: NightlyOptions):
   const run = async (date: string) => {
     let summary: ReconciliationSummary;
     try {
-      summary = await reconcileDay(db, { date, time_zone: opts.time_zone, out: join(opts.out_root, date), now: () => new Date(clock.now()) });
+      summary = await reconcileDay(store, { date, time_zone: opts.time_zone, out: join(opts.out_root, date), now: () => new Date(clock.now()) });
     } catch (e) {
       running = false;
       opts.onError?.(e instanceof Error ? e : new Error(String(e)), date);

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import type { BackOfficeStore } from '../db/connect';
 import type { BackOfficeDb } from '../db/schema';
 import { checkCards } from './cards';
 import { checkChains } from './chain';
@@ -35,7 +36,8 @@ export const OUTPUT_FILES = ['summary.json', 'exceptions.csv', 'revenue.csv', 's
 
 const INSERT_CHUNK = 500;
 
-export async function reconcileDay(db: Kysely<BackOfficeDb>, opts: ReconcileOptions): Promise<ReconciliationSummary> {
+export async function reconcileDay(store: BackOfficeStore, opts: ReconcileOptions): Promise<ReconciliationSummary> {
+  const { db } = store;
   const now = opts.now ?? (() => new Date());
   const day = businessDay(opts.date, opts.time_zone);
   const ctx = await reconcileContext(db, day);

@@ -1,13 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
-import type { BackOfficeDb } from '../../backoffice/db/schema';
+import { openBackOfficeDb, redactUrl, type BackOfficeStore } from '../../backoffice/db/connect';
 import { units } from '../../backoffice/reconcile/exceptions';
 import { OUTPUT_FILES, reconcileDay } from '../../backoffice/reconcile/run';
 import type { ReconciliationSummary } from '../../backoffice/reconcile/summary';
+import { DEFAULT_BACKOFFICE_DB } from './server';
 
 // `civicard reconcile`: one business day's reconciliation, as the server runs
 // it nightly (docs/reconciliation.md). Exceptions are data: exit 0 whenever the
@@ -15,14 +13,11 @@ import type { ReconciliationSummary } from '../../backoffice/reconcile/summary';
 
 const EXIT_CANNOT_RUN = 2;
 
-/**
- * The back-office store named by --db: a postgres:// URL or an SQLite file
- * that already exists. TEMPORARY: becomes openBackOfficeDb (src/backoffice/db/connect.ts) when it lands.
- */
-function openStore(url: string): Kysely<BackOfficeDb> {
-  if (/^postgres(ql)?:\/\//.test(url)) return new Kysely<BackOfficeDb>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) });
-  if (!existsSync(url)) throw new Error(`no back-office database at ${url} (give a postgres:// URL or an existing SQLite file)`);
-  return new Kysely<BackOfficeDb>({ dialect: new SqliteDialect({ database: new Database(url, { fileMustExist: true }) }) });
+/** The store named by --db; an SQLite file must already exist (a mistyped name would otherwise reconcile an empty new store). */
+async function openStore(url: string): Promise<BackOfficeStore> {
+  const file = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null;
+  if (file !== null && file !== ':memory:' && !existsSync(file)) throw new Error(`no back-office database at ${file}`);
+  return openBackOfficeDb(url);
 }
 
 export function summaryLines(s: ReconciliationSummary, out: string): string[] {
@@ -45,28 +40,28 @@ export function registerReconcileCommand(program: Command): void {
   program
     .command('reconcile')
     .description('reconcile one business day: chains, card histories, open intents, shifts, services, revenue and the stored-value liability; writes summary.json, CSV files and report.pdf')
-    .requiredOption('--db <url>', 'the back-office store: postgres://… or an SQLite file')
+    .option('--db <url>', 'the back-office store: sqlite:FILE or postgres://…', DEFAULT_BACKOFFICE_DB)
     .requiredOption('--date <YYYY-MM-DD>', 'the local business day')
     .requiredOption('--out <dir>', 'where the reports go (created if missing)')
     .option('--time-zone <Area/City>', 'the city’s time zone (IANA name)', Intl.DateTimeFormat().resolvedOptions().timeZone)
     .option('--json', 'print summary.json instead of lines')
     .action(async (opts: { db: string; date: string; out: string; timeZone: string; json?: boolean }) => {
-      let db: Kysely<BackOfficeDb>;
+      let store: BackOfficeStore;
       try {
-        db = openStore(opts.db);
+        store = await openStore(opts.db);
       } catch (e) {
-        process.stderr.write(`reconcile: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.stderr.write(`reconcile: cannot open ${redactUrl(opts.db)}: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exitCode = EXIT_CANNOT_RUN;
         return;
       }
       try {
-        const summary = await reconcileDay(db, { date: opts.date, time_zone: opts.timeZone, out: opts.out });
+        const summary = await reconcileDay(store, { date: opts.date, time_zone: opts.timeZone, out: opts.out });
         process.stdout.write(opts.json === true ? `${JSON.stringify(summary, null, 2)}\n` : `${summaryLines(summary, opts.out).join('\n')}\n`);
       } catch (e) {
         process.stderr.write(`reconcile: could not reconcile ${opts.date}: ${e instanceof Error ? e.message : String(e)}\n`);
         process.exitCode = EXIT_CANNOT_RUN;
       } finally {
-        await db.destroy();
+        await store.close();
       }
     });
 }

@@ -1,10 +1,10 @@
 import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { openBackOfficeDb } from '../../../src/backoffice/db/connect';
 import { scheduleNightly, type NightlyClock } from '../../../src/backoffice/reconcile/nightly';
 import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
-import { testStores } from '../../support/backoffice-store';
 
 // The nightly run on a simulated clock: it fires at 02:00 local time, reconciles
 // the day that just ended, re-arms for the next night, and stops when told.
@@ -41,21 +41,16 @@ class SimClock implements NightlyClock {
 }
 
 describe('scheduleNightly', () => {
-  let close: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await close?.();
-  });
-
   it('runs at 02:00 local time for the day that ended, every night, across a daylight-saving change, until stopped', async () => {
-    const { db, close: c } = await testStores()[0]!.open();
-    close = c;
+    const store = await openBackOfficeDb('sqlite::memory:');
+    onTestFinished(() => store.close());
     const out_root = mkdtempSync(join(tmpdir(), 'civicard-nightly-'));
     // Saturday 2026-03-07 12:00 in Chicago (CST, UTC-6); clocks spring forward on the 8th at 02:00.
     const clock = new SimClock(Date.parse('2026-03-07T18:00:00.000Z'));
     const done: ReconciliationSummary[] = [];
     const failed: Error[] = [];
     let settle: () => void = () => {};
-    const schedule = scheduleNightly(db, { at: '02:00', time_zone: 'America/Chicago', out_root, clock, onDone: (s) => (done.push(s), settle()), onError: (e) => failed.push(e) });
+    const schedule = scheduleNightly(store, { at: '02:00', time_zone: 'America/Chicago', out_root, clock, onDone: (s) => (done.push(s), settle()), onError: (e) => failed.push(e) });
     expect(schedule.nextRunAt()!.toISOString()).toBe('2026-03-08T08:00:00.000Z');
 
     const first = new Promise<void>((r) => (settle = r));

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
-import { countRows, ScenarioClock, TestCard, TestKiosk, testStores } from '../../support/backoffice-store';
+import { forEachStore } from '../../support/backoffice-stores';
+import { countRows, ScenarioClock, ScenarioKiosk, TestCard } from '../../support/reconcile-scenario';
 
 // Reconciliation of one business day (issue 9 point 6) over real kiosk
 // ledgers synced into the back-office store, on every store engine.
@@ -18,26 +19,17 @@ const TOMORROW = '2026-03-03T15:00:00.000Z';
 
 const cardRef = (n: number) => n.toString(16).padStart(2, '0').repeat(16);
 
-describe.each(testStores())('reconcileDay on $name', (store) => {
-  beforeAll(() => store.start(), 60_000);
-  afterAll(() => store.stop(), 30_000);
-  let close: (() => Promise<void>) | undefined;
-  afterEach(async () => {
-    await close?.();
-    close = undefined;
-  });
-
+forEachStore('reconcileDay', (t) => {
   async function city() {
-    const opened = await store.open();
-    close = opened.close;
-    const db = opened.db;
+    const store = t.store;
+    const db = store.db;
     const clock = new ScenarioClock(YESTERDAY);
-    const library = new TestKiosk('Central Library', clock);
-    const parking = new TestKiosk('Parking East', clock);
-    const desk = new TestKiosk('City Hall desk', clock);
-    for (const k of [library, parking, desk]) await k.enroll(db);
+    const library = new ScenarioKiosk('Central Library', clock);
+    const parking = new ScenarioKiosk('Parking East', clock);
+    const desk = new ScenarioKiosk('City Hall desk', clock);
+    for (const k of [library, parking, desk]) await k.enroll(store);
     const syncAll = async () => {
-      for (const k of [library, parking, desk]) await k.sync(db);
+      for (const k of [library, parking, desk]) await k.sync(store);
     };
     /** A card issued yesterday at the desk with `opening` on it, counter `counter`. */
     const issued = (n: number, opening: number, counter = 1) => {
@@ -48,8 +40,8 @@ describe.each(testStores())('reconcileDay on $name', (store) => {
       return card;
     };
     const out = mkdtempSync(join(tmpdir(), 'civicard-recon-'));
-    const reconcile = (date = DATE) => reconcileDay(db, { date, time_zone: TZ, out, now: () => new Date('2026-03-03T08:00:00.000Z') });
-    return { db, clock, library, parking, desk, syncAll, issued, out, reconcile };
+    const reconcile = (date = DATE) => reconcileDay(store, { date, time_zone: TZ, out, now: () => new Date('2026-03-03T08:00:00.000Z') });
+    return { store, db, clock, library, parking, desk, syncAll, issued, out, reconcile };
   }
 
   const kinds = (s: ReconciliationSummary) => s.exceptions.map((e) => e.kind);
@@ -139,7 +131,9 @@ describe.each(testStores())('reconcileDay on $name', (store) => {
     await c.syncAll();
     // A second kiosk record of the same card commit (as a restored kiosk image would upload).
     const rows = await c.db.selectFrom('entries').selectAll().where('tx_id', '=', tx).where('kind', 'in', ['intent', 'committed']).execute();
-    await c.db.insertInto('entries').values(rows.map((r, i) => ({ ...r, kiosk_id: 'f'.repeat(32), seq: i + 1 }))).execute();
+    const copy = new ScenarioKiosk('Restored image', c.clock);
+    await copy.enroll(c.store);
+    await c.db.insertInto('entries').values(rows.map((r, i) => ({ ...r, kiosk_id: copy.kiosk_id, seq: i + 1 }))).execute();
     const s = await c.reconcile();
     expect(kinds(s)).toContain('duplicate_transaction');
     expect(kinds(s)).not.toContain('card_clone');
@@ -148,8 +142,8 @@ describe.each(testStores())('reconcileDay on $name', (store) => {
   it('a counter gap (a kiosk not yet synced) is a warning, and the equation names it until that kiosk syncs', async () => {
     const c = await city();
     const card = c.issued(5, 2_000);
-    const offline = new TestKiosk('Branch North', c.clock);
-    await offline.enroll(c.db);
+    const offline = new ScenarioKiosk('Branch North', c.clock);
+    await offline.enroll(c.store);
     c.clock.set(MORNING);
     c.library.pay(card, 'library_fine', 100);
     offline.pay(card, 'library_fine', 250);
@@ -162,7 +156,7 @@ describe.each(testStores())('reconcileDay on $name', (store) => {
     expect(s.liability.difference_minor).toBe(-250);
     expect(s.exceptions.find((e) => e.kind === 'liability_mismatch')!.explanation).toContain('(counter_gap)');
 
-    await offline.sync(c.db);
+    await offline.sync(c.store);
     const after = await c.reconcile();
     expect(after.exceptions).toEqual([]);
     expect(after.liability.holds).toBe(true);
@@ -278,7 +272,7 @@ describe.each(testStores())('reconcileDay on $name', (store) => {
     await c.db.insertInto('exceptions').values({ kind: 'sync_conflict', severity: 'critical', kiosk_id: c.library.kiosk_id, card_ref: null, tx_id: null, business_date: DATE, explanation: 'x', detail: '{}', raised_at: MORNING }).execute();
     await c.reconcile();
     await c.reconcile();
-    expect(await countRows(c.db, 'exceptions')).toBe(2);
+    expect(await countRows(c.store, 'exceptions')).toBe(2);
     const stored = await c.db.selectFrom('exceptions').select(['kind', 'business_date']).orderBy('kind').execute();
     expect(stored).toEqual([
       { kind: 'service_unacknowledged', business_date: DATE },
