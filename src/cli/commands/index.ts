@@ -7,6 +7,7 @@ import { registerKioskCommand } from './kiosk';
 import { registerLedgerCommands } from './ledger';
 import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
+import { registerReconcileCommand } from './reconcile';
 import { registerSelftestCommand } from './selftest';
 import { registerServerCommand } from './server';
 import { registerSimCommands } from './sim';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerLedgerCommands(program);
   registerLibraryCommands(program);
   registerParkingCommands(program);
+  registerReconcileCommand(program);
   registerSelftestCommand(program);
   registerServerCommand(program);
   registerSimCommands(program);
