@@ -1,6 +1,6 @@
 import { waitFor } from 'xstate';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
-import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
+import { startResidentKiosk, type ResidentKioskParts } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import type { KioskService } from '../../src/kiosk/services/types';
 import type { KioskLedger } from '../../src/ledger';
@@ -13,18 +13,26 @@ import { issuedSimCard, vaultFor } from './card-fixtures';
 // the fake reader, the real card station and ledger, the ESC/POS driver on the
 // printer simulator. `pay` walks one resident through a payment as the screen would.
 
-export async function startTestKiosk(opts: { ledger: KioskLedger; services: KioskService[]; opening_minor?: number; language?: 'en' | 'es' | 'pt' }) {
+export async function startTestKiosk(opts: {
+  ledger: KioskLedger;
+  services: KioskService[];
+  opening_minor?: number;
+  language?: 'en' | 'es' | 'pt';
+  /** Risk environment (default: online, fresh hotlist, the default policy). */
+  risk?: ResidentKioskParts['risk'];
+  isHotlisted?: (card_ref: string) => boolean;
+}) {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;
-  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger });
+  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger, isHotlisted: opts.isHotlisted });
   const actor = startResidentKiosk({
     reader,
     station,
     ledger,
     printer: new EscPosPrinter(new SimPrinterTransport()),
     services: opts.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    risk: opts.risk ?? { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => opts.language ?? 'en',
   });

@@ -19,6 +19,8 @@ export interface KioskSettings {
 
 export interface KioskConfig extends KioskSettings {
   readonly card_ref_key: Buffer;
+  /** The back office's Ed25519 public key (SPKI PEM): downlink bundles and hotlists must verify with it (docs/downlink.md). */
+  readonly backoffice_public_key?: string;
 }
 
 export class KioskConfigError extends Error {
@@ -88,7 +90,12 @@ function checkConfig(path: string, parsed: unknown): KioskConfig {
   }
   const config = { kiosk_id: file.kiosk_id, terminal_id: file.terminal_id, card_ref_key: Buffer.from(hex, 'hex') } as KioskConfig;
   checkSettings(path, config);
-  return config;
+  if (file.backoffice_public_key === undefined) return config;
+  const pem = file.backoffice_public_key;
+  if (typeof pem !== 'string' || !/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n?$/.test(pem)) {
+    throw new KioskConfigError(`${path}: backoffice_public_key must be the back office's public key as PEM (civicard admin backoffice-key prints it)`);
+  }
+  return { ...config, backoffice_public_key: pem };
 }
 
 function checkSettings(path: string, settings: KioskSettings): void {
