@@ -16,3 +16,4 @@ export {
   type HotlistDelta,
   type Unsigned,
 } from './format';
+export { fetchDownlink, startDownlinkPolling, type ApplyOutcome, type DownlinkReport, type DownlinkStep, type DownlinkTarget, type FetchDownlinkOptions } from './client';
