@@ -18,6 +18,7 @@ import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer'
 import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-config';
 import { FilePrintJournal } from '../receipt';
 import { CardStation, cardRefOf } from '../runtime/card-station';
+import { openKioskDownlink, type DownlinkStore } from '../runtime/downlink-store';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
@@ -44,6 +45,8 @@ export interface SimKiosk {
   readonly card_ref_key: Buffer;
   /** True when cards go through pcscd + vpcd (the second vpcd reader is free for an attendant station). */
   readonly through_pcscd: boolean;
+  /** Bundle and hotlist from the back office; null when the config names no back-office key. */
+  readonly downlink: DownlinkStore | null;
   language: Language;
   /**
    * The issuing desk: a new simulated card with an opening balance, its state
@@ -96,7 +99,9 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
+  const downlink = openKioskDownlink(dir, config);
+  for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger, isHotlisted: downlink?.isHotlisted });
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
@@ -111,6 +116,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     keys_path: keysPath,
     card_ref_key,
     through_pcscd: pcscd !== null,
+    downlink,
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
@@ -137,7 +143,9 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     ledger,
     printer,
     services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
+    risk: downlink
+      ? downlink.riskEnvironment({ online: () => true, now: () => new Date(), time_zone: 'America/Chicago' })
+      : { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => sim.language,
   });

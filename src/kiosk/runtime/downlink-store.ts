@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { DownlinkError, verifyBundle, verifyHotlistDelta, type CheckedContents, type ConfigBundle, type DownlinkErrorCode, type FeeRules } from '../../downlink';
+import { backOfficePublicKey, DownlinkError, verifyBundle, verifyHotlistDelta, type CheckedContents, type ConfigBundle, type DownlinkErrorCode, type FeeRules } from '../../downlink';
 import type { IlsProfileName } from '../../library/profiles';
 import type { Tariffs } from '../../parking';
 import { readFileIfExists, replaceFileDurably } from '../../shared/durable-file';
@@ -223,4 +223,13 @@ function refused(e: unknown): ApplyResult {
 
 function errorCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
+}
+
+/**
+ * The kiosk's downlink store when its config names the back office's key, else
+ * null: a kiosk not yet joined to a back office runs on the built-in limits.
+ */
+export function openKioskDownlink(dir: string, config: { backoffice_public_key?: string }): DownlinkStore | null {
+  if (config.backoffice_public_key === undefined) return null;
+  return DownlinkStore.open({ dir, backoffice_public_key: backOfficePublicKey(config.backoffice_public_key) });
 }

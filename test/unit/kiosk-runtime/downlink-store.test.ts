@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBundle, signHotlistDelta, type BundleContents } from '../../../src/downlink';
-import { DownlinkStore } from '../../../src/kiosk/runtime/downlink-store';
+import { DownlinkStore, openKioskDownlink } from '../../../src/kiosk/runtime/downlink-store';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { replaceFileDurably } from '../../../src/shared/durable-file';
 
@@ -170,5 +170,16 @@ describe('hotlist in the kiosk directory', () => {
     expect(rebooted.hotlistVersion).toBe(0);
     expect(rebooted.hotlistAgeMs()).toBe(Number.POSITIVE_INFINITY);
     expect(rebooted.bootNotes).toEqual(['hotlist.json refused (damaged or cut short); starting again from hotlist version 0, debits refused as stale until the back office sends the hotlist']);
+  });
+});
+
+describe('a kiosk directory and its config', () => {
+  it('has no downlink until the config names the back office key; then reads what the directory holds', () => {
+    const dir = tempDir();
+    expect(openKioskDownlink(dir, {})).toBeNull();
+    open(dir).applyBundle(bundle(4, { offline_limits: { daily_card_max_minor: 7_000 } }));
+    const store = openKioskDownlink(dir, { backoffice_public_key: backOffice.publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    expect(store?.bundleVersion).toBe(4);
+    expect(store?.riskPolicy().daily_card_max_minor).toBe(7_000);
   });
 });
