@@ -21,8 +21,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/electron/**'],
+    // the shell, and its unit tests (which replace electron with a fake)
+    files: ['src/electron/**', 'test/unit/electron/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // CommonJS build hooks (electron-builder loads them with require)
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['renderer/**'],

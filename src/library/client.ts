@@ -49,9 +49,12 @@ export class Sip2Error extends Error {
   }
 }
 
+/** `screen_name`: the patron's name as the ILS gave it, for the resident's screen only. */
 export type PatronFinesResult =
-  | { status: 'found'; fines: PatronFines; pin: 'valid' | 'not_checked' }
+  | { status: 'found'; fines: PatronFines; pin: 'valid' | 'not_checked'; screen_name: string | null }
   | { status: 'wrong_pin' }
+  /** No PIN was sent and the ILS answered that the patron password is not valid (CQ N). */
+  | { status: 'pin_required' }
   | { status: 'unknown_patron' };
 
 export interface FeePaidCall {
@@ -112,8 +115,9 @@ export class Sip2Client {
       const view = this.read(() => readPatronFines(answer));
       if (!view.valid_patron) return { status: 'unknown_patron' };
       if (opts.pin !== undefined && view.valid_patron_password !== true) return { status: 'wrong_pin' };
+      if (opts.pin === undefined && view.valid_patron_password === false) return { status: 'pin_required' };
       const fines = this.read(() => interpretFines(view, this.options.profile, this.options.currency));
-      return { status: 'found', fines, pin: opts.pin === undefined ? 'not_checked' : 'valid' };
+      return { status: 'found', fines, pin: opts.pin === undefined ? 'not_checked' : 'valid', screen_name: view.personal_name };
     });
   }
 

@@ -32,6 +32,11 @@ export interface IlsSimulatorOptions {
   profile?: IlsProfileName;
   tls?: { key: string | Buffer; cert: string | Buffer };
   now?: () => Date;
+  /**
+   * As an ILS set to check patron passwords: a Patron Information without one (AD)
+   * for a patron who has a PIN is answered CQ N, without name or fines.
+   */
+  require_pin?: boolean;
 }
 
 interface Session {
@@ -197,6 +202,9 @@ export class IlsSimulator {
     const patron = this.data.patrons.find((p) => p.id === r.patron_identifier);
     const base = { date, institution_id: this.data.institution_id, patron_identifier: r.patron_identifier };
     if (patron === undefined) return patronInformationResponse({ ...base, personal_name: '', valid_patron: false, fine_items: [] });
+    if (this.options.require_pin === true && patron.pin !== undefined && r.patron_password === undefined) {
+      return patronInformationResponse({ ...base, personal_name: '', valid_patron: true, valid_patron_password: false, fine_items: [] });
+    }
     const open = patron.fines.filter((f) => this.fees.get(f.id)!.outstanding_minor > 0);
     const total = sumMinor(open.map((f) => this.fees.get(f.id)!.outstanding_minor as Minor));
     return patronInformationResponse({

@@ -3,7 +3,8 @@ import { flag, optionalFlag, SipFieldError } from './fields';
 
 // What the ILS (the ACS) answers: typed builders for the simulator, typed
 // readers for the client. The readers keep only what a kiosk needs: a patron's
-// name, address, e-mail and phone are never read out of a 64.
+// address, e-mail and phone are never read out of a 64; the name only for the
+// resident's own screen during the session (never stored, logged or printed).
 
 export function loginResponse(ok: boolean): SipMessage {
   return sipMessage('94', { ok: ok ? '1' : '0' });
@@ -148,6 +149,8 @@ export interface PatronFinesView {
   fine_items: string[];
   /** The fine items count of the fixed part, null when it was blank. */
   fine_items_count: number | null;
+  /** AE, for the resident's screen only; null when absent or blank. */
+  personal_name: string | null;
 }
 
 export function readPatronFines(m: SipMessage): PatronFinesView {
@@ -160,6 +163,7 @@ export function readPatronFines(m: SipMessage): PatronFinesView {
     fee_amount: fieldValue(m, 'BV')?.trim() || null,
     fine_items: fieldValues(m, 'AV'),
     fine_items_count: /^\d{4}$/.test(countText) ? Number(countText) : null,
+    personal_name: fieldValue(m, 'AE')?.trim() || null,
   };
 }
 

@@ -16,7 +16,18 @@ export interface KioskView {
   notice: { key: string; tx_id: string | null } | null;
   language: Language;
   card: { masked_serial: string; balance_minor: number; expires_on: string; recent: { tx_tag: string; direction: 'debit' | 'credit'; amount_minor: number; balance_after_minor: number }[] } | null;
-  quote: { kind: ServiceKind; amount_minor: number; description_key: string } | null;
+  /**
+   * `options` (with `multiple`) while the resident chooses what to pay; `screen_params`
+   * are for this screen only (e.g. the patron's name as the ILS gave it): never stored or printed.
+   */
+  quote: {
+    kind: ServiceKind;
+    amount_minor: number;
+    description_key: string;
+    options: { id: string; amount_minor: number; label_key: string; label_params: Record<string, string | number>; preselected: boolean }[] | null;
+    multiple: boolean;
+    screen_params: Record<string, string | number>;
+  } | null;
   payment: { tx_id: string; amount_minor: number; stage: string } | null;
   receipt_available: boolean | null;
 }
@@ -28,6 +39,9 @@ export type KioskCommand =
   | { type: 'CONTINUE' }
   | { type: 'SHOW_HISTORY' }
   | { type: 'SELECT_SERVICE'; kind: ServiceKind; reference: string }
+  /** The patron PIN the library asked for; it goes to the service and is never shown back. */
+  | { type: 'SUBMIT_PIN'; pin: string }
+  | { type: 'CHOOSE'; option_ids: string[] }
   | { type: 'CONFIRM' }
   | { type: 'ACK' }
   | { type: 'FINISH' }
@@ -38,6 +52,10 @@ export type CommandCheck = { ok: true; command: KioskCommand } | { ok: false; er
 const SIMPLE = new Set(['TOUCH', 'CANCEL', 'BACK', 'CONTINUE', 'SHOW_HISTORY', 'CONFIRM', 'ACK', 'FINISH']);
 /** Printable, no control characters, short: a fine id, a plate, a space number or a citation number. */
 const REFERENCE = /^[\p{L}\p{N} ._:/-]{1,40}$/u;
+const PIN = /^[A-Za-z0-9]{1,12}$/;
+/** An option id as services write them ("fee-0", "d60"): never free text. */
+const OPTION_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,39}$/;
+const MAX_OPTIONS = 50;
 
 /** Checks a command that arrived from outside the core (IPC, HTTP); never throws. */
 export function checkCommand(input: unknown): CommandCheck {
@@ -49,6 +67,18 @@ export function checkCommand(input: unknown): CommandCheck {
     if (!SERVICE_KINDS.includes(c.kind as ServiceKind)) return { ok: false, error: `"kind" must be one of ${SERVICE_KINDS.join(', ')}` };
     if (typeof c.reference !== 'string' || !REFERENCE.test(c.reference.trim())) return { ok: false, error: '"reference" must be 1-40 letters, digits, spaces or ._:/-' };
     return { ok: true, command: { type: 'SELECT_SERVICE', kind: c.kind as ServiceKind, reference: c.reference.trim() } };
+  }
+  if (c.type === 'SUBMIT_PIN') {
+    // the value is never echoed in the error: it is a secret
+    if (typeof c.pin !== 'string' || !PIN.test(c.pin)) return { ok: false, error: '"pin" must be 1-12 letters or digits' };
+    return { ok: true, command: { type: 'SUBMIT_PIN', pin: c.pin } };
+  }
+  if (c.type === 'CHOOSE') {
+    const ids = c.option_ids;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_OPTIONS || !ids.every((id) => typeof id === 'string' && OPTION_ID.test(id))) {
+      return { ok: false, error: `"option_ids" must be a list of 1-${MAX_OPTIONS} option ids (letters, digits, ._:-)` };
+    }
+    return { ok: true, command: { type: 'CHOOSE', option_ids: [...(ids as string[])] } };
   }
   if (c.type === 'SET_LANGUAGE') {
     if (!LANGUAGES.includes(c.language as Language)) return { ok: false, error: `"language" must be one of ${LANGUAGES.join(', ')}` };

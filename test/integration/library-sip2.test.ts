@@ -54,6 +54,7 @@ describe('SIP2 client and ILS simulator (Koha profile)', () => {
     expect(found).toEqual({
       status: 'found',
       pin: 'valid',
+      screen_name: 'Sample Patron One', // for the resident's screen only; the address is never read
       fines: {
         currency: 'USD',
         total_minor: 525,

@@ -1,4 +1,5 @@
-import { waitFor } from 'xstate';
+import { waitFor, type SnapshotFrom } from 'xstate';
+import type { QuoteOption } from '../../src/kiosk/machines/contracts';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { startResidentKiosk, type ResidentKioskParts } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
@@ -25,12 +26,13 @@ export async function startTestKiosk(opts: {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;
+  const transport = new SimPrinterTransport();
   const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger, isHotlisted: opts.isHotlisted });
   const actor = startResidentKiosk({
     reader,
     station,
     ledger,
-    printer: new EscPosPrinter(new SimPrinterTransport()),
+    printer: new EscPosPrinter(transport),
     services: opts.services,
     risk: opts.risk ?? { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
@@ -38,12 +40,26 @@ export async function startTestKiosk(opts: {
   });
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
 
-  /** One library-fine payment for `reference`, answering a service refusal notice; the quote and the tx id. */
-  const pay = async (reference: string) => {
+  /**
+   * One library-fine payment for `reference`, answering a service refusal notice; the quote and the tx id.
+   * The PIN is given when the service asks for it; `choose` picks among the options (default: the preselected ones).
+   */
+  const pay = async (reference: string, opts: { pin?: string; choose?: (options: readonly QuoteOption[]) => string[] } = {}) => {
     reader.insertCard(sim);
     await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
     actor.send({ type: 'CONTINUE' });
     actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference });
+    const past = (s: SnapshotFrom<typeof actor>) => s.matches({ session: 'confirming' }) || s.matches({ session: 'patronPin' }) || s.matches({ session: 'choosing' });
+    await waitFor(actor, past, { timeout: 5_000 });
+    if (actor.getSnapshot().matches({ session: 'patronPin' })) {
+      if (opts.pin === undefined) throw new Error('the service asks for a PIN and the test gave none');
+      actor.send({ type: 'SUBMIT_PIN', pin: opts.pin });
+      await waitFor(actor, (s) => !s.matches({ session: 'quoting' }) && past(s) && !s.matches({ session: 'patronPin' }), { timeout: 5_000 });
+    }
+    if (actor.getSnapshot().matches({ session: 'choosing' })) {
+      const options = actor.getSnapshot().context.quote!.choose!.options;
+      actor.send({ type: 'CHOOSE', option_ids: opts.choose?.(options) ?? options.filter((o) => o.preselected).map((o) => o.id) });
+    }
     await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 5_000 });
     const quote = actor.getSnapshot().context.quote!;
     actor.send({ type: 'CONFIRM' });
@@ -55,5 +71,5 @@ export async function startTestKiosk(opts: {
     reader.removeCard();
     return { tx_id, quote };
   };
-  return { actor, reader, sim, keys, ledger, pay };
+  return { actor, reader, sim, keys, ledger, pay, printer: transport };
 }

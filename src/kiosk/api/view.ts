@@ -28,7 +28,17 @@ export function viewOf(s: SnapshotFrom<ResidentKiosk>, language: Language): Kios
           recent: c.card.recent.map((r) => ({ tx_tag: r.tx_tag, direction: r.direction, amount_minor: r.amount_minor, balance_after_minor: r.balance_after_minor })),
         }
       : null,
-    quote: c.quote ? { kind: c.quote.kind as ServiceKind, amount_minor: c.quote.amount_minor, description_key: c.quote.description_key } : null,
+    quote: c.quote
+      ? {
+          kind: c.quote.kind as ServiceKind,
+          amount_minor: c.quote.amount_minor,
+          description_key: c.quote.description_key,
+          options:
+            c.quote.choose?.options.map((o) => ({ id: o.id, amount_minor: o.amount_minor, label_key: o.label_key, label_params: { ...o.label_params }, preselected: o.preselected })) ?? null,
+          multiple: c.quote.choose?.multiple ?? false,
+          screen_params: { ...c.quote.screen_params },
+        }
+      : null,
     payment: c.payment ? { tx_id: c.payment.tx.tx_id, amount_minor: c.payment.tx.amount_minor, stage: c.payment.stage } : null,
     receipt_available: c.receipt_available,
   };

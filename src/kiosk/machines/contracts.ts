@@ -226,7 +226,10 @@ export interface QuoteOption {
 
 /** A line the receipt prints beside the amount: nothing that identifies the resident. */
 export interface ReceiptLine {
-  /** 'parking.zone' | 'parking.space' | 'parking.expires_at' | 'parking.plate_tail' | 'library.fines_paid' | 'citation.number' … */
+  /**
+   * 'parking.zone' | 'parking.space' | 'parking.expires_at' | 'parking.plate_tail' | 'library.fines_paid' | 'citation.number':
+   * the keys and value shapes are fixed in src/kiosk/receipt/model.ts (RECEIPT_LINE_VALUES); any other line is left off the paper.
+   */
   readonly key: string;
   readonly value: string;
 }

@@ -24,6 +24,7 @@ export const MESSAGE_KEYS = [
   'quote.no_return',
   'quote.no_parking_now',
   'quote.already_paid',
+  'quote.choice_invalid',
   'payment.insufficient_funds',
   'payment.not_taken',
   'payment.uncertain.present_same_card',

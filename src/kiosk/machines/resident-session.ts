@@ -211,20 +211,41 @@ export const sessionState = residentSetup.createStateConfig({
         BACK: 'balanceShown',
       },
     },
+    // The quote is asked for again after a PIN or a choice: the PIN comes straight
+    // from the SUBMIT_PIN event into the service's input and is kept nowhere; the
+    // chosen option ids from CHOOSE.
     quoting: {
       invoke: {
         id: 'quote',
         src: 'quote',
-        input: ({ context }) => {
+        input: ({ context, event }) => {
           const { selection, card } = context;
           if (selection === null || card === null) return never();
-          return { kind: selection.kind, reference: selection.reference, card_ref: card.card_ref };
+          const base = { kind: selection.kind, reference: selection.reference, card_ref: card.card_ref };
+          if (event.type === 'SUBMIT_PIN') return { ...base, pin: event.pin };
+          if (event.type === 'CHOOSE') return { ...base, chosen: [...event.option_ids] };
+          return base;
         },
         onDone: [
           {
+            guard: { type: 'asksToChoose', params: ({ event }) => event.output },
+            target: 'choosing',
+            actions: [{ type: 'storeQuote', params: ({ event }) => (event.output.ok ? event.output.value : never()) }, 'clearNotice'],
+          },
+          {
             guard: { type: 'succeeded', params: ({ event }) => event.output },
             target: 'confirming',
-            actions: { type: 'storeQuote', params: ({ event }) => (event.output.ok ? event.output.value : never()) },
+            actions: [{ type: 'storeQuote', params: ({ event }) => (event.output.ok ? event.output.value : never()) }, 'clearNotice'],
+          },
+          {
+            guard: { type: 'failedWith', params: ({ event }) => ({ result: event.output, error: 'pin_required' }) },
+            target: 'patronPin',
+            actions: { type: 'showNotice', params: { key: 'quote.pin_required', tx_id: null } },
+          },
+          {
+            guard: { type: 'failedWith', params: ({ event }) => ({ result: event.output, error: 'pin_wrong' }) },
+            target: 'patronPin',
+            actions: { type: 'showNotice', params: { key: 'quote.pin_wrong', tx_id: null } },
           },
           {
             target: 'quoteRefused',
@@ -238,6 +259,20 @@ export const sessionState = residentSetup.createStateConfig({
           target: 'quoteRefused',
           actions: { type: 'showNotice', params: { key: 'quote.service_unavailable', tx_id: null } },
         },
+      },
+    },
+    patronPin: {
+      ...timed('#resident.idle'),
+      on: { SUBMIT_PIN: { target: 'quoting', actions: 'clearNotice' }, BACK: 'chooseService' },
+    },
+    choosing: {
+      ...timed('#resident.idle'),
+      on: {
+        CHOOSE: [
+          { guard: { type: 'validChoice', params: ({ event }) => ({ option_ids: event.option_ids }) }, target: 'quoting', actions: 'clearNotice' },
+          { actions: { type: 'showNotice', params: { key: 'quote.choice_invalid', tx_id: null } } },
+        ],
+        BACK: 'chooseService',
       },
     },
     quoteRefused: { ...timed('#resident.idle'), on: { BACK: 'chooseService' } },

@@ -141,6 +141,9 @@ export type ResidentEvent =
   | { type: 'CONTINUE' }
   | { type: 'SHOW_HISTORY' }
   | { type: 'SELECT_SERVICE'; kind: PayableServiceKind; reference: string }
+  /** The patron PIN the service asked for: handed to the next quote, never assigned to context. */
+  | { type: 'SUBMIT_PIN'; pin: string }
+  | { type: 'CHOOSE'; option_ids: readonly string[] }
   | { type: 'CONFIRM' }
   | { type: 'ACK' }
   | { type: 'FINISH' }
@@ -174,6 +177,8 @@ export function receiptFor(p: PaymentProgress): ReceiptInput {
     masked_serial: p.tx.masked_serial,
     balance_after_minor: p.receipt_balance_minor ?? p.evidence?.balance_after_minor ?? null,
     service_ref: p.service_ref,
+    // what the service asked to print (fines paid, parking expiry) holds only for a payment that went through
+    ...(p.receipt_outcome === 'paid' && p.quote.receipt_lines !== undefined ? { lines: p.quote.receipt_lines } : {}),
   };
 }
 
@@ -213,6 +218,16 @@ export const residentSetup = setup({
       result.ok && result.value.card_ref !== progress(context).tx.card_ref,
     settledCommitted: (_, result: SettleUncertainResult) => result.ok && result.value.outcome === 'committed',
     settledNotCommitted: (_, result: SettleUncertainResult) => result.ok && result.value.outcome === 'not_committed',
+    /** A quote the resident must choose from before it is payable. */
+    asksToChoose: (_, result: QuoteResult) => result.ok && result.value.choose !== undefined,
+    /** Among the options offered, each once, at least one; exactly one when only one may be chosen. */
+    validChoice: ({ context }, p: { option_ids: readonly string[] }) => {
+      const choose = context.quote?.choose;
+      if (choose === undefined || p.option_ids.length === 0) return false;
+      if (!choose.multiple && p.option_ids.length !== 1) return false;
+      const offered = new Set(choose.options.map((o) => o.id));
+      return new Set(p.option_ids).size === p.option_ids.length && p.option_ids.every((id) => offered.has(id));
+    },
     hasUnrecorded: ({ context }) => context.unrecorded !== null,
     insufficientBalance: ({ context }) =>
       context.card !== null && context.quote !== null && context.quote.amount_minor > context.card.balance_minor,

@@ -6,7 +6,7 @@ import type { ReceiptBlock, ReceiptDocument } from '../../../hardware/printer/ty
 import type { ReceiptInput } from '../machines/contracts';
 import { formatDateTime, formatMoney } from './format';
 import { RECEIPT_LABELS } from './labels';
-import { checkReceiptModel, type ReceiptLanguage, type ReceiptModel } from './model';
+import { checkReceiptModel, isPrintableLine, type ReceiptLanguage, type ReceiptModel } from './model';
 
 export function buildReceiptDocument(m: ReceiptModel): ReceiptDocument {
   checkReceiptModel(m);
@@ -22,6 +22,14 @@ export function buildReceiptDocument(m: ReceiptModel): ReceiptDocument {
     { kind: 'pair', label: L.kiosk, value: m.kiosk_id },
     { kind: 'pair', label: L.service, value: L.service_name[m.service] },
     { kind: 'pair', label: L.card, value: m.masked_serial },
+    ...(m.lines ?? []).map(
+      (line): ReceiptBlock => ({
+        kind: 'pair',
+        label: L.line[line.key],
+        // read by key, never spread: only the listed value reaches the paper
+        value: line.key === 'parking.expires_at' ? formatDateTime(line.value, m.time_zone, m.language) : line.value,
+      }),
+    ),
     { kind: 'rule' },
     { kind: 'pair', label: L.amount, value: money(m.amount_minor), bold: true },
   ];
@@ -67,6 +75,8 @@ export function receiptModelFrom(
     masked_serial: input.masked_serial,
     tx_id: input.tx_id,
     duplicate: opts.duplicate ?? false,
+    // A line not on the list, or whose value has another shape, is left off: the receipt still prints.
+    lines: (input.lines ?? []).filter(isPrintableLine).map((l) => ({ key: l.key, value: l.value })),
     // input.service_ref is left out on purpose: it can be a patron id or a plate.
   };
 }

@@ -10,6 +10,9 @@ export {
   RECEIPT_LANGUAGES,
   RECEIPT_MODEL_FIELDS,
   MASKED_SERIAL,
+  RECEIPT_LINE_KEYS,
+  isPrintableLine,
+  type ReceiptLineKey,
   type ReceiptLanguage,
   type ReceiptModel,
 } from './model';

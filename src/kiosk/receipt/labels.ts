@@ -2,7 +2,7 @@
 // The privacy test allows exactly these words (and the model's values) on paper.
 
 import type { ReceiptOutcome, TxKind } from '../machines/contracts';
-import type { ReceiptLanguage } from './model';
+import type { ReceiptLanguage, ReceiptLineKey } from './model';
 
 export interface ReceiptLabels {
   readonly title: string;
@@ -20,6 +20,8 @@ export interface ReceiptLabels {
   readonly footer: readonly string[];
   /** Printed when the service was not done and the money is not back yet. */
   readonly refund_failed_note: string;
+  /** The labels of the service's own lines. */
+  readonly line: Readonly<Record<ReceiptLineKey, string>>;
 }
 
 export const RECEIPT_LABELS: Readonly<Record<ReceiptLanguage, ReceiptLabels>> = {
@@ -52,6 +54,14 @@ export const RECEIPT_LABELS: Readonly<Record<ReceiptLanguage, ReceiptLabels>> = 
     duplicate: 'DUPLICADO',
     footer: ['Guarde este recibo.', '¿Preguntas? Indique el número de transacción.', '¡Gracias!'],
     refund_failed_note: 'Pida ayuda al personal con este recibo.',
+    line: {
+      'library.fines_paid': 'Multas pagadas',
+      'parking.zone': 'Zona',
+      'parking.space': 'Plaza',
+      'parking.expires_at': 'Válido hasta',
+      'parking.plate_tail': 'Matrícula (final)',
+      'citation.number': 'N.º de multa',
+    },
   },
   en: {
     title: 'Receipt',
@@ -82,6 +92,14 @@ export const RECEIPT_LABELS: Readonly<Record<ReceiptLanguage, ReceiptLabels>> = 
     duplicate: 'DUPLICATE',
     footer: ['Keep this receipt.', 'Questions? Give the transaction number.', 'Thank you!'],
     refund_failed_note: 'Ask staff for help with this receipt.',
+    line: {
+      'library.fines_paid': 'Fines paid',
+      'parking.zone': 'Zone',
+      'parking.space': 'Space',
+      'parking.expires_at': 'Valid until',
+      'parking.plate_tail': 'Plate ending',
+      'citation.number': 'Citation no.',
+    },
   },
   pt: {
     title: 'Recibo',
@@ -112,5 +130,13 @@ export const RECEIPT_LABELS: Readonly<Record<ReceiptLanguage, ReceiptLabels>> = 
     duplicate: 'DUPLICADO',
     footer: ['Guarde este recibo.', 'Dúvidas? Informe o número da transação.', 'Obrigado!'],
     refund_failed_note: 'Peça ajuda à equipe com este recibo.',
+    line: {
+      'library.fines_paid': 'Multas pagas',
+      'parking.zone': 'Zona',
+      'parking.space': 'Vaga',
+      'parking.expires_at': 'Válido até',
+      'parking.plate_tail': 'Placa (final)',
+      'citation.number': 'Nº da multa',
+    },
   },
 };

@@ -10,6 +10,37 @@
 import type { ReceiptOutcome, TxKind } from '../machines/contracts';
 
 export type ReceiptLanguage = 'es' | 'en' | 'pt';
+
+/**
+ * What a service may add to its receipt (contracts.ts ReceiptLine), each key with
+ * the only shape its value may take: a count, a zone, the tail of a plate —
+ * never a name, a card number or a whole plate.
+ */
+export const RECEIPT_LINE_VALUES = {
+  'library.fines_paid': /^\d{1,3}$/,
+  'parking.zone': /^[A-Za-z0-9][A-Za-z0-9._-]{0,11}$/,
+  'parking.space': /^[A-Za-z0-9][A-Za-z0-9._-]{0,11}$/,
+  /** An ISO 8601 instant, printed as local time at the kiosk. */
+  'parking.expires_at': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
+  /** At most the last four characters of a plate. */
+  'parking.plate_tail': /^[A-Za-z0-9]{1,4}$/,
+  'citation.number': /^[A-Za-z0-9][A-Za-z0-9-]{0,19}$/,
+} as const satisfies Record<string, RegExp>;
+export type ReceiptLineKey = keyof typeof RECEIPT_LINE_VALUES;
+export const RECEIPT_LINE_KEYS = Object.keys(RECEIPT_LINE_VALUES) as ReceiptLineKey[];
+export const MAX_RECEIPT_LINES = 8;
+
+export interface ReceiptModelLine {
+  readonly key: ReceiptLineKey;
+  readonly value: string;
+}
+
+/** Whether a service's line may be printed as it is. */
+export function isPrintableLine(line: { key: string; value: string }): line is ReceiptModelLine {
+  if (!Object.hasOwn(RECEIPT_LINE_VALUES, line.key) || typeof line.value !== 'string') return false;
+  if (!RECEIPT_LINE_VALUES[line.key as ReceiptLineKey].test(line.value)) return false;
+  return line.key !== 'parking.expires_at' || !Number.isNaN(Date.parse(line.value));
+}
 export const RECEIPT_LANGUAGES: readonly ReceiptLanguage[] = ['es', 'en', 'pt'];
 
 export interface ReceiptModel {
@@ -36,6 +67,8 @@ export interface ReceiptModel {
   readonly tx_id: string;
   /** A copy printed again on request. */
   readonly duplicate: boolean;
+  /** The service's own lines (fines paid, parking zone and expiry…), keys and values from RECEIPT_LINE_VALUES only. */
+  readonly lines?: readonly ReceiptModelLine[];
 }
 
 /** Every field of ReceiptModel: the compiler fails when the two disagree. */
@@ -54,6 +87,7 @@ export const RECEIPT_MODEL_FIELDS = [
   'masked_serial',
   'tx_id',
   'duplicate',
+  'lines',
 ] as const satisfies readonly (keyof ReceiptModel)[];
 
 type Listed = (typeof RECEIPT_MODEL_FIELDS)[number];
@@ -107,4 +141,8 @@ export function checkReceiptModel(m: ReceiptModel): void {
   }
   if (!MASKED_SERIAL.test(m.masked_serial)) fail('masked_serial', 'must be "**** " and the last four digits');
   if (!TX_ID.test(m.tx_id)) fail('tx_id', 'must be 1-64 letters, digits, ".", "_", ":" or "-"');
+  const lines = m.lines ?? [];
+  if (!Array.isArray(lines) || lines.length > MAX_RECEIPT_LINES) fail('lines', `must be a list of at most ${MAX_RECEIPT_LINES}`);
+  // the key alone is named: a refused value may be exactly what must not be printed or logged
+  for (const line of lines) if (!isPrintableLine(line)) fail('lines', `hold a line "${String(line.key).slice(0, 40)}" that is not on the list or whose value has another shape`);
 }

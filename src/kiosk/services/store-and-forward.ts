@@ -60,8 +60,10 @@ export class ServiceForwarder {
       }
       if (accepted) report.accepted++;
       else {
-        // The resident and the card are gone: what the service refused is owed back as a refund.
-        await this.ledger.recordRefund(tx, answer.reason);
+        // The resident and the card are gone: what the service refused is owed back as a refund,
+        // unless the service cannot undo its side (part of several fees was taken): staff settle that.
+        const undone = service === undefined ? true : (await service.refund({ tx, reason: answer.reason }).catch(() => ({ ok: false }))).ok;
+        if (undone) await this.ledger.recordRefund(tx, answer.reason);
         report.refused++;
       }
     }

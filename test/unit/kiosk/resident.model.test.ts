@@ -1,18 +1,18 @@
 // Every state and every transition of the resident machine, reached on a
 // running actor along paths that xstate/graph derives from the definition.
 import { describe, expect, it } from 'vitest';
-import type { AnyMachineSnapshot } from 'xstate';
+import { assign, type AnyMachineSnapshot } from 'xstate';
 import { residentMachine } from '../../../src/kiosk/machines/resident';
 import { allStateNodes, allTransitionKeys } from './support/driver';
 import { TEST_TIMEOUTS, TX_ID, progressAt } from './support/fixtures';
 import { runModel, runRandomWalks } from './support/model';
-import { RESIDENT_ACTORS, RESIDENT_EVENTS, residentKey } from './support/resident-model';
+import { RESIDENT_ACTORS, RESIDENT_EVENTS, pinNeverKept, residentKey } from './support/resident-model';
 
 const COMMITTED_STAGES: readonly string[] = ['card_committed', 'recorded', 'service_refused', 'fulfilled'];
 const backAtRest = (s: AnyMachineSnapshot): boolean => s.value === 'idle' || s.value === 'outOfService';
 const INPUT = { timeouts: TEST_TIMEOUTS, max_record_attempts: 2 };
 /** The model without its starts: each test says where the machine begins. */
-const MODEL = { machine: residentMachine, actorNames: RESIDENT_ACTORS, events: RESIDENT_EVENTS, key: residentKey };
+const MODEL = { machine: residentMachine, actorNames: RESIDENT_ACTORS, events: RESIDENT_EVENTS, key: residentKey, invariant: pinNeverKept };
 
 describe('resident machine, model-based', () => {
   it('reaches every state and takes every transition on a running actor', async () => {
@@ -72,6 +72,11 @@ describe('resident machine, model-based', () => {
     await expect(runModel({ ...MODEL, machine: broken, starts: [start] })).rejects.toThrow(
       /money invariant broken .*recorded as aborted after the card committed it/,
     );
+  }, 120_000);
+
+  it('the step check catches a machine that keeps the patron PIN', async () => {
+    const broken = residentMachine.provide({ actions: { clearNotice: assign(({ event }) => ({ notice: null, ...(event.type === 'SUBMIT_PIN' ? { selection: { kind: 'library_fine' as const, reference: event.pin } } : {}) })) } });
+    await expect(runModel({ ...MODEL, machine: broken, starts: [{ name: 'fresh start', input: INPUT }] })).rejects.toThrow(/PIN was kept/);
   }, 120_000);
 
   it('notices when the running machine departs from its definition', async () => {

@@ -55,7 +55,7 @@ describe('SIP2 messages, byte for byte', () => {
     expect(encodeMessage(m)).toBe(
       '64              00020240301    101500000000000000000200000000AOCITY|AAP1|AETest Patron|BLY|CQY|BHUSD|BV5.25|AVOverdue fine 3.50|AVLost card 1.75|',
     );
-    expect(readPatronFines(m)).toEqual({ valid_patron: true, valid_patron_password: true, currency_type: 'USD', fee_amount: '5.25', fine_items: ['Overdue fine 3.50', 'Lost card 1.75'], fine_items_count: 2 });
+    expect(readPatronFines(m)).toEqual({ valid_patron: true, valid_patron_password: true, currency_type: 'USD', fee_amount: '5.25', fine_items: ['Overdue fine 3.50', 'Lost card 1.75'], fine_items_count: 2, personal_name: 'Test Patron' }); // the name for the screen; never BD (address)
   });
 
   it('37 Fee Paid with fee id and transaction id; 38 answer', () => {

@@ -41,6 +41,7 @@ describe('SIP2 money text ↔ minor units, exact', () => {
 const view = (fine_items: string[], fee_amount: string | null = null): PatronFinesView => ({
   valid_patron: true,
   valid_patron_password: null,
+  personal_name: null,
   currency_type: 'USD',
   fee_amount,
   fine_items,

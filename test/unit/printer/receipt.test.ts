@@ -93,6 +93,37 @@ describe('receipt layout', () => {
     expect(lines).toContain('Pida ayuda al personal con este recibo.');
   });
 
+  it('prints the service\'s lines, labelled in the resident\'s language', () => {
+    const fines = printed(model({ lines: [{ key: 'library.fines_paid', value: '2' }] })).map((l) => l.trim());
+    expect(fines).toContain('Multas pagadas' + ' '.repeat(27) + '2');
+    const parking = printed(
+      model({
+        language: 'en',
+        service: 'parking',
+        lines: [
+          { key: 'parking.zone', value: 'Z3' },
+          { key: 'parking.space', value: '214' },
+          { key: 'parking.expires_at', value: '2025-03-14T19:05:00Z' },
+          { key: 'parking.plate_tail', value: '7XK' },
+        ],
+      }),
+    ).join('\n');
+    for (const s of ['Zone', 'Z3', 'Space', '214', 'Valid until', '03/14/2025 3:05 PM', 'Plate ending', '7XK']) expect(parking).toContain(s);
+    const pt = printed(model({ language: 'pt', service: 'citation', lines: [{ key: 'citation.number', value: 'C-2025-0042' }] })).join('\n');
+    expect(pt).toContain('Nº da multa');
+  });
+
+  it('refuses a line whose key is not on the list or whose value could carry personal data', () => {
+    const bad = (key: string, value: string) => () => buildReceiptDocument(model({ lines: [{ key, value } as never] }));
+    expect(bad('library.patron', '29000000000001')).toThrow(/lines/);
+    expect(bad('library.fines_paid', 'María Pérez')).toThrow(/lines/);
+    expect(bad('parking.plate_tail', 'ABC1234')).toThrow(/lines/); // a tail, never the whole plate
+    expect(bad('parking.zone', 'Calle Luna 12, apt 3')).toThrow(/lines/);
+    expect(bad('citation.number', '12 Calle Luna')).toThrow(/lines/);
+    expect(bad('parking.expires_at', 'tomorrow')).toThrow(/lines/);
+    expect(() => buildReceiptDocument(model({ lines: Array.from({ length: 9 }, () => ({ key: 'parking.zone' as const, value: 'Z1' })) }))).toThrow(/lines/);
+  });
+
   it('marks a duplicate in the receipt language', () => {
     expect(buildReceiptDocument(model({ duplicate: true }))).toMatchObject({ duplicate: true, duplicate_label: 'DUPLICADO' });
     expect(buildReceiptDocument(model({ language: 'en' }))).toMatchObject({ duplicate: false, duplicate_label: 'DUPLICATE' });
@@ -121,7 +152,7 @@ describe('no personal data on a receipt (DESIGN.md §8)', () => {
     for (const language of RECEIPT_LANGUAGES) {
       for (const outcome of OUTCOMES) {
         for (const service of SERVICES) {
-          const m = model({ language, outcome, service, balance_after_minor: outcome === 'refund_recorded' ? null : 750 });
+          const m = model({ language, outcome, service, balance_after_minor: outcome === 'refund_recorded' ? null : 750, lines: [{ key: 'library.fines_paid', value: '3' }, { key: 'parking.expires_at', value: '2025-03-14T19:05:00Z' }] });
           const labels = allStrings(RECEIPT_LABELS[language]);
           const values = new Set([
             formatDateTime(m.occurred_at, m.time_zone, language),
@@ -131,6 +162,8 @@ describe('no personal data on a receipt (DESIGN.md §8)', () => {
             m.tx_id,
             formatMoney(m.amount_minor, m.currency, language, m.country),
             formatMoney(750, m.currency, language, m.country),
+            '3',
+            formatDateTime('2025-03-14T19:05:00Z', m.time_zone, language),
           ]);
           const doc = buildReceiptDocument(m);
           for (const b of doc.blocks) expect(blockAllowed(b, labels, values), `${language}/${outcome}/${service}: ${JSON.stringify(b)}`).toBe(true);
@@ -170,6 +203,29 @@ describe('no personal data on a receipt (DESIGN.md §8)', () => {
     const m = receiptModelFrom(input, kiosk, { language: 'en', occurred_at: '2025-03-14T18:05:00Z' });
     expect(Object.keys(m).sort()).toEqual([...RECEIPT_MODEL_FIELDS].sort());
     expect(printed(m).join('\n')).not.toContain('ABC123');
+  });
+
+  it('the model built from the machine contract keeps only listed lines whose values pass, so a receipt still prints', () => {
+    const input: ReceiptInput = {
+      tx_id: 'tx-9',
+      kind: 'library_fine',
+      outcome: 'paid',
+      amount_minor: 300,
+      masked_serial: '**** 0001',
+      balance_after_minor: 100,
+      service_ref: null,
+      lines: [
+        { key: 'library.fines_paid', value: '2' },
+        { key: 'library.patron_name', value: 'María Pérez' },
+        { key: 'parking.plate_tail', value: 'ABC1234' },
+      ],
+    };
+    const kiosk = { kiosk_id: 'K-1', location_label: 'Plaza', time_zone: 'America/Chicago', country: 'US', currency: 'USD' };
+    const m = receiptModelFrom(input, kiosk, { language: 'en', occurred_at: '2025-03-14T18:05:00Z' });
+    expect(m.lines).toEqual([{ key: 'library.fines_paid', value: '2' }]);
+    const paper = printed(m).join('\n');
+    expect(paper).toContain('Fines paid');
+    for (const s of ['María', 'ABC1234']) expect(paper).not.toContain(s);
   });
 });
 

@@ -33,6 +33,23 @@ export const CARD: CardRead = {
 
 export const QUOTE: Quote = { quote_ref: 'q-1', kind: 'library_fine', amount_minor: 750, description_key: 'fixed_fee.library_fine' };
 export const BIG_QUOTE: Quote = { ...QUOTE, quote_ref: 'q-big', amount_minor: 5_000 };
+/** Not payable yet: the resident chooses among two fines first (all preselected). */
+export const CHOOSE_QUOTE: Quote = {
+  quote_ref: 'q-choose',
+  kind: 'library_fine',
+  amount_minor: 750,
+  description_key: 'library.fines_choose',
+  choose: {
+    multiple: true,
+    options: [
+      { id: 'fee-0', amount_minor: 500, label_key: 'library.fine_item', label_params: { text: 'Overdue fine', amount: 500 }, preselected: true },
+      { id: 'fee-1', amount_minor: 250, label_key: 'library.fine_item', label_params: { text: 'Lost card', amount: 250 }, preselected: true },
+    ],
+  },
+  screen_params: { patron_name: 'Sample Patron' },
+};
+/** A choice of exactly one (a parking duration). */
+export const CHOOSE_ONE_QUOTE: Quote = { ...CHOOSE_QUOTE, quote_ref: 'q-choose-one', choose: { multiple: false, options: CHOOSE_QUOTE.choose!.options } };
 
 export const EVIDENCE: CardEvidence = { balance_after_minor: 1_250, tmac_counter: 42, tmac_value: '0011223344556677' };
 export const CREDIT_BACK_EVIDENCE: CardEvidence = { balance_after_minor: 2_000, tmac_counter: 43, tmac_value: '8899aabbccddeeff' };
@@ -53,6 +70,9 @@ export const out = {
   quoteOk: ok(QUOTE) satisfies QuoteResult,
   quoteTooBig: ok(BIG_QUOTE) satisfies QuoteResult,
   quoteNothingDue: err('nothing_due') satisfies QuoteResult,
+  quoteChoose: ok(CHOOSE_QUOTE) satisfies QuoteResult,
+  quotePinRequired: err('pin_required') satisfies QuoteResult,
+  quotePinWrong: err('pin_wrong') satisfies QuoteResult,
   printerOk: ok(null) satisfies PrinterStatusResult,
   printerNoPaper: err('out_of_paper') satisfies PrinterStatusResult,
   ledgerOk: ok({ status: 'created' }) satisfies LedgerWriteResult,

@@ -30,6 +30,8 @@ export interface ModelSpec {
   /** The context that guards read; states differing only elsewhere are merged. */
   readonly key: (snapshot: AnyMachineSnapshot) => unknown;
   readonly filterEvents?: (snapshot: AnyMachineSnapshot, event: EventObject) => boolean;
+  /** Checked after every step beside the money invariants (e.g. no PIN in context); throws when broken. */
+  readonly invariant?: (snapshot: AnyMachineSnapshot) => void;
   /** Events the machine raises to itself after a delay: replayed by firing the next timer. */
   readonly timerEvents?: readonly string[];
 }
@@ -128,6 +130,7 @@ export async function runModel(spec: ModelSpec): Promise<ModelRun> {
           expectState(step.state);
           try {
             checkMoneyInvariants(driver.calls, driver.answers, start.committedBefore);
+            spec.invariant?.(driver.snapshot);
           } catch (e) {
             throw new Error(`[${start.name}] money invariant broken after ${trail.join(' → ')}: ${e instanceof Error ? e.message : String(e)}`);
           }
@@ -190,6 +193,7 @@ export async function runRandomWalks(spec: ModelSpec, walks: RandomWalks): Promi
         steps++;
         try {
           checkMoneyInvariants(driver.calls, driver.answers, start.committedBefore);
+          spec.invariant?.(driver.snapshot);
         } catch (e) {
           throw new Error(`[${start.name}, seed ${walks.seed}, walk ${w}] money invariant broken after ${trail.join(' → ')}: ${e instanceof Error ? e.message : String(e)}`);
         }

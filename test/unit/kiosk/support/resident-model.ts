@@ -58,6 +58,9 @@ const actorOutcomes: EventObject[] = [
   done('quote', out.quoteOk),
   done('quote', out.quoteTooBig),
   done('quote', out.quoteNothingDue),
+  done('quote', out.quoteChoose),
+  done('quote', out.quotePinRequired),
+  done('quote', out.quotePinWrong),
   failure('quote'),
   done('printerStatus', out.printerOk),
   done('printerStatus', out.printerNoPaper),
@@ -106,9 +109,19 @@ const actorOutcomes: EventObject[] = [
   failure('printReceipt'),
 ];
 
+/** The patron PIN the model types: it must never be found in the machine's context. */
+export const MODEL_PIN = '8642';
+
+export function pinNeverKept(s: AnyMachineSnapshot): void {
+  if (JSON.stringify(s.context).includes(MODEL_PIN)) throw new Error('the patron PIN was kept in the machine context');
+}
+
 export const RESIDENT_EVENTS: EventObject[] = [
   ...userEvents,
   { type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'fine-77' } as EventObject,
+  { type: 'SUBMIT_PIN', pin: MODEL_PIN } as EventObject,
+  { type: 'CHOOSE', option_ids: ['fee-0', 'fee-1'] } as EventObject,
+  { type: 'CHOOSE', option_ids: ['fee-9'] } as EventObject,
   ...actorOutcomes,
 ];
 

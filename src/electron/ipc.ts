@@ -1,0 +1,107 @@
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { checkCommand, LANGUAGES, type KioskCommand, type KioskView, type Language } from '../shared/kiosk-api';
+import type { BridgeError } from '../shared/bridge';
+import { CHANNELS } from './channels';
+import { isAppUrl } from './protocol';
+
+// Every message from the renderer passes here before the core sees it: the
+// sender must be a frame of the app itself (civicard://app), and the payload
+// must pass its channel's validator. A refusal or a failure is answered as
+// `{ error }` — never thrown across IPC (that would put a main-process stack
+// in the page) and never handed to the core. More channels (attendant,
+// maintenance) plug in as more rows of the same table.
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface IpcRoute<T = unknown, R = unknown> {
+  channel: string;
+  validate(payload: unknown): Checked<T>;
+  handle(value: T): R | Promise<R>;
+}
+
+/** Builds a row with its types tied together. */
+export function route<T, R>(r: IpcRoute<T, R>): IpcRoute<unknown, unknown> {
+  return r as IpcRoute<unknown, unknown>;
+}
+
+/** True when the message comes from a frame showing the app (not a frame that navigated elsewhere, not a destroyed one). */
+export function senderIsApp(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): boolean {
+  const frame = event.senderFrame;
+  return frame !== null && frame !== undefined && typeof frame.url === 'string' && isAppUrl(frame.url);
+}
+
+export const REFUSED_SENDER: BridgeError = { error: 'messages are accepted only from the kiosk app' };
+export const FAILED: BridgeError = { error: 'the kiosk could not do that' };
+
+/** Registers each route with `ipcMain.handle`; returns the channels, to remove them again. */
+export function registerIpcRoutes(ipcMain: Pick<IpcMain, 'handle'>, routes: readonly IpcRoute<unknown, unknown>[], opts: { onNote?: (line: string) => void } = {}): string[] {
+  const seen = new Set<string>();
+  for (const r of routes) {
+    if (seen.has(r.channel)) throw new Error(`IPC channel ${r.channel} is registered twice`);
+    seen.add(r.channel);
+  }
+  for (const r of routes) {
+    ipcMain.handle(r.channel, async (event, ...args: unknown[]) => {
+      if (!senderIsApp(event)) {
+        opts.onNote?.(`IPC ${r.channel} refused: sender is not the app`);
+        return REFUSED_SENDER;
+      }
+      if (args.length > 1) return { error: 'one payload per message' } satisfies BridgeError;
+      const checked = r.validate(args[0]);
+      if (!checked.ok) return { error: checked.error } satisfies BridgeError;
+      try {
+        return await r.handle(checked.value);
+      } catch (err) {
+        opts.onNote?.(`IPC ${r.channel} failed: ${err instanceof Error ? err.message : String(err)}`);
+        return FAILED;
+      }
+    });
+  }
+  return [...seen];
+}
+
+const nothing = (payload: unknown): Checked<undefined> => (payload === undefined ? { ok: true, value: undefined } : { ok: false, error: 'this message takes no payload' });
+
+const commandOf = (payload: unknown): Checked<KioskCommand> => {
+  const checked = checkCommand(payload);
+  return checked.ok ? { ok: true, value: checked.command } : checked;
+};
+
+export const MAX_SPOKEN_CHARS = 600;
+
+export function checkSpeech(payload: unknown): Checked<{ text: string; language: Language }> {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, error: 'speech is an object with "text" and "language"' };
+  const p = payload as Record<string, unknown>;
+  if (!LANGUAGES.includes(p.language as Language)) return { ok: false, error: `"language" must be one of ${LANGUAGES.join(', ')}` };
+  if (typeof p.text !== 'string' || p.text.trim() === '' || p.text.length > MAX_SPOKEN_CHARS) return { ok: false, error: `"text" must be 1-${MAX_SPOKEN_CHARS} characters` };
+  // control characters could drive the synthesiser's own markup; speech needs none
+  if (/\p{Cc}/u.test(p.text.replace(/\n/g, ' '))) return { ok: false, error: '"text" must have no control characters' };
+  return { ok: true, value: { text: p.text, language: p.language as Language } };
+}
+
+/** What the resident channels need of the kiosk core. */
+export interface ResidentPort {
+  view(): KioskView;
+  apply(command: KioskCommand): KioskView;
+}
+
+export interface Speaker {
+  speak(text: string, language: Language): Promise<void>;
+}
+
+/** The resident UI's channels: state, command and speak (refused where the kiosk has no voice). */
+export function residentRoutes(core: ResidentPort, speaker: Speaker | null): IpcRoute<unknown, unknown>[] {
+  return [
+    route({ channel: CHANNELS.state, validate: nothing, handle: () => core.view() }),
+    route({ channel: CHANNELS.command, validate: commandOf, handle: (command) => core.apply(command) }),
+    route({
+      channel: CHANNELS.speak,
+      validate: checkSpeech,
+      handle: async ({ text, language }): Promise<{ ok: true } | BridgeError> => {
+        if (!speaker) return { error: 'this kiosk has no voice' };
+        await speaker.speak(text, language);
+        return { ok: true };
+      },
+    }),
+  ];
+}
