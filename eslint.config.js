@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', '.tmp/', 'demo-out/', 'bench-out/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'renderer/dist/', '.tmp/', 'demo-out/', 'bench-out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,14 +16,20 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     expect(stdout).toMatch(/At the Lot 4 booth \(the second vpcd reader\) an attendant signs in/);
     expect(stdout).toMatch(/supervisor taps their card, enters their PIN and voids it/);
     expect(stdout).toMatch(/blind count of \$84\.50; the ledger expected \$85\.00: short \$0\.50/);
-    expect(stdout).toMatch(/pays a \$3\.50 library fine: paid/);
+    expect(stdout).toMatch(/the library's ILS answers SIP2 on 127\.0\.0\.1:\d+, parking is priced from .*chicago-downtown\.json/);
+    expect(stdout).toMatch(/pays the fines on a library card .*: paid \$5\.25 \(tx /);
+    // Priced at the story's hour today: metered Monday to Saturday, $1/h on Sundays.
+    expect(stdout).toMatch(/chooses an hour of parking in zone 101 by plate: paid \$(3|1)\.00 \(tx /);
     expect(stdout).toMatch(/citation with \$5\.00 on the card: not charged \(payment\.insufficient_funds\)/);
     expect(stdout).toMatch(/pulls the card just as it commits: paid .*tapped again 1×/);
+    // One payment of each kind refused by its service after the debit, and credited back to the card.
+    expect(stdout).toMatch(/damaged-item fee.*: the card paid \$10\.00 \(tx .*\), the service refused it, and the kiosk credited it back to the card\./);
+    expect(stdout).toMatch(/space 12.*confirms 12 minutes later: the card paid \$0\.(75|25) \(tx .*\), the service refused it, and the kiosk credited it back to the card\./);
     expect(stdout).toMatch(/DUPLICATE: printed/);
     expect(stdout).toMatch(/open intents: 0/);
 
     const verify = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'kiosk.db'), '--public-key', join(out, 'kiosk-key.pem')]);
-    expect(verify.stdout).toMatch(/^ledger VERIFIED: 17 entries/);
+    expect(verify.stdout).toMatch(/^ledger VERIFIED: 29 entries/);
     const booth = await run(process.execPath, [CLI, 'ledger', 'verify', '--db', join(out, 'attendant.db'), '--public-key', join(out, 'attendant-key.pem')]);
     expect(booth.stdout).toMatch(/^ledger VERIFIED: 12 entries/);
     // The torn payment: uncertain when the card left, settled from the card when it came back.
@@ -33,20 +39,38 @@ describe('civicard demo --out DIR (through pcscd)', () => {
       .map((l) => (JSON.parse(l) as { payload: { kind: string } }).payload.kind);
     // Each payment's service is told through the ledger: a post before, its answer after.
     const told = ['service_post', 'service_result'];
-    expect(kinds).toEqual(['intent', 'committed', ...told, 'intent', 'committed', ...told, 'intent', 'uncertain', 'settled', ...told, 'intent', 'committed', ...told]);
+    const creditedBack = ['credit_intent', 'credit_committed'];
+    expect(kinds).toEqual([
+      ...['intent', 'committed', ...told], // fines, through the ILS
+      ...['intent', 'committed', ...told], // parking
+      ...['intent', 'uncertain', 'settled', ...told], // the torn parking payment
+      ...['intent', 'committed', ...told, ...creditedBack], // the fine the ILS refused
+      ...['intent', 'committed', ...told, ...creditedBack], // the stale parking quote
+      ...['intent', 'committed', ...told], // parking, paper out
+    ]);
 
     const texts = readdirSync(join(out, 'receipts')).filter((f) => f.endsWith('.txt')).sort().map((f) => readFileSync(join(out, 'receipts', f), 'utf8'));
-    expect(texts).toHaveLength(4);
+    expect(texts).toHaveLength(6);
     expect(texts[0]).toMatch(/Multa de biblioteca/);
     expect(texts[0]).toMatch(/Transacción/);
     expect(texts[1]).toMatch(/Serviço +Estacionamento/);
     expect(texts[1]).toMatch(/Cartão/);
-    expect(texts[3]).toMatch(/D U P L I C A D O/);
+    // Parking's own lines: the zone, the expiry and the plate's last three characters only.
+    expect(texts[1]).toMatch(/Zona +101/);
+    expect(texts[1]).toMatch(/Válido até +\d{2}\/\d{2}\/\d{4} 11:25/);
+    expect(texts[1]).toMatch(/Placa \(final\) +231/);
+    expect(texts[3]).toMatch(/Pago devuelto a la tarjeta/);
+    expect(texts[4]).toMatch(/Payment returned to card/);
+    expect(texts[5]).toMatch(/D U P L I C A T E/);
+    // No name, plate or library card number in a receipt or in the ledger, which is kept for good.
+    const personal = /Resident|KAB2231|7TRK118|29000000000001|29000000000003/;
     for (const text of texts) {
-      expect(text).not.toMatch(/Resident/);
+      expect(text).not.toMatch(personal);
       expect(text).toMatch(/\*\*\*\* \d{4}/);
     }
     const exported = await run(process.execPath, [CLI, 'ledger', 'export', '--db', join(out, 'kiosk.db')]);
-    expect(exported.stdout).not.toMatch(/Resident/);
+    expect(exported.stdout).not.toMatch(personal);
+    // The plates wait apart (0600) until the back office has the sessions.
+    expect(statSync(join(out, 'parking-sessions.json')).mode & 0o777).toBe(0o600);
   }, 180_000);
 });

@@ -1,5 +1,5 @@
 import { waitFor, type SnapshotFrom } from 'xstate';
-import type { QuoteOption } from '../../src/kiosk/machines/contracts';
+import type { PayableServiceKind, QuoteOption } from '../../src/kiosk/machines/contracts';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { startResidentKiosk, type ResidentKioskParts } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
@@ -19,7 +19,10 @@ export async function startTestKiosk(opts: {
   services: KioskService[];
   opening_minor?: number;
   language?: 'en' | 'es' | 'pt';
-  /** Risk environment (default: online, fresh hotlist, the default policy). */
+  /** The network as the risk checks see it (default up). */
+  online?: () => boolean;
+  service_retry_ms?: number;
+  /** The whole risk environment (default: the default policy, a fresh hotlist, `online`). */
   risk?: ResidentKioskParts['risk'];
   isHotlisted?: (card_ref: string) => boolean;
 }) {
@@ -34,21 +37,22 @@ export async function startTestKiosk(opts: {
     ledger,
     printer: new EscPosPrinter(transport),
     services: opts.services,
-    risk: opts.risk ?? { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 0, now: () => new Date() },
+    risk: opts.risk ?? { policy: DEFAULT_RISK_POLICY, online: opts.online ?? (() => true), hotlistAgeMs: () => 0, now: () => new Date() },
+    ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => opts.language ?? 'en',
   });
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
 
   /**
-   * One library-fine payment for `reference`, answering a service refusal notice; the quote and the tx id.
+   * One payment (a library fine unless `kind` says otherwise) for `reference`, answering a service refusal notice; the quote and the tx id.
    * The PIN is given when the service asks for it; `choose` picks among the options (default: the preselected ones).
    */
-  const pay = async (reference: string, opts: { pin?: string; choose?: (options: readonly QuoteOption[]) => string[] } = {}) => {
+  const pay = async (reference: string, opts: { pin?: string; choose?: (options: readonly QuoteOption[]) => string[]; kind?: PayableServiceKind } = {}) => {
     reader.insertCard(sim);
     await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 5_000 });
     actor.send({ type: 'CONTINUE' });
-    actor.send({ type: 'SELECT_SERVICE', kind: 'library_fine', reference });
+    actor.send({ type: 'SELECT_SERVICE', kind: opts.kind ?? 'library_fine', reference });
     const past = (s: SnapshotFrom<typeof actor>) => s.matches({ session: 'confirming' }) || s.matches({ session: 'patronPin' }) || s.matches({ session: 'choosing' });
     await waitFor(actor, past, { timeout: 5_000 });
     if (actor.getSnapshot().matches({ session: 'patronPin' })) {

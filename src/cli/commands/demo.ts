@@ -1,10 +1,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { runDemoDay } from '../../kiosk/demo/day';
 
 /** What a previous demo left in its directory; nothing else there is touched. */
-const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'issuing.db', 'issuing.db-wal', 'issuing.db-shm', 'issuing-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards'];
+const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'issuing.db', 'issuing.db-wal', 'issuing.db-shm', 'issuing-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards', 'patrons-pending.json', 'parking-sessions.json', 'citations-paid.json'];
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -13,13 +15,16 @@ export function registerDemoCommand(program: Command): void {
     .requiredOption('--out <dir>', 'where to leave kiosk.db, receipts/ and the card states')
     .option('--replace', "remove a previous demo's files from DIR first")
     .option('--no-pcscd', 'tap cards on an in-memory reader instead of through pcscd + vpcd')
-    .action(async (opts: { out: string; pcscd: boolean; replace?: boolean }) => {
+    .option('--ils-data <file>', "the ILS simulator's patrons and fines", join(REPO, 'test/fixtures/ils/library.json'))
+    .option('--tariffs <file>', 'CDS tariff file parking is priced from', join(REPO, 'test/fixtures/tariffs/chicago-downtown.json'))
+    .option('--citations <file>', 'citations file', join(REPO, 'test/fixtures/citations/downtown.json'))
+    .action(async (opts: { out: string; pcscd: boolean; replace?: boolean; ilsData: string; tariffs: string; citations: string }) => {
       const out = resolve(opts.out);
       if (existsSync(join(out, 'kiosk.db'))) {
         if (!opts.replace) throw new Error(`${out} already holds a demo; pass --replace to start over, or choose another --out`);
         for (const name of DEMO_FILES) rmSync(join(out, name), { recursive: true, force: true });
       }
-      const result = await runDemoDay({ out, pcscd: opts.pcscd, say: (line) => process.stdout.write(`${line}\n`) });
+      const result = await runDemoDay({ out, pcscd: opts.pcscd, ils_data: opts.ilsData, tariffs: opts.tariffs, citations: opts.citations, say: (line) => process.stdout.write(`${line}\n`) });
       process.stdout.write(`\nCheck the ledger yourself: npx civicard ledger verify --db ${result.ledger_path} --public-key ${join(out, 'kiosk-key.pem')}\nReceipts: ${out}/receipts\n`);
       if (!result.ledger_ok) process.exitCode = 1;
     });

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startKioskApiServer } from '../../kiosk/api/http';
 import { writeApiTokenFile } from '../../kiosk/api/token-file';
+import { serviceConfigOf, type ServiceFlags } from '../../kiosk/config/service-config';
 import { startSimKiosk } from '../../kiosk/demo/sim-kiosk';
 
 function portOption(name: string, value: string): number {
@@ -21,19 +22,29 @@ export function registerKioskCommand(program: Command): void {
     .option('--port <port>', 'API port on 127.0.0.1', '7311')
     .option('--sim-port <port>', 'simulator port on 127.0.0.1 (with --sim)', '7312')
     .option('--no-pcscd', 'tap simulated cards on an in-memory reader instead of through pcscd')
-    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean }) => {
+    .option('--sip2 <host:port>', 'library fines: the ILS SIP2 server (e.g. `civicard library ils-sim`)')
+    .option('--sip2-login <user:pass>', 'SC login (93) at the ILS')
+    .option('--institution <id>', 'SIP2 institution id (AO); needed with --sip2')
+    .option('--ils-profile <name>', 'how the ILS writes fine items (koha, evergreen, …)')
+    .option('--tariffs <file>', 'parking: CDS tariff file the kiosk prices from, offline too (docs/parking-tariffs.md)')
+    .option('--citations <file>', 'citations: the file of citations and amounts due (test/fixtures/citations/README.md)')
+    .addHelpText('after', '\nWithout --sip2, --tariffs or --citations the kiosk sells fixed-fee stand-ins (for trying the screens); with any of them it sells only those configured.')
+    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean } & ServiceFlags) => {
       if (!opts.sim) throw new Error('only --sim is available until the hardware configuration issue: run `civicard kiosk --sim`');
       const port = portOption('--port', opts.port);
       const sim_port = portOption('--sim-port', opts.simPort);
+      const configured = [opts.sip2, opts.sip2Login, opts.institution, opts.ilsProfile, opts.tariffs, opts.citations].some((v) => v !== undefined);
+      // Checked before anything starts: a bad flag is named, nothing is created.
+      const services = configured ? serviceConfigOf(opts, 'USD') : undefined;
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'civicard-kiosk-'));
-      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`) });
+      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`), ...(services ? { services } : {}) });
       const api = await startKioskApiServer(kiosk, { port, sim_port });
       // The token goes to a file only its owner can read, never to stdout: the
       // output of a kiosk service ends up in journals other accounts can read.
       const token_path = writeApiTokenFile(dir, api.token);
       const bearer = `-H "authorization: Bearer $(cat '${token_path}')"`;
       process.stdout.write(
-        `kiosk ready (cards via ${kiosk.counter.kind}, ledger ${kiosk.ledger_path}); API at ${api.url}, simulator at ${api.sim_url}\n` +
+        `kiosk ready (cards via ${kiosk.counter.kind}, ledger ${kiosk.ledger_path}, selling ${kiosk.services_label}); API at ${api.url}, simulator at ${api.sim_url}\n` +
           `  API token for this session (Authorization: Bearer, or ?token= on /api/events): ${token_path}\n` +
           `  try: curl -s ${bearer} -H 'content-type: application/json' -XPOST ${api.sim_url}/sim/card/present -d '{"card":"A"}'; curl -s ${bearer} ${api.url}/api/state\n`,
       );

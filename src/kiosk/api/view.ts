@@ -5,7 +5,8 @@ import type { ResidentKiosk } from '../runtime/resident-kiosk';
 // What the UI may see of the resident machine: the screen, message keys and
 // amounts. Card references, UIDs and everything else in context stay inside.
 
-function screenOf(value: unknown): string {
+/** The state path a UI shows a screen for; timed() sub-states are folded into their parent. */
+export function screenOf(value: unknown): string {
   if (typeof value === 'string') return value;
   const [key, inner] = Object.entries(value as Record<string, unknown>)[0] ?? ['?', null];
   const rest = screenOf(inner);

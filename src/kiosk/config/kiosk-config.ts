@@ -1,14 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { replaceFileDurably } from '../../shared/durable-file';
 
 // The kiosk's own settings, in DIR/kiosk-config.json (mode 0600): who it is
 // and the key that turns a card UID into its card reference. Every station
 // that must recognise the same card (the kiosk, an attendant booth beside it)
 // reads the same card_ref_key; a new key makes every card a stranger.
+// plate_key turns a licence plate into the keyed hash the back office gets
+// for parking enforcement (never the plate itself); every kiosk of a city
+// must share it for a plate to be found whichever kiosk sold the time.
 
 export const KIOSK_CONFIG_FORMAT = 'civicard-kiosk-config/1';
 export const KIOSK_CONFIG_FILE = 'kiosk-config.json';
 const CARD_REF_KEY_BYTES = 32;
+const PLATE_KEY_BYTES = 32;
 
 export interface KioskSettings {
   /** Printed on receipts and carried in sync; never a person. */
@@ -19,6 +24,8 @@ export interface KioskSettings {
 
 export interface KioskConfig extends KioskSettings {
   readonly card_ref_key: Buffer;
+  /** Null in a config written before parking: a kiosk selling parking must be given one. */
+  readonly plate_key: Buffer | null;
   /** The back office's Ed25519 public key (SPKI PEM): downlink bundles and hotlists must verify with it (docs/downlink.md). */
   readonly backoffice_public_key?: string;
 }
@@ -51,7 +58,7 @@ export function loadKioskConfig(path: string): KioskConfig {
 
 /** First start of a kiosk directory: a fresh random card-reference key. Refuses to overwrite. */
 export function createKioskConfig(path: string, settings: KioskSettings): KioskConfig {
-  const config: KioskConfig = { ...settings, card_ref_key: randomBytes(CARD_REF_KEY_BYTES) };
+  const config: KioskConfig = { ...settings, card_ref_key: randomBytes(CARD_REF_KEY_BYTES), plate_key: randomBytes(PLATE_KEY_BYTES) };
   checkSettings(path, config);
   let fd: number;
   try {
@@ -61,8 +68,7 @@ export function createKioskConfig(path: string, settings: KioskSettings): KioskC
     throw err;
   }
   try {
-    const file = { format: KIOSK_CONFIG_FORMAT, kiosk_id: config.kiosk_id, terminal_id: config.terminal_id, card_ref_key: config.card_ref_key.toString('hex') };
-    writeSync(fd, `${JSON.stringify(file, null, 2)}\n`);
+    writeSync(fd, configText(config));
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -78,7 +84,23 @@ export function loadOrCreateKioskConfig(path: string, settings: KioskSettings): 
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return createKioskConfig(path, settings);
     throw err;
   }
-  return loadKioskConfig(path);
+  const config = loadKioskConfig(path);
+  if (config.plate_key !== null) return config;
+  // Written before parking: add a plate key, keeping the card-reference key and everything else.
+  const upgraded: KioskConfig = { ...config, plate_key: randomBytes(PLATE_KEY_BYTES) };
+  replaceFileDurably(path, configText(upgraded), { mode: 0o600, sync_dir: true });
+  return upgraded;
+}
+
+function configText(config: KioskConfig): string {
+  const file = {
+    format: KIOSK_CONFIG_FORMAT,
+    kiosk_id: config.kiosk_id,
+    terminal_id: config.terminal_id,
+    card_ref_key: config.card_ref_key.toString('hex'),
+    ...(config.plate_key === null ? {} : { plate_key: config.plate_key.toString('hex') }),
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
 }
 
 function checkConfig(path: string, parsed: unknown): KioskConfig {
@@ -88,7 +110,12 @@ function checkConfig(path: string, parsed: unknown): KioskConfig {
   if (typeof hex !== 'string' || !new RegExp(`^[0-9a-fA-F]{${CARD_REF_KEY_BYTES * 2}}$`).test(hex)) {
     throw new KioskConfigError(`${path}: card_ref_key must be ${CARD_REF_KEY_BYTES} bytes of hex (${CARD_REF_KEY_BYTES * 2} hex digits)`);
   }
-  const config = { kiosk_id: file.kiosk_id, terminal_id: file.terminal_id, card_ref_key: Buffer.from(hex, 'hex') } as KioskConfig;
+  const plate = file.plate_key;
+  if (plate !== undefined && (typeof plate !== 'string' || !new RegExp(`^[0-9a-fA-F]{${PLATE_KEY_BYTES * 2}}$`).test(plate))) {
+    throw new KioskConfigError(`${path}: plate_key must be ${PLATE_KEY_BYTES} bytes of hex (${PLATE_KEY_BYTES * 2} hex digits)`);
+  }
+  const plate_key = plate === undefined ? null : Buffer.from(plate, 'hex');
+  const config = { kiosk_id: file.kiosk_id, terminal_id: file.terminal_id, card_ref_key: Buffer.from(hex, 'hex'), plate_key } as KioskConfig;
   checkSettings(path, config);
   if (file.backoffice_public_key === undefined) return config;
   const pem = file.backoffice_public_key;

@@ -1,5 +1,10 @@
 import { join } from 'node:path';
 import { loadPublicKey, verifyLedger } from '../../ledger';
+import { loadIlsData } from '../../library/ils-data';
+import { IlsSimulator } from '../../library/ils-simulator';
+import { loadCitationsFile, loadTariffsFile } from '../config/service-config';
+import type { QuoteOption } from '../machines/contracts';
+import { startOfLocalDay } from '../runtime/risk';
 import { newTxId } from '../../shared/ids';
 import { formatMinor, minor } from '../../shared/money';
 import type { Language } from '../../shared/kiosk-api';
@@ -12,11 +17,19 @@ import { startSimKiosk } from './sim-kiosk';
 // `civicard demo --out DIR`: a scripted day at a branch-library kiosk through
 // the real code paths — card issuance, the resident machine, purse, ledger,
 // ESC/POS driver on a simulated printer — with a torn card and a paper-out.
+// Library fines are paid through the ILS simulator over loopback TCP (SIP2),
+// parking is priced from a CDS tariff file and citations from a citations
+// file; one fine and one parking payment are refused by their service after
+// the debit and credited back to the card.
 // Leaves DIR/kiosk.db (verifiable with `civicard ledger verify`), the decoded
 // receipts in DIR/receipts, and tells the day as it goes.
 
 export interface DemoOptions {
   out: string;
+  /** The ILS simulator's data (patrons and fines), the CDS tariff file, the citations file. */
+  ils_data: string;
+  tariffs: string;
+  citations: string;
   /** Use pcscd + vpcd when it can be started (default), else an in-memory reader. */
   pcscd: boolean;
   say: (line: string) => void;
@@ -38,12 +51,51 @@ interface Resident {
 /** Money as the story tells it (US dollars, en-US), through the exact integer path. */
 export const storyMoney = (amount_minor: number): string => formatMinor(minor(amount_minor), 'en-US', 'USD');
 
+const TIME_ZONE = 'America/Chicago';
+
+/** The resident's pick on the parking screen: the option for that many minutes. */
+const duration =
+  (minutes: number) =>
+  (options: readonly QuoteOption[]): string[] =>
+    options.filter((o) => o.label_params.minutes === minutes).map((o) => o.id);
+
+/** The story's time of day, today on the kiosk's calendar: what parking is priced at. */
+class StoryClock {
+  private at_ms = Date.now();
+  readonly now = () => new Date(this.at_ms);
+  set(hh_mm: string): void {
+    const [h, m] = hh_mm.split(':').map(Number) as [number, number];
+    this.at_ms = startOfLocalDay(Date.now(), TIME_ZONE) + (h * 60 + m) * 60_000;
+  }
+  advance(minutes: number): void {
+    this.at_ms += minutes * 60_000;
+  }
+}
+
 export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
   const { out, say } = opts;
-  const kiosk = await startSimKiosk({ dir: out, pcscd: opts.pcscd, onNote: (line) => say(`(${line})`) });
+  // Everything that could refuse a file is read before anything starts.
+  const tariffs = loadTariffsFile(opts.tariffs, 'USD');
+  const citations = loadCitationsFile(opts.citations, 'USD');
+  const ils = new IlsSimulator({ data: loadIlsData(opts.ils_data), profile: 'koha' });
+  const { port } = await ils.start(0, '127.0.0.1');
+  const story = new StoryClock();
+  let kiosk;
+  try {
+    kiosk = await startSimKiosk({
+      dir: out,
+      pcscd: opts.pcscd,
+      onNote: (line) => say(`(${line})`),
+      services: { library: { host: '127.0.0.1', port, institution_id: 'CIVICLIB', profile: 'koha', login: { user_id: 'kiosk', password: 'kiosk-pass' } }, tariffs, citations },
+      now: story.now,
+    });
+  } catch (err) {
+    await ils.stop();
+    throw err;
+  }
   const { printerSim, ledger, counter } = kiosk;
   try {
-    say(`07:00  The kiosk at East Branch Library boots: crypto self-test passed (${kiosk.selftest_passed} known answers), ledger ${kiosk.ledger_path}, cards via ${counter.kind === 'pcscd' ? 'pcscd + vpcd' : 'an in-memory reader'}, printer on ${printerSim.path}.`);
+    say(`07:00  The kiosk at East Branch Library boots: crypto self-test passed (${kiosk.selftest_passed} known answers), ledger ${kiosk.ledger_path}, cards via ${counter.kind === 'pcscd' ? 'pcscd + vpcd' : 'an in-memory reader'}, printer on ${printerSim.path}; the library's ILS answers SIP2 on 127.0.0.1:${port}, parking is priced from ${opts.tariffs}.`);
 
     const residents: Resident[] = [];
     for (const [label, lang] of [['Resident A', 'es'], ['Resident B', 'pt'], ['Resident C', 'en']] as const) {
@@ -71,22 +123,34 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
 
     const visit = async (time: string, who: Resident, plan: VisitPlan, what: string) => {
       kiosk.language = who.language;
+      story.set(time);
       const result = await residentVisit(kiosk.actor, counter.hand(who.card), plan);
       const last = result.notices.at(-1) ?? 'none';
-      say(`${time}  ${who.name_for_story} ${what}: ${result.paid ? `paid (tx ${result.tx_id})` : `not charged (${last})`}${result.retaps ? `, tapped again ${result.retaps}×` : ''}.`);
+      const amount = result.amount_minor === null ? '' : `${storyMoney(result.amount_minor)} `;
+      const told = result.notices.includes('service.refused.credited_back')
+        ? `the card paid ${amount}(tx ${result.tx_id}), the service refused it, and the kiosk credited it back to the card`
+        : result.paid
+          ? `paid ${amount}(tx ${result.tx_id})`
+          : `not charged (${last})`;
+      say(`${time}  ${who.name_for_story} ${what}: ${told}${result.retaps ? `, tapped again ${result.retaps}×` : ''}.`);
       return result;
     };
 
-    await visit('09:10', a, { kind: 'library_fine', reference: 'FINE-20419' }, `pays a ${storyMoney(350)} library fine`);
-    await visit('10:25', b, { kind: 'parking', reference: 'SPACE-114' }, `pays ${storyMoney(200)} of parking`);
-    await visit('11:40', c, { kind: 'citation', reference: 'CIT-4000123' }, `tries to pay a ${storyMoney(4_500)} citation with ${storyMoney(500)} on the card`);
+    await visit('09:10', a, { kind: 'library_fine', reference: '29000000000001' }, 'pays the fines on a library card (the ILS totals them; the kiosk tells it with Fee Paid over SIP2, our tx id as BK)');
+    await visit('10:25', b, { kind: 'parking', reference: 'plate:101/KAB2231', choose: duration(60) }, 'chooses an hour of parking in zone 101 by plate');
+    await visit('11:40', c, { kind: 'citation', reference: '4000123002' }, `scans a ${storyMoney(4_500)} parking citation with ${storyMoney(500)} on the card`);
 
     counter.tearAfterNextCommit();
-    const torn = await visit('13:05', a, { kind: 'parking', reference: 'SPACE-7' }, 'pays parking and pulls the card just as it commits');
+    const torn = await visit('13:05', a, { kind: 'parking', reference: 'plate:101/7TRK118', choose: duration(30) }, 'pays half an hour of parking and pulls the card just as it commits');
     say(`       The kiosk could not know whether the card committed, so it asked for the same card; the card's own history settled it${torn.paid ? ' (committed, charged once)' : ''}.`);
 
+    ils.refuseFee('2001');
+    await visit('14:10', a, { kind: 'library_fine', reference: '29000000000003' }, "pays a relative's damaged-item fee, which the front desk settled an hour ago");
+    // The quote prices a stay from the moment it is made; paid 12 minutes later, the parking service refuses it.
+    await visit('14:40', c, { kind: 'parking', reference: 'space:101/12', choose: duration(15), atConfirm: () => story.advance(12) }, 'is quoted a quarter hour for space 12, is called away at the confirm screen and confirms 12 minutes later');
+
     printerSim.setPaper('out');
-    await visit('15:30', b, { kind: 'library_fine', reference: 'FINE-20533' }, 'pays a fine while the printer is out of paper');
+    await visit('15:30', b, { kind: 'parking', reference: 'plate:101/KAB2231', choose: duration(15) }, 'pays parking again while the printer is out of paper');
     say('       No receipt could be printed; the screen showed the transaction id instead. A librarian reloads paper.');
     printerSim.setPaper('ok');
     const reprint = await reprintLastReceipt(kiosk.printer, kiosk.journal, newTxId());
@@ -106,5 +170,6 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
     return { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && verified.verified && boothVerified.ok && boothVerified.verified, transport: counter.kind };
   } finally {
     await kiosk.stop();
+    await ils.stop();
   }
 }

@@ -1,5 +1,5 @@
 import { waitFor, type SnapshotFrom } from 'xstate';
-import type { PayableServiceKind } from '../machines/contracts';
+import type { PayableServiceKind, QuoteOption } from '../machines/contracts';
 import type { MessageKey } from '../machines/messages';
 import type { ResidentKiosk } from '../runtime/resident-kiosk';
 
@@ -20,12 +20,20 @@ export interface VisitPlan {
   reference: string;
   /** How many times the resident comes back with the same card when asked. */
   patience?: number;
+  /** Called at the confirm screen, just before the resident confirms (the story may let time pass). */
+  atConfirm?: () => void;
+  /** The patron's library PIN, typed if the service asks for it (never kept by the kiosk). */
+  pin?: string;
+  /** What the resident picks when asked to choose (fines, a duration): option ids; by default the preselected ones. */
+  choose?: (options: readonly QuoteOption[]) => string[];
 }
 
 export interface VisitOutcome {
   /** What the resident went home with: paid, or not (and the notices they saw). */
   paid: boolean;
   tx_id: string | null;
+  /** What the service quoted (the last quote seen). */
+  amount_minor: number | null;
   notices: MessageKey[];
   retaps: number;
 }
@@ -44,11 +52,14 @@ function waitsForPerson(s: Snapshot): boolean {
 }
 
 export async function residentVisit(actor: ResidentKiosk, hand: CardHand, plan: VisitPlan, step_timeout_ms = 30_000): Promise<VisitOutcome> {
-  const outcome: VisitOutcome = { paid: false, tx_id: null, notices: [], retaps: 0 };
+  const outcome: VisitOutcome = { paid: false, tx_id: null, amount_minor: null, notices: [], retaps: 0 };
+  let pins = 0;
+  let choices = 0;
   const seen = actor.subscribe((s) => {
     const key = s.context.notice?.key;
     if (key && outcome.notices.at(-1) !== key) outcome.notices.push(key);
     if (s.context.payment) outcome.tx_id = s.context.payment.tx.tx_id;
+    if (s.context.quote) outcome.amount_minor = s.context.quote.amount_minor;
     if (s.matches({ payment: 'done' }) || s.matches({ payment: 'noReceipt' })) outcome.paid = true;
   });
   try {
@@ -59,7 +70,18 @@ export async function residentVisit(actor: ResidentKiosk, hand: CardHand, plan: 
       const s = await waitFor(actor, waitsForPerson, { timeout: step_timeout_ms });
       if (s.matches({ session: 'balanceShown' })) actor.send({ type: 'CONTINUE' });
       else if (s.matches({ session: 'chooseService' })) actor.send({ type: 'SELECT_SERVICE', kind: plan.kind, reference: plan.reference });
-      else if (s.matches({ session: 'confirming' })) actor.send({ type: 'CONFIRM' });
+      else if (s.matches({ session: 'patronPin' })) {
+        // Asked once, the resident types the PIN; asked again (wrong), they give up.
+        if (plan.pin === undefined || pins++ > 0) actor.send({ type: 'CANCEL' });
+        else actor.send({ type: 'SUBMIT_PIN', pin: plan.pin });
+      } else if (s.matches({ session: 'choosing' })) {
+        const options = s.context.quote?.choose?.options ?? [];
+        if (choices++ > 0) actor.send({ type: 'CANCEL' });
+        else actor.send({ type: 'CHOOSE', option_ids: plan.choose?.(options) ?? options.filter((o) => o.preselected).map((o) => o.id) });
+      } else if (s.matches({ session: 'confirming' })) {
+        plan.atConfirm?.();
+        actor.send({ type: 'CONFIRM' });
+      }
       else if (s.matches({ payment: { uncertain: 'waitingForSameCard' } })) {
         if (outcome.retaps++ >= (plan.patience ?? 3)) actor.send({ type: 'ACK' });
         else {

@@ -22,7 +22,15 @@ import { openKioskDownlink, type DownlinkStore } from '../runtime/downlink-store
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
+import { Sip2Client } from '../../library/client';
+import { ILS_PROFILES } from '../../library/profiles';
+import type { KioskServiceConfig } from '../config/service-config';
+import { CitationService, CitationStore } from '../services/citations';
 import { FixedFeeService } from '../services/fixed-fee';
+import { LibraryFineService, PatronStore } from '../services/library-fines';
+import { ParkingService } from '../services/parking';
+import { ParkingSessionStore } from '../services/parking-sessions';
+import type { KioskService } from '../services/types';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 // A complete resident kiosk on simulated devices, in one directory: test
@@ -47,6 +55,10 @@ export interface SimKiosk {
   readonly through_pcscd: boolean;
   /** Bundle and hotlist from the back office; null when the config names no back-office key. */
   readonly downlink: DownlinkStore | null;
+  /** The parking sessions sold (null when parking is not configured). */
+  readonly parking_sessions: ParkingSessionStore | null;
+  /** What the kiosk sells: the configured services, or `stand-ins`. */
+  readonly services_label: string;
   language: Language;
   /**
    * The issuing desk: a new simulated card with an opening balance, its state
@@ -57,7 +69,46 @@ export interface SimKiosk {
   stop(): Promise<void>;
 }
 
-export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?: (line: string) => void }): Promise<SimKiosk> {
+export interface SimKioskOptions {
+  dir: string;
+  pcscd: boolean;
+  onNote?: (line: string) => void;
+  /**
+   * The services the kiosk sells: the ILS over SIP2, parking from a tariff
+   * file, citations from a citations file; a kind without one is not sold.
+   * Absent altogether: fixed-fee stand-ins for every kind (tests, screens).
+   */
+  services?: KioskServiceConfig;
+  /** The clock parking sells by (the demo's story clock); the wall clock by default. */
+  now?: () => Date;
+  /** How often unanswered service posts are sent again (default one minute). */
+  service_retry_ms?: number;
+}
+
+const KIOSK_CURRENCY = 'USD';
+
+/** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
+function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
+  if (config === undefined) {
+    return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null };
+  }
+  const services: KioskService[] = [];
+  let client: Sip2Client | null = null;
+  if (config.library) {
+    const { host, port, institution_id, profile, login } = config.library;
+    client = new Sip2Client({ host, port, institution_id, profile: ILS_PROFILES[profile], currency: KIOSK_CURRENCY, ...(login ? { login } : {}), timeout_ms: 5_000 });
+    services.push(new LibraryFineService({ client, patrons: PatronStore.open(join(dir, 'patrons-pending.json')), currency: KIOSK_CURRENCY }));
+  }
+  let parking_sessions: ParkingSessionStore | null = null;
+  if (config.tariffs) {
+    parking_sessions = ParkingSessionStore.open(join(dir, 'parking-sessions.json'));
+    services.push(new ParkingService({ tariffs: config.tariffs, sessions: parking_sessions, plate_key, now }));
+  }
+  if (config.citations) services.push(new CitationService({ book: config.citations, store: CitationStore.open(join(dir, 'citations-paid.json')), now }));
+  return { services, close: () => client?.close(), parking_sessions };
+}
+
+export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const { dir } = opts;
   mkdirSync(join(dir, 'cards'), { recursive: true });
   const selftest = runBuiltInSelftest();
@@ -96,6 +147,8 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
   const printer = await openPrinter(printerSim.path, { journal });
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
   const { card_ref_key } = config;
+  const now = opts.now ?? (() => new Date());
+  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
@@ -117,6 +170,8 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     card_ref_key,
     through_pcscd: pcscd !== null,
     downlink,
+    parking_sessions: wired.parking_sessions,
+    services_label: opts.services === undefined ? 'fixed-fee stand-ins' : wired.services.map((x) => x.kind).join(', ') || 'none',
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
@@ -135,6 +190,7 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
       await printer.close();
       await printerSim.stop();
       await pcscd?.stop();
+      wired.close();
     },
   };
   const actor = startResidentKiosk({
@@ -142,16 +198,21 @@ export async function startSimKiosk(opts: { dir: string; pcscd: boolean; onNote?
     station,
     ledger,
     printer,
-    services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)],
+    services: wired.services,
     risk: downlink
       ? downlink.riskEnvironment({ online: () => true, now: () => new Date(), time_zone: 'America/Chicago' })
       : { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
-    receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
+    receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
+    ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
   return sim;
+}
+
+function never(why: string): never {
+  throw new Error(why);
 }
 
 /** A card issued on an earlier run: its saved state, and its masked serial as the card itself tells it. */

@@ -64,4 +64,32 @@ describe('kiosk config and its card-reference key', () => {
     writeFileSync(path, '{', { mode: 0o600 });
     expect(() => loadKioskConfig(path)).toThrow(/not valid JSON/);
   });
+
+  it('creates a separate 32-byte plate key (parking: plates travel to the back office only as HMACs under it)', () => {
+    const path = pathIn();
+    const first = loadOrCreateKioskConfig(path, SETTINGS);
+    expect(first.plate_key?.length).toBe(32);
+    expect(first.plate_key?.equals(first.card_ref_key)).toBe(false);
+    expect(loadKioskConfig(path).plate_key?.equals(first.plate_key!)).toBe(true);
+  });
+
+  it('a config written before plate keys: loaded as none; the simulated kiosk adds one and keeps its card_ref_key', () => {
+    const path = configWith({});
+    expect(loadKioskConfig(path).plate_key).toBeNull();
+    const upgraded = loadOrCreateKioskConfig(path, SETTINGS);
+    expect(upgraded.card_ref_key.toString('hex')).toBe('ab'.repeat(32));
+    expect(upgraded.plate_key?.length).toBe(32);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(loadKioskConfig(path).plate_key?.equals(upgraded.plate_key!)).toBe(true);
+  });
+
+  it.each([
+    ['short', 'ab'.repeat(16)],
+    ['not hex', 'zz'.repeat(32)],
+    ['not a string', 7],
+  ])('refuses a %s plate_key, saying what it must be', (_what, plate_key) => {
+    const path = configWith({ plate_key });
+    expect(() => loadKioskConfig(path)).toThrow(/plate_key must be 32 bytes of hex/);
+    expect(() => loadOrCreateKioskConfig(path, SETTINGS)).toThrow(/plate_key/);
+  });
 });

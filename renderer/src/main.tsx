@@ -1,0 +1,51 @@
+// Entry point: picks the transport (the Electron preload's `window.civicard`,
+// else the loopback HTTP API with the session token from the URL fragment,
+// which never reaches a server log), then renders the station's UI.
+import { StrictMode, useEffect, useMemo, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { AttendantCommand, AttendantView, ResidentCommand, ResidentView } from './api/views';
+import { httpTransport } from './api/http-transport';
+import { ipcTransport, type Transport } from './api/transport';
+import { AttendantApp, ResidentApp, type Speech } from './app/apps';
+import { createI18n } from './i18n';
+import './styles.css';
+
+type Station = 'resident' | 'attendant';
+
+function pickTransport(): { station: Station; transport: Transport<unknown, unknown> } {
+  if (window.civicard) return { station: window.civicard.station, transport: ipcTransport(window.civicard) };
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  const station: Station = params.get('station') === 'attendant' ? 'attendant' : 'resident';
+  const transport = httpTransport({
+    base_url: params.get('api') ?? window.location.origin,
+    token: params.get('token') ?? '',
+    base_path: station === 'attendant' ? '/api/attendant' : '/api',
+  });
+  return { station, transport };
+}
+
+function App({ station, transport }: { station: Station; transport: Transport<unknown, unknown> }) {
+  const [view, setView] = useState<unknown>(null);
+  const [voice, setVoice] = useState(false);
+  const i18n = useMemo(() => createI18n('es'), []);
+  useEffect(() => transport.subscribe(setView, (e) => console.warn('view stream:', e.message)), [transport]);
+  useEffect(() => {
+    const language = (view as { language?: string } | null)?.language;
+    if (language) document.documentElement.lang = { es: 'es-US', en: 'en-US', pt: 'pt-BR' }[language] ?? 'es';
+  }, [view]);
+  if (view === null) return null;
+  const send = (command: unknown) => void transport.command(command).then(setView, (e: Error) => console.warn('command refused:', e.message));
+  const speech: Speech = { on: voice, toggle: () => setVoice((v) => !v), ...(transport.speak ? { speak: (r) => void transport.speak!(r).catch(() => {}) } : {}) };
+  return station === 'attendant' ? (
+    <AttendantApp view={view as AttendantView} send={send as (c: AttendantCommand) => void} i18n={i18n} speech={speech} />
+  ) : (
+    <ResidentApp view={view as ResidentView} send={send as (c: ResidentCommand) => void} i18n={i18n} speech={speech} />
+  );
+}
+
+const { station, transport } = pickTransport();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App station={station} transport={transport} />
+  </StrictMode>,
+);
