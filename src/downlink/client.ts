@@ -1,4 +1,5 @@
-import { createHash, randomBytes, sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { signRequest } from '../backoffice/auth/request-signing';
 
 // The kiosk's side of the downlink: asks the back office for a newer bundle
 // and for the hotlist since the version it holds, with signed requests
@@ -82,7 +83,7 @@ async function step(opts: FetchDownlinkOptions, path: string, use: (answer: unkn
   try {
     response = await fetch(new URL(path, opts.serverUrl), {
       method: 'GET',
-      headers: signKioskRequest({ method: 'GET', path, key: opts.key, kiosk_id: opts.kiosk_id }),
+      headers: signRequest({ method: 'GET', path, key: opts.key, kiosk_id: opts.kiosk_id }),
       signal: AbortSignal.timeout(opts.timeout_ms ?? 15_000),
     });
   } catch (e) {
@@ -107,22 +108,4 @@ async function step(opts: FetchDownlinkOptions, path: string, use: (answer: unkn
   }
   if (typeof answer !== 'object' || answer === null) return { status: 'refused', code: 'wrong_format', reason: `${path}: answer is not a JSON object` };
   return use(answer);
-}
-
-/**
- * The four signing headers of docs/sync-protocol.md ("Signed requests").
- * The same as the back office's signRequest (src/backoffice/auth/request-signing.ts),
- * kept here until that lands so the downlink has no server import.
- */
-function signKioskRequest(input: { method: string; path: string; key: KeyObject; kiosk_id: string }): Record<string, string> {
-  const timestamp = String(Date.now());
-  const nonce = randomBytes(16).toString('hex');
-  const bodyHash = createHash('sha256').update('').digest('hex');
-  const text = ['civicard-request-v1', input.method.toUpperCase(), input.path, timestamp, nonce, bodyHash].join('\n');
-  return {
-    'x-civicard-kiosk': input.kiosk_id,
-    'x-civicard-timestamp': timestamp,
-    'x-civicard-nonce': nonce,
-    'x-civicard-signature': sign(null, Buffer.from(text, 'utf8'), input.key).toString('base64'),
-  };
 }

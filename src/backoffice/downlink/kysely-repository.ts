@@ -9,6 +9,12 @@ import type { DownlinkTables } from './tables';
 export class KyselyDownlinkRepository implements DownlinkRepository {
   constructor(private readonly db: Kysely<DownlinkTables>) {}
 
+  /** On the back office's store, whose schema type does not name the downlink's tables (they are this folder's). */
+  static on<DB>(db: Kysely<DB>): KyselyDownlinkRepository {
+    // Kysely's database type is invariant; these queries touch the downlink tables only.
+    return new KyselyDownlinkRepository(db.withTables<DownlinkTables>() as unknown as Kysely<DownlinkTables>);
+  }
+
   async latestBundle(): Promise<StoredBundle | null> {
     const row = await this.db.selectFrom('downlink_bundles').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst();
     return row === undefined ? null : { ...row, version: Number(row.version) };

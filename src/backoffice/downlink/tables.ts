@@ -4,10 +4,11 @@ import { sql, type Kysely, type Migration } from 'kysely';
 // migration (docs/downlink.md). Versions are the primary keys, so the database
 // itself refuses a version taken twice.
 
-export interface DownlinkTables {
+// A type, not an interface: Kysely's withTables needs an indexable shape.
+export type DownlinkTables = {
   downlink_bundles: { version: number; document: string; published_at: string };
   hotlist_changes: { version: number; card_ref: string; action: 'add' | 'remove'; changed_at: string };
-}
+};
 
 // Kysely's schema builder is untyped by design (it creates the tables the types describe).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

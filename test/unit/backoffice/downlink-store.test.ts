@@ -1,31 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { KyselyDownlinkRepository } from '../../../src/backoffice/downlink/kysely-repository';
 import { bundleAnswer, changeHotlist, hotlistAnswer, publishBundle } from '../../../src/backoffice/downlink/publish';
-import { downlinkMigration, type DownlinkTables } from '../../../src/backoffice/downlink/tables';
 import { verifyBundle, verifyHotlistDelta } from '../../../src/downlink';
+import { forEachStore } from '../../support/backoffice-stores';
 
-// The downlink tables on the back office's SQL store: versions are keys, a
+// The downlink tables on the back office's store (SQLite and PostgreSQL): versions are keys, a
 // taken version is refused by the database, answers as over the memory repository.
 
 const key = generateKeyPairSync('ed25519');
 const REF_A = 'a'.repeat(32);
 const REF_B = 'b'.repeat(32);
-const open: Kysely<DownlinkTables>[] = [];
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.destroy();
-});
-
-async function repository() {
-  const db = new Kysely<DownlinkTables>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
-  open.push(db);
-  await downlinkMigration.up(db);
-  return new KyselyDownlinkRepository(db);
-}
-
-describe('downlink on the back-office store (SQLite)', () => {
+forEachStore('downlink on the back-office store', (t) => {
+  const repository = async () => KyselyDownlinkRepository.on(t.store.db);
   it('publishes bundles as successive versions and serves the newest', async () => {
     const repo = await repository();
     await publishBundle(repo, key.privateKey, { ils_profile: 'koha' });
