@@ -22,3 +22,8 @@ export function createBackOfficeKey(path: string): BackOfficeKey {
   if (existsSync(path)) throw new BackOfficeKeyError(`${path} already exists; not replacing the back-office key every kiosk trusts`);
   return loadOrCreateKioskKey(path);
 }
+
+/** What a kiosk config takes: `"backoffice_public_key": "…"`. */
+export function kioskConfigLine(publicKeyPem: string): { backoffice_public_key: string } {
+  return { backoffice_public_key: publicKeyPem };
+}
