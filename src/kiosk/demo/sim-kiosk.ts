@@ -88,7 +88,7 @@ export interface SimKioskOptions {
 const KIOSK_CURRENCY = 'USD';
 
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
-function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
+function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date, downlink: DownlinkStore | null = null): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
   if (config === undefined) {
     return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null };
   }
@@ -102,7 +102,18 @@ function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_
   let parking_sessions: ParkingSessionStore | null = null;
   if (config.tariffs) {
     parking_sessions = ParkingSessionStore.open(join(dir, 'parking-sessions.json'));
-    services.push(new ParkingService({ tariffs: config.tariffs, sessions: parking_sessions, plate_key, now }));
+    const fileTariffs = config.tariffs;
+    services.push(
+      new ParkingService({
+        // Read at every quote: tariffs from a newer downlink bundle price the next stay, no restart.
+        get tariffs() {
+          return downlink?.tariffs() ?? fileTariffs;
+        },
+        sessions: parking_sessions,
+        plate_key,
+        now,
+      }),
+    );
   }
   if (config.citations) services.push(new CitationService({ book: config.citations, store: CitationStore.open(join(dir, 'citations-paid.json')), now }));
   return { services, close: () => client?.close(), parking_sessions };
@@ -148,12 +159,12 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
   const { card_ref_key } = config;
   const now = opts.now ?? (() => new Date());
-  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now);
+  const downlink = openKioskDownlink(dir, config);
+  for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
+  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now, downlink);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
-  const downlink = openKioskDownlink(dir, config);
-  for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger, isHotlisted: downlink?.isHotlisted });
 
   const sim: SimKiosk = {
