@@ -1,12 +1,19 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollKiosk } from '../../src/backoffice/auth/enrollment';
+import { openBackOfficeDb } from '../../src/backoffice/db/connect';
+import { KyselyDownlinkRepository } from '../../src/backoffice/downlink/kysely-repository';
+import { changeHotlist, publishBundle } from '../../src/backoffice/downlink/publish';
+import { createBackOfficeKey } from '../../src/backoffice/downlink/signing-key';
 import { fetchDownlink } from '../../src/downlink';
+import { startSimKiosk } from '../../src/kiosk/demo/sim-kiosk';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { loadKioskConfig } from '../../src/kiosk/config/kiosk-config';
 import { openKioskDownlink } from '../../src/kiosk/runtime/downlink-store';
 import { testKiosk } from '../support/backoffice-fixtures';
@@ -111,6 +118,41 @@ describe('downlink: kiosk and back office over loopback', () => {
       expect(store.hotlistVersion).toBe(1);
     } finally {
       await impostor.stop();
+    }
+  });
+
+  it('a simulated kiosk started with --server fetches in the background and runs on what it applied', async () => {
+    const db = `sqlite:${join(dir, 'backoffice-bg.db')}`;
+    const keyFile = join(dir, 'backoffice-bg-key.pem');
+    const backOffice = createBackOfficeKey(keyFile);
+    const kioskDir = join(dir, 'sim-kiosk');
+    mkdirSync(kioskDir);
+    const kioskKey = loadOrCreateKioskKey(join(kioskDir, 'kiosk-key.pem'));
+    const store = await openBackOfficeDb(db);
+    try {
+      await enrollKiosk(store, { publicKeyPem: kioskKey.publicKeyPem, name: 'sim', by: 'test' });
+      const repo = KyselyDownlinkRepository.on(store.db);
+      await publishBundle(repo, backOffice.privateKey, { offline_limits: { daily_card_max_minor: 4_200 } });
+      await changeHotlist(repo, 'add', REF);
+    } finally {
+      await store.close();
+    }
+    writeFileSync(
+      join(kioskDir, 'kiosk-config.json'),
+      JSON.stringify({ format: 'civicard-kiosk-config/1', kiosk_id: 'K-2', terminal_id: 2, card_ref_key: 'cd'.repeat(32), plate_key: 'ef'.repeat(32), backoffice_public_key: backOffice.publicKeyPem }),
+      { mode: 0o600 },
+    );
+    const server = await startServer(db, keyFile);
+    const kiosk = await startSimKiosk({ dir: kioskDir, pcscd: false, sync: { serverUrl: server.url } });
+    try {
+      const downlink = kiosk.downlink!;
+      for (let waited = 0; downlink.hotlistVersion === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect([downlink.bundleVersion, downlink.hotlistVersion]).toEqual([1, 1]);
+      expect(downlink.riskPolicy().daily_card_max_minor).toBe(4_200);
+      expect(downlink.isHotlisted(REF)).toBe(true);
+    } finally {
+      await kiosk.stop();
+      await server.stop();
     }
   });
 });

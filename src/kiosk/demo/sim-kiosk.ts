@@ -5,7 +5,8 @@ import type { SoftwareKeyVault } from '../../card/keys/keyvault';
 import { Purse } from '../../card/purse';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { runBuiltInSelftest } from '../../card/selftest';
-import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { RuntimeLedger } from '../runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../ledger';
 import type { Language } from '../../shared/kiosk-api';
 import { openCardReader } from '../../../hardware/pcsc';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -19,6 +20,8 @@ import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-conf
 import { FilePrintJournal } from '../receipt';
 import { CardStation, cardRefOf } from '../runtime/card-station';
 import { openKioskDownlink, type DownlinkStore } from '../runtime/downlink-store';
+import { startDownlinkPolling } from '../../downlink';
+import { kioskIdOf } from '../../backoffice/auth/request-signing';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
@@ -41,7 +44,7 @@ import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 export interface SimKiosk {
   readonly actor: ResidentKiosk;
-  readonly ledger: KioskLedger;
+  readonly ledger: RuntimeLedger;
   readonly ledger_path: string;
   readonly printer: EscPosPrinter;
   readonly printerSim: PrinterSim;
@@ -83,9 +86,13 @@ export interface SimKioskOptions {
   now?: () => Date;
   /** How often unanswered service posts are sent again (default one minute). */
   service_retry_ms?: number;
+  /** Upload the ledger to this back office in the background. */
+  sync?: { serverUrl: string };
 }
 
 const KIOSK_CURRENCY = 'USD';
+/** How often a kiosk asks the back office for a newer bundle and the hotlist since its version. */
+const DOWNLINK_POLL_MS = 5 * 60_000;
 
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
 function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date, downlink: DownlinkStore | null = null): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
@@ -156,16 +163,31 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
   const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
   const printer = await openPrinter(printerSim.path, { journal });
-  const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
+  const kioskKey = loadOrCreateKioskKey(join(dir, 'kiosk-key.pem'));
+  const ledger = RuntimeLedger.open(ledger_path, kioskKey);
   const { card_ref_key } = config;
   const now = opts.now ?? (() => new Date());
   const downlink = openKioskDownlink(dir, config);
   for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
   const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now, downlink);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
-  const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
+  const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger, isHotlisted: downlink?.isHotlisted });
+  // With a back office to talk to, bundles and hotlist deltas are fetched in the background; each refusal is said.
+  const downlinkPoll =
+    opts.sync && downlink
+      ? startDownlinkPolling({
+          serverUrl: opts.sync.serverUrl,
+          key: kioskKey.privateKey,
+          kiosk_id: kioskIdOf(kioskKey.publicKeyPem),
+          store: downlink,
+          interval_ms: DOWNLINK_POLL_MS,
+          onReport: (report) => {
+            for (const [what, step] of Object.entries(report)) if (step.status === 'refused') opts.onNote?.(`downlink: ${what} refused (${step.code}): ${step.reason}`);
+          },
+        })
+      : null;
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
@@ -193,6 +215,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
       return { card, masked_serial: issued.masked_serial, card_ref: issued.card_ref };
     },
     async stop() {
+      downlinkPoll?.stop();
       sim.actor.stop();
       await station.release();
       await reader.close();
@@ -216,6 +239,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
+    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey },
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
