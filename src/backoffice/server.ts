@@ -7,6 +7,7 @@ import type { BackOfficeStore } from './db/connect';
 import { KyselyDownlinkRepository } from './downlink/kysely-repository';
 import { registerDownlinkRoutes } from './downlink/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
+import { registerParkingRoutes } from './parking/routes';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
 // every refusal is `{ error: CODE, message: plain words }` plus the fields the
@@ -123,6 +124,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const { ok: _ok, status, ...refusal } = result;
     return refuse(reply, status, refusal);
   });
+
+  registerParkingRoutes(app, { db: store.db, signed, signer: (req) => signers.get(req)!, now });
 
   if (opts.downlink !== undefined) {
     const repo = KyselyDownlinkRepository.on(store.db);

@@ -1,5 +1,6 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { downlinkMigration } from '../downlink/tables';
+import { parkingMigration } from '../parking/tables';
 
 // The back office's schema, one list of migrations for SQLite and PostgreSQL.
 // Kysely's Migrator records what ran in kysely_migration (and locks, so two
@@ -100,6 +101,8 @@ function migrations(f: Flavour): Record<string, Migration> {
     },
     // Bundles and hotlist versions sent to kiosks (src/backoffice/downlink/tables.ts).
     '0002_downlink': downlinkMigration,
+    // Parking sessions (plate hashes), paid citations, and their upload evidence (src/backoffice/parking/tables.ts).
+    '0003_parking': parkingMigration(f.autoId),
   };
 }
 

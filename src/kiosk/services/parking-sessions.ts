@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readFileIfExists, replaceFileDurably } from '../../shared/durable-file';
@@ -49,15 +48,7 @@ export interface OutboundParkingSession {
   readonly status: 'paid' | 'cancelled';
 }
 
-/** The plate as the kiosk keeps and hashes it: capitals and digits only (`abc-123` and `ABC 123` are one plate). */
-export function normalizePlate(text: string): string | null {
-  const plate = text.toUpperCase().replace(/[\s-]/g, '');
-  return /^[A-Z0-9]{1,10}$/.test(plate) ? plate : null;
-}
-
-export function plateHash(plate_key: Buffer, normalized_plate: string): string {
-  return createHmac('sha256', plate_key).update(normalized_plate, 'utf8').digest('hex');
-}
+export { normalizePlate, plateHash } from '../../shared/plates';
 
 const FORMAT = 'civicard-parking-sessions/1';
 
