@@ -53,6 +53,8 @@ export interface SyncReport {
   /** Entries still not acknowledged. */
   pending: number;
   refused?: SyncRefusal;
+  /** Parking sessions and paid citations sent after the ledger (service-uploads.ts), when the kiosk has any to send. */
+  uploads?: { sessions_delivered: number; citations_delivered: number };
 }
 
 export class SyncUnreachableError extends Error {

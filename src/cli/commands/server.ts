@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { openBackOfficeDb, redactUrl } from '../../backoffice/db/connect';
 import { kioskConfigLine, loadOrCreateBackOfficeKey } from '../../backoffice/downlink/signing-key';
+import { purgeParking } from '../../backoffice/parking/lookup';
 import { buildServer } from '../../backoffice/server';
+import { daysOption, DEFAULT_PARKING_RETENTION_DAYS } from './parking-admin';
 
 // `civicard server`: the back office's HTTP server, on the store named by --db
 // (migrated on start). Prints its URL; stops cleanly on SIGINT/SIGTERM.
@@ -16,8 +18,10 @@ export function registerServerCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0: any free port)', '7400')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--key <file>', "the back office's signing key, made on first start: kiosks are then also sent bundles and hotlists (docs/downlink.md)")
-    .action(async (opts: { db: string; port: string; host: string; key?: string }) => {
+    .option('--parking-retention-days <n>', 'parking sessions are deleted this many days after they end (at start, then daily)', String(DEFAULT_PARKING_RETENTION_DAYS))
+    .action(async (opts: { db: string; port: string; host: string; key?: string; parkingRetentionDays: string }) => {
       const port = Number(opts.port);
+      const older_than_days = daysOption(opts.parkingRetentionDays);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, got "${opts.port}"`);
       const store = await openBackOfficeDb(opts.db);
       const downlinkKey = opts.key === undefined ? undefined : loadOrCreateBackOfficeKey(opts.key);
@@ -36,8 +40,19 @@ export function registerServerCommand(program: Command): void {
       const { port: bound } = app.server.address() as { port: number };
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
       process.stdout.write(`back office listening on http://${host}:${bound} (store: ${redactUrl(opts.db)})\n`);
+      const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+      const purge = () =>
+        void purgeParking(store, { older_than_days, now: new Date() })
+          .then((r) => log(`parking retention (${older_than_days} days): ${r.purged} sessions purged`))
+          .catch((e: unknown) => log(`parking retention failed: ${e instanceof Error ? e.message : String(e)}`));
+      purge();
+      const daily = setInterval(purge, 24 * 3_600_000);
+      daily.unref();
       await new Promise<void>((done) => {
-        const stop = () => void app.close().then(() => store.close()).finally(done);
+        const stop = () => {
+          clearInterval(daily);
+          void app.close().then(() => store.close()).finally(done);
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
