@@ -15,7 +15,7 @@ import { loadCitationsFile, loadTariffsFile } from '../../src/kiosk/config/servi
 import { residentVisit } from '../../src/kiosk/demo/resident-visit';
 import { startSimKiosk, type SimKiosk } from '../../src/kiosk/demo/sim-kiosk';
 import { loadOrCreateKioskKey } from '../../src/ledger';
-import { writePlateKeyFile } from '../../src/shared/plate-key-file';
+import { readPlateKeyFile } from '../../src/shared/plate-key-file';
 import { plateHash } from '../../src/shared/plates';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -64,7 +64,9 @@ describe.each(['sqlite', 'postgres'] as const)('parking sessions reach the back 
     const dbFile = join(dir, 'backoffice.db');
     const url = dialect === 'sqlite' ? `sqlite:${dbFile}` : await pg!.createDatabase();
     const keyFile = join(dir, 'plate-key.json');
-    const { plate_key } = writePlateKeyFile(keyFile);
+    const made = JSON.parse((await run(process.execPath, [CLI, 'keys', 'plate-key', '--out', keyFile])).stdout) as { key_id: string };
+    const { plate_key, key_id } = readPlateKeyFile(keyFile);
+    expect(made.key_id).toBe(key_id);
     const kioskDir = join(dir, 'kiosk');
     mkdirSync(kioskDir);
     const kioskKey = loadOrCreateKioskKey(join(kioskDir, 'kiosk-key.pem'));
