@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,8 @@ import { loadCitationsFile, loadTariffsFile } from '../../src/kiosk/config/servi
 import { residentVisit } from '../../src/kiosk/demo/resident-visit';
 import { startSimKiosk, type SimKiosk } from '../../src/kiosk/demo/sim-kiosk';
 import { loadOrCreateKioskKey } from '../../src/ledger';
-import { readPlateKeyFile } from '../../src/shared/plate-key-file';
+import { readPlateKeyFile, writePlateKeyFile } from '../../src/shared/plate-key-file';
+import { loadOrCreateKioskConfig } from '../../src/kiosk/config/kiosk-config';
 import { plateHash } from '../../src/shared/plates';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
@@ -135,8 +137,33 @@ describe.each(['sqlite', 'postgres'] as const)('parking sessions reach the back 
       // The same answer from the staff's command, and retention from theirs.
       const looked = await run(process.execPath, [CLI, 'admin', 'plate-lookup', '--db', url, '--plate-key', keyFile, '--plate', 'ABC-123', '--at', '2025-07-09T10:30:00-05:00']);
       expect(JSON.parse(looked.stdout)).toMatchObject({ paid: true, sessions: [{ end: '2025-07-09T11:00:00-05:00' }] });
+      // The server purges at start what is past retention (the session ended in 2025); the staff command then finds nothing left.
+      const server = spawn(process.execPath, [CLI, 'server', '--db', url, '--port', '0', '--parking-retention-days', '30'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      server.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      try {
+        await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/parking retention \(30 days\): 1 sessions purged/);
+      } finally {
+        server.kill('SIGTERM');
+        await once(server, 'exit');
+      }
       const purged = await run(process.execPath, [CLI, 'admin', 'purge-parking', '--db', url, '--older-than-days', '30']);
-      expect(JSON.parse(purged.stdout)).toEqual({ purged: 1, evidence_purged: 0 });
+      expect(JSON.parse(purged.stdout)).toEqual({ purged: 0, evidence_purged: 0 });
     }
   }, 90_000);
 });
+
+it('a kiosk whose config holds another plate key is refused at start, naming both key ids', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'civicard-plate-key-cli-'));
+  try {
+    const mine = writePlateKeyFile(join(dir, 'mine.json'));
+    const city = writePlateKeyFile(join(dir, 'city.json'));
+    mkdirSync(join(dir, 'kiosk'));
+    loadOrCreateKioskConfig(join(dir, 'kiosk', 'kiosk-config.json'), { kiosk_id: 'K-1', terminal_id: 1 }, { plate_key: mine.plate_key });
+    const started = await run(process.execPath, [CLI, 'kiosk', '--sim', '--no-pcscd', '--dir', join(dir, 'kiosk'), '--port', '0', '--sim-port', '0', '--plate-key', join(dir, 'city.json')]).catch((e: { code: number; stderr: string }) => e);
+    expect(started).toMatchObject({ code: 1, stderr: expect.stringContaining(mine.key_id) });
+    expect((started as { stderr: string }).stderr).toContain(city.key_id);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);
