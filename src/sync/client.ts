@@ -53,8 +53,8 @@ export interface SyncReport {
   /** Entries still not acknowledged. */
   pending: number;
   refused?: SyncRefusal;
-  /** Parking sessions and paid citations sent after the ledger (service-uploads.ts), when the kiosk has any to send. */
-  uploads?: { sessions_delivered: number; citations_delivered: number };
+  /** Parking sessions and paid citations sent after the ledger (service-uploads.ts); `refused` stops them (not the ledger) until restart. */
+  uploads?: { sessions_delivered: number; citations_delivered: number; refused?: SyncRefusal };
 }
 
 export class SyncUnreachableError extends Error {

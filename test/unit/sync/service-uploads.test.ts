@@ -4,9 +4,11 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { enrollKiosk } from '../../../src/backoffice/auth/enrollment';
 import { openBackOfficeDb, type BackOfficeStore } from '../../../src/backoffice/db/connect';
 import { buildServer } from '../../../src/backoffice/server';
-import { SyncUnreachableError } from '../../../src/sync/client';
+import { startKioskSync } from '../../../src/sync/background';
+import { SyncUnreachableError, type SyncReport } from '../../../src/sync/client';
+import { ParkingRecords } from '../../../src/backoffice/parking/records';
 import { uploadServiceRecords, type OutboundSession, type ServiceUploadSources } from '../../../src/sync/service-uploads';
-import { newKioskKey } from '../../support/backoffice-fixtures';
+import { newKioskKey, testKiosk } from '../../support/backoffice-fixtures';
 import { kioskIdOf } from '../../../src/backoffice/auth/request-signing';
 
 // The uploader against the real server (SQLite in memory, loopback HTTP); the
@@ -66,3 +68,26 @@ it('a server down, or one without the route, is unreachable (tried again later),
   await expect(uploadServiceRecords({ serverUrl, kiosk_id, key: key.privateKey, sources: src, fetch: notFound })).rejects.toThrow(/does not take it yet/);
   expect(delivered).toEqual([]);
 });
+
+it('in the background: a refused upload stops that upload until restart (no evidence piled up each run), while the ledger keeps flowing', async () => {
+  const kiosk = testKiosk(key);
+  const a = session();
+  await uploadServiceRecords({ serverUrl, kiosk_id, key: key.privateKey, sources: sources([a]).src });
+  const { src, delivered } = sources([{ ...a, end: '2025-07-09T12:00:00-05:00' }]);
+  const reports: SyncReport[] = [];
+  const sync = startKioskSync({ ledger: kiosk.ledger, key, serverUrl, uploads: src, intervalMs: 50, debounceMs: 0, onStatus: (s) => s.last_report && reports.push(s.last_report) });
+  try {
+    kiosk.pay(1);
+    await expect.poll(() => kiosk.ledger.pendingCount(), { timeout: 5_000 }).toBe(0);
+    await new Promise((r) => setTimeout(r, 300)); // several runs
+    kiosk.pay(1);
+    await expect.poll(() => kiosk.ledger.pendingCount(), { timeout: 5_000 }).toBe(0);
+    expect(sync.sync.status().phase).not.toBe('refused');
+    expect(reports.at(-1)?.uploads?.refused).toMatchObject({ error: 'session_conflict' });
+    expect(delivered).toEqual([]);
+    expect(await new ParkingRecords(store.db).evidence()).toHaveLength(1);
+  } finally {
+    await sync.stop();
+    kiosk.ledger.close();
+  }
+}, 15_000);
