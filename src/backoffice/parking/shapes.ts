@@ -26,7 +26,8 @@ export interface OfferedCitation {
 }
 
 const SESSION_ID = /^pk:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ZONE = /^[A-Za-z0-9._-]{1,64}$/;
+// A tariff file's curb_zone_id (CDS: usually a UUID): letters, digits and a few separators, never markup.
+const ZONE = /^[\p{L}\p{N}][\p{L}\p{N} ._:/#-]{0,63}$/u;
 const SPACE = /^[A-Za-z0-9-]{1,16}$/;
 const HASH = /^[0-9a-f]{64}$/;
 const KEY_ID = /^[0-9a-f]{16}$/;
@@ -56,7 +57,7 @@ function sessionProblem(o: Record<string, unknown>): string | null {
   const extra = extraField(o, SESSION_FIELDS);
   if (extra !== undefined) return `${extra}: not a field of a parking session (a plate never travels; only its keyed hash)`;
   if (typeof o.session_id !== 'string' || !SESSION_ID.test(o.session_id)) return 'session_id: must be pk:<uuid>';
-  if (typeof o.zone !== 'string' || !ZONE.test(o.zone)) return 'zone: must be 1 to 64 letters, digits, dots, dashes or underscores';
+  if (typeof o.zone !== 'string' || !ZONE.test(o.zone)) return 'zone: must be 1 to 64 letters, digits, spaces or . _ : / # - (starting with a letter or digit)';
   if (o.space !== null && (typeof o.space !== 'string' || !SPACE.test(o.space))) return 'space: must be null or 1 to 16 letters, digits or dashes';
   if (o.plate_hash !== null && (typeof o.plate_hash !== 'string' || !HASH.test(o.plate_hash))) return 'plate_hash: must be null or 64 lowercase hex digits (HMAC-SHA256 under the plate key)';
   if (o.plate_hash === null && o.space === null) return 'plate_hash: a session names a plate (by its hash) or a space';
