@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, normalize } from 'node:path';
+import type { Page } from 'playwright-core';
+
+// The built renderer (renderer/dist), for tests that load it in Chromium:
+// built here when missing or older than its sources, and served to a page
+// from the dist folder under a made-up origin (no server process needed).
+
+const RENDERER_DIR = join(process.cwd(), 'renderer');
+export const RENDERER_DIST = join(RENDERER_DIR, 'dist');
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds renderer/dist (vite) unless it is newer than renderer/src and index.html. */
+export function ensureRendererBuilt(): void {
+  const built = join(RENDERER_DIST, 'index.html');
+  const sources = Math.max(newestMtime(join(RENDERER_DIR, 'src')), statSync(join(RENDERER_DIR, 'index.html')).mtimeMs);
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  execFileSync(process.execPath, [join(process.cwd(), 'node_modules/vite/bin/vite.js'), 'build', 'renderer', '--logLevel', 'warn'], { stdio: 'inherit' });
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
+
+export const RENDERER_ORIGIN = 'http://renderer.test';
+
+/** Answers every request to RENDERER_ORIGIN in this page from renderer/dist. */
+export async function serveRendererDist(page: Page): Promise<void> {
+  await page.route(`${RENDERER_ORIGIN}/**`, async (route) => {
+    const path = normalize(new URL(route.request().url()).pathname).replace(/^\/+/, '') || 'index.html';
+    const file = join(RENDERER_DIST, path);
+    if (!file.startsWith(RENDERER_DIST) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+    await route.fulfill({ status: 200, contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+  });
+}
