@@ -24,7 +24,11 @@ export function ensureRendererBuilt(): void {
   const built = join(RENDERER_DIST, 'index.html');
   const sources = Math.max(newestMtime(join(RENDERER_DIR, 'src')), statSync(join(RENDERER_DIR, 'index.html')).mtimeMs);
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [join(process.cwd(), 'node_modules/vite/bin/vite.js'), 'build', 'renderer', '--logLevel', 'warn'], { stdio: 'inherit' });
+  execFileSync(process.execPath, [join(process.cwd(), 'node_modules/vite/bin/vite.js'), 'build', 'renderer', '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    // vitest runs with NODE_ENV=test, which would make vite bundle React's development build
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
