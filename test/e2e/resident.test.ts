@@ -20,7 +20,6 @@ import { checkScreen } from '../support/screen-check';
 // on the way is checked (axe-core, a name on every control, lang) and kept as
 // a screenshot in both orientations (test-artifacts/screens/).
 
-const CATALOG = { en, es, pt } as const;
 const PATRON = { id: '29000000000001', pin: '1234', name: 'Sample Patron One', address: '1 Sample Street' }; // fines 3.50 + 1.75
 const BIG_CITATION = '4000123036'; // 75.00, more than a new card's 20.00
 const SMALL_CITATION = '4000123051'; // 12.50
