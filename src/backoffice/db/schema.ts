@@ -5,7 +5,7 @@
 // Money is integer minor units. See docs/sync-protocol.md.
 import type { ColumnType, Generated } from 'kysely';
 
-/** A bigint column: PostgreSQL's driver hands it back as a string, SQLite as a number. */
+/** A bigint column, read as a number on both stores (connect.ts parses PostgreSQL's int8; every value is far below 2^53). */
 type Int64 = ColumnType<number, number, number>;
 
 export interface KiosksTable {

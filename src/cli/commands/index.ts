@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAdminCommands } from './admin';
 import { registerCardCommands } from './card';
 import { registerDemoCommand } from './demo';
 import { registerKeysCommands } from './keys';
@@ -7,10 +8,12 @@ import { registerLedgerCommands } from './ledger';
 import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
 import { registerSelftestCommand } from './selftest';
+import { registerServerCommand } from './server';
 import { registerSimCommands } from './sim';
 
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
+  registerAdminCommands(program);
   registerCardCommands(program);
   registerDemoCommand(program);
   registerKeysCommands(program);
@@ -19,5 +22,6 @@ export function registerCommands(program: Command): void {
   registerLibraryCommands(program);
   registerParkingCommands(program);
   registerSelftestCommand(program);
+  registerServerCommand(program);
   registerSimCommands(program);
 }
