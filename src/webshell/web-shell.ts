@@ -9,7 +9,7 @@ import { speakRoute, type SpeakerPort } from '../kiosk/api/speak-route';
 import { startSimAttendant, type SimAttendant } from '../kiosk/demo/sim-attendant';
 import { startSimKiosk, type SimKiosk } from '../kiosk/demo/sim-kiosk';
 import { DEFAULT_RISK_POLICY } from '../kiosk/runtime/risk';
-import type { KioskService } from '../kiosk/services/types';
+import type { KioskServiceConfig } from '../kiosk/config/service-config';
 import type { MaintenanceView } from '../shared/maintenance-api';
 import { staticSite } from './static-site';
 
@@ -58,8 +58,8 @@ export interface WebShellOptions {
   speaker?: SpeakerPort | null;
   /** An attendant booth beside the kiosk (default true). */
   attendant?: boolean;
-  /** What residents can pay (default: the simulated kiosk's fixed fees). */
-  services?: KioskService[];
+  /** What residents can pay: the ILS, tariff and citation files (default: the simulated kiosk's fixed-fee stand-ins). */
+  services?: KioskServiceConfig;
   onNote?: (line: string) => void;
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KioskService } from '../../src/kiosk/services/types';
+import type { KioskServiceConfig } from '../../src/kiosk/config/service-config';
 import { ensureRendererBuilt } from '../../src/webshell/renderer-build';
 import { startWebShell as start, type WebShell } from '../../src/webshell/web-shell';
 
@@ -39,7 +39,7 @@ async function call(base: string, token: string, path: string, body?: unknown): 
   return { status: res.status, body: (await res.json().catch(() => null)) as unknown };
 }
 
-export async function startWebShell(opts: { pcscd: boolean; services?: KioskService[]; attendant?: boolean }): Promise<TestWebShell> {
+export async function startWebShell(opts: { pcscd: boolean; services?: KioskServiceConfig; attendant?: boolean }): Promise<TestWebShell> {
   ensureRendererBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'civicard-webshell-'));
   let shell: WebShell;
