@@ -10,11 +10,10 @@ import { IlsSimulator } from '../../src/library/ils-simulator';
 import type { Language } from '../../src/shared/kiosk-api';
 import { launchChromium, type Chromium } from '../support/chromium';
 import { kioskClient, startE2eKiosk, type E2eKiosk } from '../support/e2e-kiosk';
-import { ensureRendererBuilt } from '../support/renderer-page';
 import { checkScreen } from '../support/screen-check';
 
-// Residents at the kiosk, in real Chromium, touching the screen: the renderer
-// against the kiosk core over its loopback API, cards tapped through real
+// Residents at the kiosk, in real Chromium, touching the screen: the web
+// shell (the renderer and the kiosk core's API on one loopback origin), cards tapped through real
 // pcscd + vpcd, receipts on the printer simulator, library fines at the ILS
 // simulator over TCP, parking priced from the sample tariff file. Every screen
 // on the way is checked (axe-core, a name on every control, lang) and kept as
@@ -31,7 +30,6 @@ let page: Page;
 let client: ReturnType<typeof kioskClient>;
 
 beforeAll(async () => {
-  ensureRendererBuilt();
   ils = new IlsSimulator({ data: loadIlsData(join(process.cwd(), 'test/fixtures/ils/library.json')), profile: 'evergreen-3m', require_pin: true });
   const { port } = await ils.start(0, '127.0.0.1');
   kiosk = await startE2eKiosk({
@@ -46,8 +44,7 @@ beforeAll(async () => {
   page = await chromium.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await kiosk.preparePage(page);
-  await page.goto(kiosk.url('resident'));
+  await page.goto(kiosk.url);
   await at('idle');
   expect(errors).toEqual([]);
 });
@@ -63,14 +60,10 @@ afterEach(async () => {
   await client.pull().catch(() => {});
   for (let i = 0; i < 5 && (await client.state()).screen !== 'idle'; i++) {
     const { screen } = await client.state();
-    await kioskCommand(screen.startsWith('payment.') ? (screen.includes('uncertain') ? 'ACK' : 'FINISH') : 'CANCEL');
+    await client.command({ type: screen.startsWith('payment.') ? (screen.includes('uncertain') ? 'ACK' : 'FINISH') : 'CANCEL' }).catch(() => {});
     await new Promise((r) => setTimeout(r, 300));
   }
 });
-
-async function kioskCommand(type: string): Promise<void> {
-  await fetch(`${kiosk.apiBase}/api/command`, { method: 'POST', headers: { authorization: `Bearer ${kiosk.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ type }) });
-}
 
 /** Waits for the screen of machine state `state`. */
 async function at(state: string, timeout = 15_000): Promise<void> {
@@ -202,7 +195,7 @@ describe('a resident at the kiosk, in Chromium', () => {
 
   it('a card pulled as it commits: the screen asks for the same card; tapped again, the payment settles with exactly one debit', async () => {
     const language = 'en';
-    await kiosk.tearAtNextCommit(); // armed as the card is tapped: its first commit is torn
+    kiosk.tearAtNextCommit(); // armed as the card is tapped: its first commit is torn
     await startVisit('en-pulled', language, 'PULL');
     const balance = (await client.state()).card!.balance_minor;
     await press('pay-service');

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { rendererNeedsBuild } from '../../src/webshell/renderer-build';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
 
@@ -7,23 +8,11 @@ import type { Page } from 'playwright-core';
 // built here when missing or older than its sources, and served to a page
 // from the dist folder under a made-up origin (no server process needed).
 
-const RENDERER_DIR = join(process.cwd(), 'renderer');
-export const RENDERER_DIST = join(RENDERER_DIR, 'dist');
+export const RENDERER_DIST = join(process.cwd(), 'renderer', 'dist');
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds renderer/dist (vite) unless it is newer than renderer/src and index.html. */
+/** Builds renderer/dist (vite, production) when it is missing or older than its sources or the contracts it imports. */
 export function ensureRendererBuilt(): void {
-  const built = join(RENDERER_DIST, 'index.html');
-  const sources = Math.max(newestMtime(join(RENDERER_DIR, 'src')), statSync(join(RENDERER_DIR, 'index.html')).mtimeMs);
-  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  if (!rendererNeedsBuild()) return;
   execFileSync(process.execPath, [join(process.cwd(), 'node_modules/vite/bin/vite.js'), 'build', 'renderer', '--logLevel', 'warn'], {
     stdio: 'inherit',
     // vitest runs with NODE_ENV=test, which would make vite bundle React's development build
