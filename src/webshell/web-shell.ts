@@ -58,7 +58,7 @@ export interface WebShellOptions {
   speaker?: SpeakerPort | null;
   /** An attendant booth beside the kiosk (default true). */
   attendant?: boolean;
-  /** What residents can pay: the ILS, tariff and citation files (default: the simulated kiosk's fixed-fee stand-ins). */
+  /** The services the kiosk sells (ILS, tariffs, citations; default: fixed-fee stand-ins), see sim-kiosk.ts. */
   services?: KioskServiceConfig;
   onNote?: (line: string) => void;
 }
