@@ -26,7 +26,9 @@ export default defineConfig({
       },
       {
         // real Chromium against the web shell (one pcscd and one browser per
-        // file, one file at a time); screenshots land in test-artifacts/screens
+        // file); screenshots land in test-artifacts/screens. Like integration,
+        // one worker: vitest then runs the files of both projects one at a
+        // time, so no two of them hold the machine's pcscd at once.
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
