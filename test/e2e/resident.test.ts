@@ -138,7 +138,7 @@ describe('a resident at the kiosk, in Chromium', () => {
     expect(ils.feePaidRecords().filter((r) => r.accepted).map((r) => r.amount_minor).reduce((a, b) => a + b, 0)).toBe(525);
     expect(debitsOf(payment!.tx_id)).toEqual([expect.objectContaining({ amount_minor: 525 })]);
     const receipt = client.receipts().at(-1) ?? '';
-    expect(receipt).toContain('5.25');
+    expect(receipt).toContain('$5.25');
     for (const personal of [PATRON.id, PATRON.name, PATRON.address, 'Sample Patron']) expect(receipt).not.toContain(personal);
     await endVisit();
   });

@@ -70,6 +70,8 @@ export async function controlsInAccessibilityTree(page: Page): Promise<{ role: s
 
 export async function expectEveryControlNamed(page: Page, where: string): Promise<void> {
   const controls = await controlsInAccessibilityTree(page);
+  // every screen has at least the language switch: none found means the tree was not read, not that all is well
+  if (controls.length === 0) throw new Error(`no controls at all in the accessibility tree of ${where}`);
   const unnamed = controls.filter((c) => c.name === '');
   if (unnamed.length > 0) throw new Error(`${unnamed.length} control(s) without an accessible name on ${where}: ${unnamed.map((c) => c.role).join(', ')}`);
 }
