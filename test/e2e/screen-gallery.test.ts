@@ -46,7 +46,11 @@ async function openGallery(station: 'resident' | 'attendant', first: unknown): P
         state: async () => current,
         command: async (command: unknown) => {
           commands.push(command);
-          return current;
+          const answer = gallery.nextAnswer;
+          if (!answer) return current;
+          gallery.nextAnswer = null;
+          await new Promise((r) => setTimeout(r, answer.delay_ms));
+          return answer.view;
         },
         subscribe: (onView: (view: unknown) => void) => {
           listeners.add(onView);
@@ -54,13 +58,16 @@ async function openGallery(station: 'resident' | 'attendant', first: unknown): P
           return () => listeners.delete(onView);
         },
       };
-      w.__gallery = {
+      const gallery: { commands: unknown[]; nextAnswer: { view: unknown; delay_ms: number } | null; show(view: unknown): void } = {
         commands,
+        // the answer to the next command, late: the view when the core took it
+        nextAnswer: null,
         show: (view: unknown) => {
           current = view;
           for (const l of listeners) l(view);
         },
       };
+      w.__gallery = gallery;
     },
     { station, first },
   );
@@ -117,6 +124,20 @@ describe('every screen in Chromium: axe-core, named controls, lang, screenshots 
       await show(page, attendantView(state, LANGUAGE, notice), id);
       await checkScreen(page, { name: `gallery-attendant-${id}`, language: LANGUAGE });
     }
+    await page.close();
+  });
+});
+
+describe('the renderer shows the newest view', () => {
+  it("a command's late answer does not replace a newer view the stream already brought", async () => {
+    const page = await openGallery('resident', residentView('session.balanceShown', 'en'));
+    await page.evaluate((old) => {
+      (window as unknown as { __gallery: { nextAnswer: unknown } }).__gallery.nextAnswer = { view: old, delay_ms: 300 };
+    }, residentView('session.quoting', 'en'));
+    await page.getByTestId('pay-service').click();
+    await show(page, residentView('session.confirming', 'en'), 'confirm'); // the stream, before the answer
+    await page.waitForTimeout(600);
+    expect(await page.locator('[data-screen]').first().getAttribute('data-state')).toBe('session.confirming');
     await page.close();
   });
 });
