@@ -3,6 +3,7 @@ import { RateLimiter } from './auth/rate-limit';
 import { HEADER } from './auth/request-signing';
 import { authenticateKioskRequest } from './auth/verify-request';
 import type { BackOfficeStore } from './db/connect';
+import { registerDashboard, type DashboardOptions } from './dashboard/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
@@ -26,6 +27,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** One line per answered request (no bodies, no query strings). */
   log?: (line: string) => void;
+  /** The finance dashboard for staff (docs/dashboard.md). */
+  dashboard?: DashboardOptions;
 }
 
 type Refusal = { error: string; message: string } & Record<string, unknown>;
@@ -118,6 +121,8 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const { ok: _ok, status, ...refusal } = result;
     return refuse(reply, status, refusal);
   });
+
+  registerDashboard(app, { store, now, log: opts.log }, opts.dashboard);
 
   return app;
 }
