@@ -3,6 +3,7 @@ import { RateLimiter } from './auth/rate-limit';
 import { HEADER } from './auth/request-signing';
 import { authenticateKioskRequest } from './auth/verify-request';
 import type { BackOfficeStore } from './db/connect';
+import { outboxReportOf, recordOutboxReport } from './dashboard/outbox-report';
 import { registerDashboard, type DashboardOptions } from './dashboard/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
 
@@ -113,8 +114,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     if (body.kiosk_id !== kiosk_id) {
       return refuse(reply, 403, { error: 'wrong_kiosk', message: `this batch names kiosk ${String(body.kiosk_id)}, but kiosk ${kiosk_id} signed it: a kiosk sends only its own ledger` });
     }
+    const outbox = outboxReportOf(body);
+    if (typeof outbox === 'string') return refuse(reply, 400, { error: 'bad_request', message: outbox });
     const result = await ingestBatch(store, kiosk_id, body.entries, { now: () => new Date(now()) });
     if (result.ok) {
+      if (outbox !== undefined) await recordOutboxReport(store, kiosk_id, outbox, new Date(now()));
       const { ok: _ok, ...accepted } = result;
       return accepted;
     }
