@@ -169,7 +169,7 @@ export async function cardHistory(store: BackOfficeStore, card_ref: string): Pro
       tx_id: r.tx_id,
       service: intent.service,
       direction: intent.direction,
-      amount_minor: r.amount_minor ?? (isIntent ? null : null),
+      amount_minor: r.amount_minor,
       balance_before_minor: isIntent ? r.balance_before_minor : null,
       balance_after_minor: r.balance_after_minor,
       counter: intent.tmac_counter,

@@ -146,6 +146,8 @@ export function registerDashboard(app: FastifyInstance, ctx: Context, opts: Dash
 
     scope.get('/dashboard.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-store').send(STYLESHEET));
     scope.get('/', async (_req, reply) => reply.redirect('/dashboard', 303));
+    // Browsers ask for it on every page; no icon, and no 404 in their console.
+    scope.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
 
     // ---- login / logout
     scope.get('/login', async (req, reply) => {
