@@ -148,3 +148,19 @@ it('a finance clerk logs in on a laptop, reads the day, the kiosks and a card; e
   expect(blocked).toEqual([]);
   await context.close();
 });
+
+it('civicard admin user add takes the password from stdin or a file, never from the command line', async () => {
+  const db = `sqlite:${join(dir, 'accounts.db')}`;
+  const piped = spawn(process.execPath, [CLI, 'admin', 'user', 'add', '--db', db, '--username', 'ada', '--role', 'administrator'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  piped.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  piped.stdin!.end(`${PASSWORD}\nignored second line\n`);
+  const [code] = (await once(piped, 'exit')) as [number];
+  expect(code).toBe(0);
+  expect(JSON.parse(out)).toEqual({ username: 'ada', role: 'administrator' });
+  await expect(civicard('admin', 'user', 'add', '--db', db, '--username', 'bob', '--role', 'finance', '--password', PASSWORD)).rejects.toThrow(/unknown option '--password'/);
+  await expect(civicard('admin', 'user', 'add', '--db', db, '--username', 'bob', '--role', 'finance', '--password-file', join(dir, 'missing'))).rejects.toThrow(/ENOENT|no such file/);
+  await expect(civicard('admin', 'user', 'add', '--db', db, '--username', 'ada', '--role', 'finance', '--password-file', join(dir, 'password'))).rejects.toThrow(/a user ada already exists/);
+  const { stdout } = await civicard('admin', 'user', 'disable', '--db', db, '--username', 'ada');
+  expect(JSON.parse(stdout)).toEqual({ username: 'ada', role: 'administrator', disabled: true });
+});
