@@ -11,6 +11,7 @@ import { decoyHash, findUserForLogin, passwordMatches } from './users';
 
 export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
+const MAX_TRACKED = 10_000;
 
 export type LoginResult =
   | { ok: true; token: string; username: string; role: UserRole }
@@ -36,7 +37,9 @@ export class LoginThrottle {
   }
 
   fail(keys: readonly string[], now_ms: number): void {
-    for (const key of keys) this.failures.set(key, [...this.recent(key, now_ms), now_ms]);
+    // Many made-up usernames must not grow this without end: sweep old entries now and then.
+    if (this.failures.size > MAX_TRACKED) for (const key of [...this.failures.keys()]) this.recent(key, now_ms);
+    for (const key of keys) this.failures.set(key, [...this.recent(key, now_ms), now_ms].slice(-this.max));
   }
 
   clear(key: string): void {

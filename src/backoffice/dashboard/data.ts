@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackOfficeStore } from '../db/connect';
 import type { ExceptionSeverity } from '../db/schema';
-import { localDate } from './format';
+import { localDate, nextDate, previousDate } from './format';
 
 // What the dashboard's pages read: the exceptions table, the kiosks and what
 // each last said, a card's entries, and the reconciliation output on disk
@@ -46,7 +46,12 @@ const bySeverity = (a: ExceptionRow, b: ExceptionRow) => SEVERITY_ORDER[a.severi
 /** The day's exceptions: those reconciliation filed under it, and those sync raised (no business date) on that local day. */
 export async function exceptionsOfDay(store: BackOfficeStore, date: string, time_zone: string): Promise<ExceptionRow[]> {
   const filed = await exceptionsQuery(store).where('exceptions.business_date', '=', date).execute();
-  const undated = await exceptionsQuery(store).where('exceptions.business_date', 'is', null).execute();
+  // Coarse bounds in UTC (no time zone is more than 14 h off), then the exact local day.
+  const undated = await exceptionsQuery(store)
+    .where('exceptions.business_date', 'is', null)
+    .where('exceptions.raised_at', '>=', `${previousDate(date)}T00:00:00`)
+    .where('exceptions.raised_at', '<', `${nextDate(date)}T23:59:59.999Z`)
+    .execute();
   const raisedThatDay = undated.filter((e) => localDate(Date.parse(e.raised_at), time_zone) === date);
   return [...filed, ...raisedThatDay].sort(bySeverity);
 }
@@ -116,6 +121,9 @@ export interface CardHistoryRow {
   outcome: string | null;
 }
 
+/** Bound parameters per query, well under SQLite's and PostgreSQL's limits. */
+const TX_CHUNK = 1_000;
+
 const KIND_ORDER: Record<string, number> = { intent: 0, credit_intent: 0, service_post: 1, committed: 2, credit_committed: 2, uncertain: 3, aborted: 3, settled: 4, service_result: 5, refund: 6 };
 
 /**
@@ -132,28 +140,9 @@ export async function cardHistory(store: BackOfficeStore, card_ref: string): Pro
     .execute();
   if (intents.length === 0) return [];
   const byTx = new Map(intents.map((i) => [`${i.kiosk_id}\u0000${i.tx_id}`, i]));
-  const rows = await store.db
-    .selectFrom('entries')
-    .leftJoin('kiosks', 'kiosks.kiosk_id', 'entries.kiosk_id')
-    .select([
-      'entries.kiosk_id',
-      'kiosks.name as kiosk_name',
-      'entries.seq',
-      'entries.at',
-      'entries.at_ms',
-      'entries.kind',
-      'entries.tx_id',
-      'entries.amount_minor',
-      'entries.balance_before_minor',
-      'entries.balance_after_minor',
-      'entries.outcome',
-    ])
-    .where(
-      'entries.tx_id',
-      'in',
-      intents.map((i) => i.tx_id!),
-    )
-    .execute();
+  const txIds = [...new Set(intents.map((i) => i.tx_id!))];
+  const rows = [];
+  for (let i = 0; i < txIds.length; i += TX_CHUNK) rows.push(...(await entriesOfTxs(store, txIds.slice(i, i + TX_CHUNK))));
   const out: (CardHistoryRow & { at_ms: number })[] = [];
   for (const r of rows) {
     const intent = byTx.get(`${r.kiosk_id}\u0000${r.tx_id}`);
@@ -185,6 +174,27 @@ export async function cardHistory(store: BackOfficeStore, card_ref: string): Pro
       a.seq - b.seq,
   );
   return out.map(({ at_ms: _at, ...r }) => r);
+}
+
+function entriesOfTxs(store: BackOfficeStore, tx_ids: string[]) {
+  return store.db
+    .selectFrom('entries')
+    .leftJoin('kiosks', 'kiosks.kiosk_id', 'entries.kiosk_id')
+    .select([
+      'entries.kiosk_id',
+      'kiosks.name as kiosk_name',
+      'entries.seq',
+      'entries.at',
+      'entries.at_ms',
+      'entries.kind',
+      'entries.tx_id',
+      'entries.amount_minor',
+      'entries.balance_before_minor',
+      'entries.balance_after_minor',
+      'entries.outcome',
+    ])
+    .where('entries.tx_id', 'in', tx_ids)
+    .execute();
 }
 
 export const CARD_REF_PREFIX = /^[0-9a-f]{8,64}$/;

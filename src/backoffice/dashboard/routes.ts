@@ -50,6 +50,8 @@ interface Context {
 }
 
 const FORM_BYTES = 256 * 1024;
+/** A day with more exceptions than this lists the most severe; the CSV download has all. */
+const EXCEPTIONS_SHOWN = 500;
 
 type Form = Record<string, string>;
 
@@ -479,9 +481,10 @@ ${
 
     function exceptionTable(list: ExceptionRow[], caption: string): Html {
       if (list.length === 0) return html`<p role="status">No exceptions.</p>`;
-      return html`<table><caption>${caption}</caption>
+      const shown = list.slice(0, EXCEPTIONS_SHOWN);
+      return html`${list.length > shown.length ? html`<p class="notice" role="status">The first ${shown.length} of ${list.length}, most severe first; exceptions.csv has them all.</p>` : ''}<table><caption>${caption}</caption>
 <thead><tr><th scope="col">Severity</th><th scope="col">Kind</th><th scope="col">Kiosk</th><th scope="col">Card</th><th scope="col">What happened</th></tr></thead>
-<tbody>${list.map(
+<tbody>${shown.map(
         (e) => html`<tr><td><span class="badge ${e.severity}">${e.severity}</span></td><td>${e.kind}</td><td>${e.kiosk_name ?? (e.kiosk_id === null ? '' : e.kiosk_id.slice(0, 12))}</td>
 <td>${e.card_ref === null ? '' : html`<a class="mono" href="/cards/${e.card_ref}">${shortRef(e.card_ref)}</a>`}</td><td>${e.explanation}</td></tr>`,
       )}</tbody></table>`;
