@@ -10,6 +10,7 @@ import { registerParkingCommands } from './parking';
 import { registerSelftestCommand } from './selftest';
 import { registerServerCommand } from './server';
 import { registerSimCommands } from './sim';
+import { registerSyncCommand } from './sync';
 
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   registerSelftestCommand(program);
   registerServerCommand(program);
   registerSimCommands(program);
+  registerSyncCommand(program);
 }

@@ -5,7 +5,8 @@ import type { SoftwareKeyVault } from '../../card/keys/keyvault';
 import { Purse } from '../../card/purse';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { runBuiltInSelftest } from '../../card/selftest';
-import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { RuntimeLedger } from '../runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../ledger';
 import type { Language } from '../../shared/kiosk-api';
 import { openCardReader } from '../../../hardware/pcsc';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -40,7 +41,7 @@ import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 export interface SimKiosk {
   readonly actor: ResidentKiosk;
-  readonly ledger: KioskLedger;
+  readonly ledger: RuntimeLedger;
   readonly ledger_path: string;
   readonly printer: EscPosPrinter;
   readonly printerSim: PrinterSim;
@@ -80,6 +81,8 @@ export interface SimKioskOptions {
   now?: () => Date;
   /** How often unanswered service posts are sent again (default one minute). */
   service_retry_ms?: number;
+  /** Upload the ledger to this back office in the background. */
+  sync?: { serverUrl: string };
 }
 
 const KIOSK_CURRENCY = 'USD';
@@ -142,12 +145,13 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
   const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
   const printer = await openPrinter(printerSim.path, { journal });
-  const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
+  const kioskKey = loadOrCreateKioskKey(join(dir, 'kiosk-key.pem'));
+  const ledger = RuntimeLedger.open(ledger_path, kioskKey);
   const { card_ref_key } = config;
   const now = opts.now ?? (() => new Date());
   const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
-  const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
+  const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
 
@@ -197,6 +201,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
+    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey },
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });

@@ -31,6 +31,8 @@ import type { KioskLedgerPort } from './ledger-port';
 import { checkRisk, type RiskEnvironment } from './risk';
 import { markInterruptedIntents } from './settlement';
 import { ServiceForwarder } from '../services/store-and-forward';
+import { KioskLedger } from '../../ledger';
+import { startKioskSync, type KioskSyncSettings } from '../../sync/background';
 
 // The resident kiosk: the resident machine with every actor supplied by real
 // parts — card station (reader + purse), ledger, services, printer — and the
@@ -48,6 +50,8 @@ export interface ResidentKioskParts {
   input?: ResidentInput;
   /** How often unanswered service posts are sent again (default one minute). */
   service_retry_ms?: number;
+  /** Upload the ledger to the back office in the background (docs/sync-protocol.md); no transaction waits for it. */
+  sync?: Omit<KioskSyncSettings, 'ledger'>;
 }
 
 export type ResidentKiosk = Actor<typeof residentMachine>;
@@ -159,9 +163,12 @@ export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
   // While the kiosk runs, unanswered service posts are sent again now and then (the network came back).
   const retry = setInterval(() => void forwarder.postUnanswered().catch(() => undefined), parts.service_retry_ms ?? 60_000);
   retry.unref();
+  if (parts.sync && !(parts.ledger instanceof KioskLedger)) throw new Error('background sync reads the outbox of the station ledger: pass the KioskLedger itself as `ledger`');
+  const sync = parts.sync && parts.ledger instanceof KioskLedger ? startKioskSync({ ...parts.sync, ledger: parts.ledger }) : null;
   actor.subscribe({
     complete: () => {
       clearInterval(retry);
+      void sync?.stop();
       parts.reader.off('reader-detached', lost);
       parts.reader.off('reader-attached', restored);
     },
