@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackOfficeStore } from '../db/connect';
 import type { ExceptionSeverity } from '../db/schema';
+import { OUTPUT_FILES } from '../reconcile/run';
+import type { ReconciliationSummary } from '../reconcile/summary';
 import { localDate, nextDate, previousDate } from './format';
 
 // What the dashboard's pages read: the exceptions table, the kiosks and what
@@ -215,37 +217,10 @@ export async function searchCards(store: BackOfficeStore, prefix: string, limit 
 }
 
 /** The parts of reconcile/'s summary.json the dashboard shows (docs/reconciliation.md has the whole format). */
-export interface SummaryView {
-  business_date: string;
-  generated_at: string;
-  totals: {
-    transactions: number;
-    top_ups_minor: number;
-    opening_balances_minor: number;
-    voids_minor: number;
-    payments_minor: number;
-    credit_backs_minor: number;
-    refunds_minor: number;
-    revenue_net_minor: number;
-    cash_taken_minor: number;
-  };
-  liability: {
-    start_minor: number;
-    top_ups_minor: number;
-    opening_balances_minor: number;
-    payments_minor: number;
-    voids_minor: number;
-    credit_backs_minor: number;
-    expected_end_minor: number;
-    end_minor: number;
-    difference_minor: number;
-    holds: boolean;
-  };
-  revenue: { by_service: { service: string; payments: number; gross_minor: number; credit_backs_minor: number; refunds_minor: number; net_minor: number }[] };
-}
+export type SummaryView = Pick<ReconciliationSummary, 'business_date' | 'generated_at' | 'totals' | 'liability' | 'revenue'>;
 
-/** The files of a day's reconciliation output that staff may download. */
-export const REPORT_FILES = ['report.pdf', 'exceptions.csv', 'revenue.csv', 'shifts.csv', 'cards.csv', 'summary.json'] as const;
+/** The files of a day's reconciliation output that staff may download, as reconcile/ writes them. */
+export const REPORT_FILES: readonly string[] = OUTPUT_FILES;
 
 export function reportDir(reports_dir: string, date: string): string {
   return join(reports_dir, date);

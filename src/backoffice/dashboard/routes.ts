@@ -87,6 +87,8 @@ export function registerDashboard(app: FastifyInstance, ctx: Context, opts: Dash
   const throttle = new LoginThrottle();
   const actions = opts.actions ?? {};
   const viewers = new WeakMap<FastifyRequest, Viewer & { token: string }>();
+  /** One reconciliation at a time from the dashboard (the date running). */
+  let reconciling: string | null = null;
 
   const cookie = (name: string, value: string, max_age_s: number) =>
     `${name}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${max_age_s}${secure ? '; Secure' : ''}`;
@@ -214,7 +216,7 @@ ${exceptionTable(exceptions, `Exceptions of ${date}`)}`;
 
     scope.get('/reports/:date/:file', { preHandler: anyone }, async (req, reply) => {
       const { date, file } = req.params as { date: string; file: string };
-      if (opts.reports_dir === undefined || !isDate(date) || !(REPORT_FILES as readonly string[]).includes(file)) throw new PageError(404, 'No such report', 'There is no such report file.');
+      if (opts.reports_dir === undefined || !isDate(date) || !REPORT_FILES.includes(file)) throw new PageError(404, 'No such report', 'There is no such report file.');
       const path = join(reportDir(opts.reports_dir, date), file);
       if (!existsSync(path)) throw new PageError(404, 'No such report', `The ${date} reconciliation has no ${file} (not reconciled yet?).`);
       const type = file.endsWith('.pdf') ? 'application/pdf' : file.endsWith('.csv') ? 'text/csv; charset=utf-8' : 'application/json';
@@ -225,8 +227,14 @@ ${exceptionTable(exceptions, `Exceptions of ${date}`)}`;
       const date = formOf(req).date;
       if (!isDate(date)) throw new PageError(400, 'Not a date', 'Give the date as YYYY-MM-DD.');
       if (actions.reconcile === undefined || opts.reports_dir === undefined) throw new PageError(503, 'Not available', 'This server was started without reconciliation; run civicard reconcile from the command line.');
+      if (reconciling !== null) throw new PageError(409, 'Reconciliation running', `The reconciliation of ${reconciling} is running now. Reload the day in a minute.`);
       ctx.log?.(`dashboard reconcile: date=${date} by=${viewerOf(req).username}`);
-      await actions.reconcile(date);
+      reconciling = date;
+      try {
+        await actions.reconcile(date);
+      } finally {
+        reconciling = null;
+      }
       return reply.redirect(`/dashboard?date=${date}`, 303);
     });
 

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openBackOfficeDb, redactUrl } from '../../backoffice/db/connect';
+import { reconcileDay } from '../../backoffice/reconcile/run';
 import { buildServer } from '../../backoffice/server';
 
 // `civicard server`: the back office's HTTP server, on the store named by --db
@@ -29,7 +31,12 @@ export function registerServerCommand(program: Command): void {
       const app = buildServer({
         store,
         log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
-        dashboard: { time_zone: opts.timeZone, reports_dir: opts.reports, secure_cookies: opts.secureCookies === true },
+        dashboard: {
+          time_zone: opts.timeZone,
+          reports_dir: opts.reports,
+          secure_cookies: opts.secureCookies === true,
+          actions: { reconcile: async (date) => void (await reconcileDay(store, { date, time_zone: opts.timeZone, out: join(opts.reports, date) })) },
+        },
       });
       try {
         await app.listen({ port, host: opts.host });

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enrollKiosk } from '../../../src/backoffice/auth/enrollment';
 import { signRequest } from '../../../src/backoffice/auth/request-signing';
-import type { SummaryView } from '../../../src/backoffice/dashboard/data';
+import { reconcileDay } from '../../../src/backoffice/reconcile/run';
+import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
 import { ingestBatch } from '../../../src/backoffice/ingest';
 import { buildServer } from '../../../src/backoffice/server';
 import { KioskLedger } from '../../../src/ledger';
@@ -22,15 +23,6 @@ const T0 = Date.parse('2025-03-05T07:00:00.000Z'); // 01:00 on 5 March in Chicag
 const HOUR = 60 * 60 * 1000;
 const CARD = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 const OTHER_CARD = 'c0ffee00aaaaaaaaaaaaaaaaaaaaaaaa';
-
-const SUMMARY: SummaryView & { format: string } = {
-  format: 'civicard-reconciliation/1',
-  business_date: '2025-03-04',
-  generated_at: '2025-03-05T08:15:00.000Z',
-  totals: { transactions: 3, top_ups_minor: 5000, opening_balances_minor: 0, voids_minor: 0, payments_minor: 1050, credit_backs_minor: 350, refunds_minor: 0, revenue_net_minor: 700, cash_taken_minor: 5000 },
-  liability: { start_minor: 1_000_000, top_ups_minor: 5000, opening_balances_minor: 0, payments_minor: 1050, voids_minor: 0, credit_backs_minor: 350, expected_end_minor: 1_004_300, end_minor: 1_004_300, difference_minor: 0, holds: true },
-  revenue: { by_service: [{ service: 'library_fine', payments: 3, gross_minor: 1050, credit_backs_minor: 350, refunds_minor: 0, net_minor: 700 }] },
-};
 
 /** A kiosk ledger on its own (possibly wrong) clock, paying for `card` at the given card counters. */
 function kioskOnClock(times: number[], counters: number[], card = CARD, prefix = '0190e0a0') {
@@ -65,7 +57,8 @@ forEachStore('dashboard pages', (t) => {
     expect(res.ok).toBe(true);
     await addStaff(t.store, 'fran', 'finance');
     await addStaff(t.store, 'ada', 'administrator');
-    app = buildServer({ store: t.store, now: () => clock, dashboard: { time_zone: TZ, reports_dir: reports, actions: { reconcile: async () => undefined } } });
+    const reconcile = async (date: string) => void (await reconcileDay(t.store, { date, time_zone: TZ, out: join(reports, date), now: () => new Date(clock) }));
+    app = buildServer({ store: t.store, now: () => clock, dashboard: { time_zone: TZ, reports_dir: reports, actions: { reconcile } } });
     browser = new Browser(app);
     await browser.login('fran');
   });
@@ -110,35 +103,50 @@ forEachStore('dashboard pages', (t) => {
       expect((await ada.get('/dashboard?date=2025-03-04')).body).toContain('<button type="submit">Reconcile 2025-03-04 now</button>');
     });
 
-    it("shows the reconciliation's totals, debits by service and the liability equation, with the downloads", async () => {
-      mkdirSync(join(reports, '2025-03-04'));
-      writeFileSync(join(reports, '2025-03-04', 'summary.json'), JSON.stringify(SUMMARY));
-      writeFileSync(join(reports, '2025-03-04', 'report.pdf'), '%PDF-1.4 test');
-      writeFileSync(join(reports, '2025-03-04', 'exceptions.csv'), 'kind,severity\r\n');
+    it("shows the reconciliation's totals, debits by service and the liability equation once an administrator runs it, with the downloads", async () => {
+      // A parking kiosk's day in Chicago: 4 March, 09:00 and 14:00 local, two payments of 2.00 on one card.
+      const day = kioskOnClock([Date.parse('2025-03-04T15:00:00Z'), Date.parse('2025-03-04T20:00:00Z')], [1, 2], CARD, '0190e0d4');
+      const booth = await enrollKiosk(t.store, { publicKeyPem: day.key.publicKeyPem, name: 'Parking booth 1', by: 'test' });
+      expect((await ingestBatch(t.store, booth.kiosk_id, day.rows(), { now: () => new Date(T0) })).ok).toBe(true);
+      const ada = new Browser(app);
+      await ada.login('ada');
+      const ran = await ada.post('/reconcile', { csrf: await ada.csrf(), date: '2025-03-04' });
+      expect(ran.statusCode).toBe(303);
+      expect(ran.headers.location).toBe('/dashboard?date=2025-03-04');
+
+      const summary = JSON.parse(readFileSync(join(reports, '2025-03-04', 'summary.json'), 'utf8')) as ReconciliationSummary;
+      expect(summary.totals.payments_minor).toBe(400);
       const body = (await browser.get('/dashboard?date=2025-03-04')).body;
       expect(body).not.toContain('Not reconciled yet');
-      expect(body).toMatch(/Debits \(payments\)<\/th><td class="num">10\.50</);
-      expect(body).toMatch(/Top-ups<\/th><td class="num">50\.00</);
-      expect(body).toMatch(/Credit-backs<\/th><td class="num">3\.50</);
-      expect(body).toMatch(/Cash taken<\/th><td class="num">50\.00</);
-      expect(body).toMatch(/At start of day<\/th><td class="num">10,000\.00</);
-      expect(body).toMatch(/At end of day \(cards\)<\/th><td class="num">10,043\.00</);
-      expect(body).toContain('Card liability: the equation holds');
-      expect(body).toMatch(/<td>library_fine<\/td><td class="num">3<\/td><td class="num">10\.50<\/td>/);
-      expect(body).toContain('href="/reports/2025-03-04/report.pdf"');
-      expect(body).toContain('href="/reports/2025-03-04/exceptions.csv"');
+      expect(body).toMatch(/Debits \(payments\)<\/th><td class="num">4\.00</);
+      expect(body).toMatch(/Transactions<\/th><td class="num">2</);
+      expect(body).toMatch(/<td>parking<\/td><td class="num">2<\/td><td class="num">4\.00<\/td>/);
+      expect(body).toContain(`Card liability: ${summary.liability.holds ? 'the equation holds' : '<span class="badge critical">the equation does not hold</span>'}`);
+      expect(body).toContain(`At end of day (cards)</th><td class="num">${(summary.liability.end_minor / 100).toFixed(2)}<`);
+      // Every exception the reconciliation filed under the day is listed, in plain words.
+      const filed = await t.store.db.selectFrom('exceptions').select(['kind', 'explanation']).where('business_date', '=', '2025-03-04').execute();
+      expect(body).toContain(`Exceptions (${filed.length})`);
+      for (const e of filed) expect(body).toContain(e.explanation.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;'));
+      for (const f of ['report.pdf', 'exceptions.csv', 'revenue.csv', 'shifts.csv', 'cards.csv', 'summary.json']) expect(body).toContain(`href="/reports/2025-03-04/${f}"`);
+
       const pdf = await browser.get('/reports/2025-03-04/report.pdf');
       expect(pdf.headers['content-type']).toBe('application/pdf');
       expect(pdf.headers['content-disposition']).toBe('attachment; filename="civicard-2025-03-04-report.pdf"');
-      expect(pdf.body).toBe('%PDF-1.4 test');
+      expect(pdf.rawPayload.subarray(0, 5).toString()).toBe('%PDF-');
+      const csv = await browser.get('/reports/2025-03-04/revenue.csv');
+      expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
       expect((await browser.get('/reports/2025-03-04/..%2F..%2Fetc%2Fpasswd')).statusCode).toBe(404);
-      expect((await browser.get('/reports/2025-03-04/shifts.csv')).statusCode).toBe(404);
+      expect((await browser.get('/reports/2025-03-05/report.pdf')).statusCode).toBe(404);
     });
 
     it('says when the equation does not hold', async () => {
-      mkdirSync(join(reports, '2025-03-04'));
-      writeFileSync(join(reports, '2025-03-04', 'summary.json'), JSON.stringify({ ...SUMMARY, liability: { ...SUMMARY.liability, end_minor: 1_004_000, difference_minor: -300, holds: false } }));
-      expect((await browser.get('/dashboard?date=2025-03-04')).body).toContain('the equation does not hold');
+      await reconcileDay(t.store, { date: '2025-03-04', time_zone: TZ, out: join(reports, '2025-03-04') });
+      const file = join(reports, '2025-03-04', 'summary.json');
+      const s = JSON.parse(readFileSync(file, 'utf8')) as ReconciliationSummary;
+      writeFileSync(file, JSON.stringify({ ...s, liability: { ...s.liability, end_minor: s.liability.end_minor - 300, difference_minor: -300, holds: false } }));
+      const body = (await browser.get('/dashboard?date=2025-03-04')).body;
+      expect(body).toContain('the equation does not hold');
+      expect(body).toMatch(/Difference<\/th><td class="num">-3\.00</);
     });
   });
 
