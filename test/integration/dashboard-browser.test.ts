@@ -66,6 +66,10 @@ beforeAll(async () => {
   const changed = { ...kiosk.rows(3, 3)[0]!, at: '2020-01-01T00:00:00.000Z' };
   expect((await signedPost('/v1/sync/batch', { kiosk_id: kiosk.kiosk_id, entries: [changed] })).status).toBe(409);
 
+  // The night's run, for today (the kiosk's payments are today's): what the clerk reads in the morning.
+  const today = new Date().toISOString().slice(0, 10);
+  await civicard('reconcile', '--db', db, '--date', today, '--time-zone', 'UTC', '--out', join(dir, 'reports', today));
+
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 }, 60_000);
 
@@ -110,10 +114,13 @@ it('a finance clerk logs in on a laptop, reads the day, the kiosks and a card; e
 
   await page.waitForURL(`${url}/dashboard?date=${today}`);
   expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(`The day: ${today}`);
-  expect(await page.getByText('Not reconciled yet').count()).toBe(1);
+  expect(await page.getByText('Not reconciled yet').count()).toBe(0);
+  const totals = page.getByRole('table', { name: 'Totals of the day' });
+  expect(await totals.getByRole('row', { name: 'Debits (payments) 10.50' }).count()).toBe(1);
+  expect(await page.getByRole('link', { name: 'report.pdf' }).count()).toBe(1);
   const exceptions = page.getByRole('table', { name: `Exceptions of ${today}` });
   expect(await exceptions.getByRole('cell', { name: 'sync_conflict' }).count()).toBe(1);
-  expect(await exceptions.getByRole('cell', { name: 'Central Library <lobby>' }).count()).toBe(1);
+  expect(await exceptions.getByRole('cell', { name: 'Central Library <lobby>' }).count()).toBeGreaterThan(0);
   // The stylesheet loads under the CSP: the header has its colour.
   expect(await page.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")).toBe('rgb(18, 50, 92)');
   expect(await axeViolations(page)).toEqual([]);
