@@ -1,10 +1,14 @@
+import type { KeyObject } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RateLimiter } from './auth/rate-limit';
 import { HEADER } from './auth/request-signing';
 import { authenticateKioskRequest } from './auth/verify-request';
 import type { BackOfficeStore } from './db/connect';
+import { downlinkAdminOf } from './dashboard/downlink-admin';
 import { outboxReportOf, recordOutboxReport } from './dashboard/outbox-report';
 import { registerDashboard, type DashboardOptions } from './dashboard/routes';
+import { KyselyDownlinkRepository } from './downlink/kysely-repository';
+import { registerDownlinkRoutes } from './downlink/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
@@ -30,6 +34,8 @@ export interface ServerOptions {
   log?: (line: string) => void;
   /** The finance dashboard for staff (docs/dashboard.md). */
   dashboard?: DashboardOptions;
+  /** The back office's signing key: with it, kiosks are also answered bundles and hotlists (docs/downlink.md). */
+  downlink?: { key: KeyObject };
 }
 
 type Refusal = { error: string; message: string } & Record<string, unknown>;
@@ -126,7 +132,12 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return refuse(reply, status, refusal);
   });
 
-  registerDashboard(app, { store, now, log: opts.log }, opts.dashboard);
+  const downlinkAdmin = opts.downlink === undefined ? {} : { downlink: downlinkAdminOf(store, opts.downlink.key) };
+  registerDashboard(app, { store, now, log: opts.log }, { ...opts.dashboard, actions: { ...downlinkAdmin, ...opts.dashboard?.actions } });
+  if (opts.downlink !== undefined) {
+    const repo = KyselyDownlinkRepository.on(store.db);
+    registerDownlinkRoutes(app, { repo, key: opts.downlink.key, signed, now });
+  }
 
   return app;
 }

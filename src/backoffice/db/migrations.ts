@@ -1,4 +1,5 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { downlinkMigration } from '../downlink/tables';
 
 // The back office's schema, one list of migrations for SQLite and PostgreSQL.
 // Kysely's Migrator records what ran in kysely_migration (and locks, so two
@@ -97,9 +98,11 @@ function migrations(f: Flavour): Record<string, Migration> {
         await db.schema.createIndex('nonces_seen').on('nonces').column('seen_ms').execute();
       },
     },
+    // Bundles and hotlist versions sent to kiosks (src/backoffice/downlink/tables.ts).
+    '0002_downlink': downlinkMigration,
     // Staff who log in to the dashboard (docs/dashboard.md), their sessions, and
     // what each kiosk last said about its own outbox (optional in a batch).
-    '0002_dashboard_accounts': {
+    '0003_dashboard_accounts': {
       async up(db: AnyDb) {
         await db.schema
           .createTable('users')

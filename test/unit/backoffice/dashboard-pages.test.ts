@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,6 +256,43 @@ forEachStore('dashboard pages', (t) => {
       expect(one.headers.location).toBe(`/cards/${CARD}`);
       expect((await browser.get('/cards?q=c0ffee0')).body).toContain('Type at least 8 hexadecimal digits');
       expect((await browser.get('/cards?q=deadbeef')).body).toContain('No card reference starts with <code>deadbeef</code>.');
+    });
+  });
+
+  describe('hotlist and configuration, published to kiosks', () => {
+    it("an administrator's hotlist change and configuration are what kiosks are then sent", async () => {
+      await app.close();
+      const { privateKey } = generateKeyPairSync('ed25519');
+      app = buildServer({ store: t.store, now: () => clock, downlink: { key: privateKey }, dashboard: { time_zone: TZ } });
+      const ada = new Browser(app);
+      await ada.login('ada');
+      const added = await ada.post('/hotlist', { csrf: await ada.csrf(), action: 'add', card_ref: CARD.toUpperCase() });
+      expect(added.statusCode).toBe(303);
+      expect((await ada.get(added.headers.location as string)).body).toContain('Hotlist is now version 1');
+      const published = await ada.post('/config', { csrf: await ada.csrf(), contents: '{ "ils_profile": "koha" }' });
+      expect(published.statusCode).toBe(303);
+      const refused = await ada.post('/config', { csrf: await ada.csrf(), contents: '{ "colour": "red" }' });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.body).toContain('contents.colour: not a known part');
+
+      const kioskGet = (path: string) =>
+        app.inject({ method: 'GET', url: path, headers: signRequest({ method: 'GET', path, key: lobby.key.privateKey, kiosk_id: lobby.kiosk_id, now: clock }) });
+      expect((await kioskGet('/v1/hotlist?after=0')).json().delta).toMatchObject({ to_version: 1, add: [CARD], remove: [] });
+      expect((await kioskGet('/v1/config/bundle?after=0')).json().bundle).toMatchObject({ version: 1, contents: { ils_profile: 'koha' } });
+
+      const fran = new Browser(app);
+      await fran.login('fran');
+      const hotlist = (await fran.get('/hotlist')).body;
+      expect(hotlist).toContain(`href="/cards/${CARD}"`);
+      expect(hotlist).not.toContain('action="/hotlist"');
+      const config = (await fran.get('/config')).body;
+      expect(config).toContain('Current: version 1');
+      expect(config).toContain('&quot;ils_profile&quot;: &quot;koha&quot;');
+      expect(config).not.toContain('action="/config"');
+
+      const removed = await ada.post('/hotlist', { csrf: await ada.csrf(), action: 'remove', card_ref: CARD });
+      expect(removed.statusCode).toBe(303);
+      expect((await ada.get('/hotlist')).body).toContain('The hotlist is empty.');
     });
   });
 });
