@@ -4,12 +4,15 @@ import { createSession, type SessionTimes } from './sessions';
 import { decoyHash, findUserForLogin, passwordMatches } from './users';
 
 // Checking a login. Failures are counted per username and per address: after
-// MAX_FAILURES in the window, that username (from anywhere) and that address
-// (for any username) wait until the window has passed — a guesser gets a few
-// tries an hour, a clerk who mistyped is told how long to wait. In memory: a
-// restart forgives, which is acceptable for a limit meant to slow guessing.
+// 5 failures for a username in the window (from anywhere), or 20 from one
+// address (for any usernames), they wait until the window has passed — a
+// guesser gets a few tries an hour, a clerk who mistyped is told how long to
+// wait. The address allows more because a whole office may share one (NAT,
+// a proxy). In memory: a restart forgives, which is acceptable for a limit
+// meant to slow guessing.
 
-export const MAX_FAILURES = 5;
+export const MAX_FAILURES_PER_USERNAME = 5;
+export const MAX_FAILURES_PER_ADDRESS = 20;
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 const MAX_TRACKED = 10_000;
 
@@ -22,7 +25,7 @@ export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
 
   constructor(
-    private readonly max = MAX_FAILURES,
+    private readonly max: number,
     private readonly window_ms = FAILURE_WINDOW_MS,
   ) {}
 
@@ -60,18 +63,29 @@ export interface LoginAttempt {
   now_ms: number;
 }
 
-export async function attemptLogin(store: BackOfficeStore, throttle: LoginThrottle, times: SessionTimes, a: LoginAttempt): Promise<LoginResult> {
-  const keys = [`user:${a.username.toLowerCase()}`, `ip:${a.ip}`];
-  const wait = throttle.waitSeconds(keys, a.now_ms);
+export interface LoginThrottles {
+  username: LoginThrottle;
+  address: LoginThrottle;
+}
+
+export function loginThrottles(): LoginThrottles {
+  return { username: new LoginThrottle(MAX_FAILURES_PER_USERNAME), address: new LoginThrottle(MAX_FAILURES_PER_ADDRESS) };
+}
+
+export async function attemptLogin(store: BackOfficeStore, throttles: LoginThrottles, times: SessionTimes, a: LoginAttempt): Promise<LoginResult> {
+  const user = [a.username.toLowerCase()];
+  const address = [a.ip];
+  const wait = Math.max(throttles.username.waitSeconds(user, a.now_ms), throttles.address.waitSeconds(address, a.now_ms));
   if (wait > 0) return { ok: false, reason: 'rate_limited', wait_s: wait };
-  const user = await findUserForLogin(store, a.username);
+  const found = await findUserForLogin(store, a.username);
   // The same scrypt work whether or not the user exists or is disabled.
-  const matches = await passwordMatches(a.password, user?.password_hash ?? (await decoyHash()));
-  if (user === undefined || user.disabled !== 0 || !matches) {
-    throttle.fail(keys, a.now_ms);
+  const matches = await passwordMatches(a.password, found?.password_hash ?? (await decoyHash()));
+  if (found === undefined || found.disabled !== 0 || !matches) {
+    throttles.username.fail(user, a.now_ms);
+    throttles.address.fail(address, a.now_ms);
     return { ok: false, reason: 'bad_credentials' };
   }
-  throttle.clear(keys[0]!);
-  const token = await createSession(store, user.username, a.now_ms, times);
-  return { ok: true, token, username: user.username, role: user.role };
+  throttles.username.clear(user[0]!);
+  const token = await createSession(store, found.username, a.now_ms, times);
+  return { ok: true, token, username: found.username, role: found.role };
 }

@@ -3,7 +3,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EnrollmentError, enrollKiosk, revokeKiosk } from '../auth/enrollment';
-import { attemptLogin, LoginThrottle } from '../auth/login';
+import { attemptLogin, loginThrottles } from '../auth/login';
 import { endSession, findSession, sameToken, SESSION_IDLE_MS, SESSION_LIFETIME_MS, type SessionTimes } from '../auth/sessions';
 import type { BackOfficeStore } from '../db/connect';
 import type { UserRole } from '../db/schema';
@@ -84,7 +84,7 @@ export function registerDashboard(app: FastifyInstance, ctx: Context, opts: Dash
   const secure = opts.secure_cookies === true;
   const SESSION_COOKIE = secure ? '__Host-civicard_session' : 'civicard_session';
   const LOGIN_COOKIE = secure ? '__Host-civicard_login' : 'civicard_login';
-  const throttle = new LoginThrottle();
+  const throttles = loginThrottles();
   const actions = opts.actions ?? {};
   const viewers = new WeakMap<FastifyRequest, Viewer & { token: string }>();
   /** One reconciliation at a time from the dashboard (the date running). */
@@ -171,7 +171,7 @@ export function registerDashboard(app: FastifyInstance, ctx: Context, opts: Dash
       };
       if (nonce === undefined || typeof form.csrf !== 'string' || !sameToken(form.csrf, nonce)) return again(403, 'This login form is out of date. Please enter your username and password again.');
       const username = (form.username ?? '').trim().toLowerCase();
-      const result = await attemptLogin(ctx.store, throttle, times, { username, password: form.password ?? '', ip: req.ip, now_ms: ctx.now() });
+      const result = await attemptLogin(ctx.store, throttles, times, { username, password: form.password ?? '', ip: req.ip, now_ms: ctx.now() });
       if (!result.ok) {
         ctx.log?.(`dashboard login refused: ${result.reason} user=${JSON.stringify(username.slice(0, 64))} ip=${req.ip}`);
         if (result.reason === 'rate_limited') {
