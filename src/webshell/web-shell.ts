@@ -58,7 +58,7 @@ export interface WebShellOptions {
   speaker?: SpeakerPort | null;
   /** An attendant booth beside the kiosk (default true). */
   attendant?: boolean;
-  /** The services the kiosk sells (ILS, tariffs, citations; default: fixed-fee stand-ins), see sim-kiosk.ts. */
+  /** The services the kiosk sells (ILS, tariffs, citations; default: the bundled simulators, sim-services.ts). */
   services?: KioskServiceConfig;
   onNote?: (line: string) => void;
 }

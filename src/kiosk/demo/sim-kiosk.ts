@@ -26,17 +26,19 @@ import { Sip2Client } from '../../library/client';
 import { ILS_PROFILES } from '../../library/profiles';
 import type { KioskServiceConfig } from '../config/service-config';
 import { CitationService, CitationStore } from '../services/citations';
-import { FixedFeeService } from '../services/fixed-fee';
 import { LibraryFineService, PatronStore } from '../services/library-fines';
 import { ParkingService } from '../services/parking';
 import { ParkingSessionStore } from '../services/parking-sessions';
 import type { KioskService } from '../services/types';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
+import { startSimServices, type SimServices } from './sim-services';
 
 // A complete resident kiosk on simulated devices, in one directory: test
 // keyset, kiosk config (card-reference key), kiosk key and ledger, virtual
 // cards (through pcscd + vpcd when it can be started), a virtual ESC/POS
-// printer on a socat pty. Used by `civicard demo` and `civicard kiosk --sim`.
+// printer on a socat pty, and the services it sells (by default the bundled
+// simulators, sim-services.ts). Used by `civicard demo`, `civicard kiosk
+// --sim`, `civicard start` and the Electron core with simulated devices.
 // Started again on the same directory it carries on with all of them.
 
 export interface SimKiosk {
@@ -55,7 +57,7 @@ export interface SimKiosk {
   readonly through_pcscd: boolean;
   /** The parking sessions sold (null when parking is not configured). */
   readonly parking_sessions: ParkingSessionStore | null;
-  /** What the kiosk sells: the configured services, or `stand-ins`. */
+  /** What the kiosk sells: the configured services, or the bundled simulators and their files. */
   readonly services_label: string;
   language: Language;
   /**
@@ -74,7 +76,8 @@ export interface SimKioskOptions {
   /**
    * The services the kiosk sells: the ILS over SIP2, parking from a tariff
    * file, citations from a citations file; a kind without one is not sold.
-   * Absent altogether: fixed-fee stand-ins for every kind (tests, screens).
+   * Absent altogether: the bundled simulators (sim-services.ts), started
+   * with the kiosk and stopped with it.
    */
   services?: KioskServiceConfig;
   /** The clock parking sells by (the demo's story clock); the wall clock by default. */
@@ -88,10 +91,7 @@ export interface SimKioskOptions {
 const KIOSK_CURRENCY = 'USD';
 
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
-function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
-  if (config === undefined) {
-    return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null };
-  }
+function servicesFor(dir: string, config: KioskServiceConfig, plate_key: Buffer, now: () => Date): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
   const services: KioskService[] = [];
   let client: Sip2Client | null = null;
   if (config.library) {
@@ -124,6 +124,9 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   }
   const config = loadOrCreateKioskConfig(configPath, { kiosk_id: 'K-EASTBRANCH-1', terminal_id: 101 });
 
+  // Read and checked before any device starts: a bad fixture starts nothing.
+  const bundled: SimServices | null = opts.services === undefined ? await startSimServices(undefined, KIOSK_CURRENCY) : null;
+
   let pcscd: PcscdHandle | null = null;
   if (opts.pcscd) {
     try {
@@ -149,7 +152,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const ledger = RuntimeLedger.open(ledger_path, kioskKey);
   const { card_ref_key } = config;
   const now = opts.now ?? (() => new Date());
-  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now);
+  const wired = servicesFor(dir, opts.services ?? bundled!.config, config.plate_key ?? never('the kiosk config has no plate_key'), now);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
@@ -169,7 +172,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     card_ref_key,
     through_pcscd: pcscd !== null,
     parking_sessions: wired.parking_sessions,
-    services_label: opts.services === undefined ? 'fixed-fee stand-ins' : wired.services.map((x) => x.kind).join(', ') || 'none',
+    services_label: bundled ? bundled.label : wired.services.map((x) => x.kind).join(', ') || 'none',
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
@@ -189,6 +192,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
       await printerSim.stop();
       await pcscd?.stop();
       wired.close();
+      await bundled?.stop();
     },
   };
   const actor = startResidentKiosk({

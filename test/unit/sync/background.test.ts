@@ -10,7 +10,7 @@ import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
 import { SimPrinterTransport } from '../../../hardware/sim/printer';
 import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import { kioskIdOf } from '../../../src/backoffice/auth/request-signing';
 import { backoffDelayMs, BackgroundSync, startKioskSync, type SyncStatus, type Timers } from '../../../src/sync/background';
 import { SyncUnreachableError, type SyncReport } from '../../../src/sync/client';
