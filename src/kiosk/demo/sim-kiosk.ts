@@ -21,7 +21,8 @@ import { FilePrintJournal } from '../receipt';
 import { CardStation, cardRefOf } from '../runtime/card-station';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
-import { DEFAULT_RISK_POLICY } from '../runtime/risk';
+import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../runtime/risk';
+import type { SyncStatus } from '../../sync/background';
 import { Sip2Client } from '../../library/client';
 import { ILS_PROFILES } from '../../library/profiles';
 import type { KioskServiceConfig } from '../config/service-config';
@@ -59,6 +60,10 @@ export interface SimKiosk {
   readonly parking_sessions: ParkingSessionStore | null;
   /** What the kiosk sells: the configured services, or the bundled simulators and their files. */
   readonly services_label: string;
+  /** The offline risk limits in force. */
+  readonly risk_policy: RiskPolicy;
+  /** The background sync's last word; null when the kiosk does not sync. */
+  syncStatus(): SyncStatus | null;
   language: Language;
   /**
    * The issuing desk: a new simulated card with an opening balance, its state
@@ -158,6 +163,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
 
+  let syncStatus: SyncStatus | null = null;
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
     ledger,
@@ -173,6 +179,8 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     through_pcscd: pcscd !== null,
     parking_sessions: wired.parking_sessions,
     services_label: bundled ? bundled.label : wired.services.map((x) => x.kind).join(', ') || 'none',
+    risk_policy: DEFAULT_RISK_POLICY,
+    syncStatus: () => (opts.sync ? syncStatus : null),
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
@@ -201,11 +209,11 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     ledger,
     printer,
     services: wired.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
+    risk: { policy: sim.risk_policy, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
-    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey },
+    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey, onStatus: (status) => (syncStatus = status) },
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
