@@ -32,7 +32,7 @@ import { ParkingService } from '../services/parking';
 import { ParkingSessionStore } from '../services/parking-sessions';
 import type { KioskService } from '../services/types';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
-import { startSimServices, type SimServices } from './sim-services';
+import { simServiceFiles, startSimServices, type SimServices } from './sim-services';
 
 // A complete resident kiosk on simulated devices, in one directory: test
 // keyset, kiosk config (card-reference key), kiosk key and ledger, virtual
@@ -85,6 +85,8 @@ export interface SimKioskOptions {
    * with the kiosk and stopped with it.
    */
   services?: KioskServiceConfig;
+  /** Where the bundled simulators' data files are (default: the repository's test/fixtures). */
+  fixtures_dir?: string;
   /** The clock parking sells by (the demo's story clock); the wall clock by default. */
   now?: () => Date;
   /** How often unanswered service posts are sent again (default one minute). */
@@ -130,7 +132,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const config = loadOrCreateKioskConfig(configPath, { kiosk_id: 'K-EASTBRANCH-1', terminal_id: 101 });
 
   // Read and checked before any device starts: a bad fixture starts nothing.
-  const bundled: SimServices | null = opts.services === undefined ? await startSimServices(undefined, KIOSK_CURRENCY) : null;
+  const bundled: SimServices | null = opts.services === undefined ? await startSimServices(simServiceFiles(opts.fixtures_dir), KIOSK_CURRENCY) : null;
 
   let pcscd: PcscdHandle | null = null;
   if (opts.pcscd) {
