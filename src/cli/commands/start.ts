@@ -89,7 +89,7 @@ export function registerStartCommand(program: Command): void {
             const [kiosk, booth] = await enrollSimStations(store, dir);
             say(`  kiosk ${kiosk!.kiosk_id} (${kiosk!.status}) and booth ${booth!.kiosk_id} (${booth!.status}) enrolled; their ledgers sync to it in the background`);
             sync = { serverUrl: url };
-          }
+          } else say('  (the Electron kiosk keeps its own data dir and does not sync to it yet)');
         }
         if (ui.kind === 'electron') await runElectron(ui.binary, sim_port, say, stops);
         else await runWebShell(ui, { dir, port, sim_port, pcscd: opts.pcscd, sync }, say, stops);
