@@ -91,6 +91,9 @@ export const en = {
   'keyboard.delete': 'Delete last character',
   'keyboard.clear': 'Clear',
   'keyboard.key': 'Key {{key}}',
+  'keyboard.capitals': 'Capital letters',
+  'keyboard.key_capital': 'Capital {{key}}',
+  'keyboard.key_small': 'Small {{key}}',
 
   // ---------------------------------------------------------- resident screens
   'attract.title': 'Pay with your city card',

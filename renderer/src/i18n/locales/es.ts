@@ -88,6 +88,9 @@ export const es: MessageCatalog = {
   'keyboard.delete': 'Borrar el último carácter',
   'keyboard.clear': 'Borrar todo',
   'keyboard.key': 'Tecla {{key}}',
+  'keyboard.capitals': 'Mayúsculas',
+  'keyboard.key_capital': '{{key}} mayúscula',
+  'keyboard.key_small': '{{key}} minúscula',
 
   'attract.title': 'Pague con su tarjeta de la ciudad',
   'attract.body': 'Multas de biblioteca, estacionamiento y multas de estacionamiento.',

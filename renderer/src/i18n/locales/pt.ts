@@ -88,6 +88,9 @@ export const pt: MessageCatalog = {
   'keyboard.delete': 'Apagar o último caractere',
   'keyboard.clear': 'Limpar',
   'keyboard.key': 'Tecla {{key}}',
+  'keyboard.capitals': 'Maiúsculas',
+  'keyboard.key_capital': '{{key}} maiúscula',
+  'keyboard.key_small': '{{key}} minúscula',
 
   'attract.title': 'Pague com o seu cartão da cidade',
   'attract.body': 'Multas da biblioteca, estacionamento e multas de estacionamento.',
