@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PrinterStatusName } from '../../hardware/printer/types';
 import { DEFAULT_MAX_EVENT_CLIENTS } from '../kiosk/api/api-routes';
 import { attendantRoutes } from '../kiosk/api/attendant-routes';
 import { startKioskApiServer, type KioskApiServer } from '../kiosk/api/http';
@@ -147,7 +148,7 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   };
 }
 
-function printerDevice(status: string): Pick<MaintenanceView['devices'][number], 'state' | 'detail_key'> {
+function printerDevice(status: PrinterStatusName): Pick<MaintenanceView['devices'][number], 'state' | 'detail_key'> {
   if (status === 'ready') return { state: 'ok', detail_key: null };
   if (status === 'paper_near_end') return { state: 'ok', detail_key: 'printer.paper_near_end' };
   return { state: 'fault', detail_key: `printer.${status}` };

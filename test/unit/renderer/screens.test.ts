@@ -115,7 +115,7 @@ describe('resident screens', () => {
     expect(t).toContain('Entries waiting: 12');
     expect(t).toContain('Oldest waiting: 3 hours');
     expect(t).toContain('Largest offline payment: $50.00');
-    expect(t).toMatch(/Receipt printer\s*:\s*Fault/);
+    expect(t).toMatch(/Receipt printer\s*:\s*Fault\s*—\s*Out of paper/);
     expect(t).toContain('Card keys: unknown');
   });
 
