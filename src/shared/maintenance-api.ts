@@ -6,11 +6,18 @@
 export type DeviceState = 'ok' | 'fault' | 'absent';
 export const DEVICE_NAMES = ['card_reader', 'printer', 'scanner', 'network'] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];
+/**
+ * Every detail a device line can carry: the receipt printer's status when it
+ * is not plainly ready (hardware/printer/types.ts PrinterStatus). The renderer
+ * shows each as `maintenance.detail.<key>`, translated in every language.
+ */
+export const DEVICE_DETAIL_KEYS = ['printer.paper_near_end', 'printer.paper_out', 'printer.cover_open', 'printer.offline', 'printer.unknown'] as const;
+export type DeviceDetailKey = (typeof DEVICE_DETAIL_KEYS)[number];
 
 export interface MaintenanceView {
   /** The masked serial of the staff card that opened the screen. */
   staff_masked_serial: string;
-  devices: { name: DeviceName; state: DeviceState; detail_key: string | null }[];
+  devices: { name: DeviceName; state: DeviceState; detail_key: DeviceDetailKey | null }[];
   sync: {
     online: boolean;
     /** Ledger entries in the outbox the back office has not acknowledged. */

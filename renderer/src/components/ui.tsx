@@ -1,7 +1,7 @@
 // Small accessible building blocks. No UI kit: the kiosk needs a dozen
 // controls, each a native <button> with a visible label (its accessible name),
 // ≥ 64 px targets from the CSS, and state exposed with aria-pressed/aria-live.
-import { createContext, useContext, useId, type ReactNode } from 'react';
+import { createContext, useContext, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Language } from '../api/views';
 import { DEFAULT_DISPLAY, formatMoney, type DisplayConfig } from '../format/format';
@@ -116,14 +116,19 @@ const LETTERS = 'QWERTYUIOPASDFGHJKLZXCVBNM'.split('');
 /**
  * An on-screen keyboard with its field. `masked` shows dots (PINs) and never
  * puts the value in an attribute; the field is a live region so each key is
- * confirmed to screen-reader users.
+ * confirmed to screen-reader users. `cased` adds a capitals toggle for
+ * case-sensitive values (library passwords); otherwise letters are capitals.
  */
-export function Keypad(props: { label: string; value: string; onChange: (v: string) => void; keys: 'digits' | 'alnum'; max_length: number; masked?: boolean; display?: string; testId: string }) {
+export function Keypad(props: { label: string; value: string; onChange: (v: string) => void; keys: 'digits' | 'alnum'; cased?: boolean; max_length: number; masked?: boolean; display?: string; testId: string }) {
   const { t } = useTranslation();
   const labelId = useId();
+  const [capitals, setCapitals] = useState(true);
   const press = (k: string) => props.value.length < props.max_length && props.onChange(props.value + k);
   const shown = props.display ?? (props.masked ? '•'.repeat(props.value.length) : props.value);
-  const keys = props.keys === 'digits' ? DIGITS : [...DIGITS, ...LETTERS];
+  const letters = props.cased && !capitals ? LETTERS.map((l) => l.toLowerCase()) : LETTERS;
+  const keys = props.keys === 'digits' ? DIGITS : [...DIGITS, ...letters];
+  // a screen reader says "Q" and "q" alike: cased letters are named by their case
+  const keyName = (k: string) => (!props.cased || !/[A-Za-z]/.test(k) ? t('keyboard.key', { key: k }) : t(capitals ? 'keyboard.key_capital' : 'keyboard.key_small', { key: k }));
   return (
     <div className={`keypad keypad-${props.keys}`} data-testid={props.testId}>
       <p id={labelId} className="keypad-label">
@@ -134,10 +139,15 @@ export function Keypad(props: { label: string; value: string; onChange: (v: stri
       </output>
       <div className="keypad-keys" role="group" aria-label={t('keyboard.label')}>
         {keys.map((k) => (
-          <button key={k} type="button" className="btn key" data-testid={`${props.testId}-key-${k}`} aria-label={t('keyboard.key', { key: k })} onClick={() => press(k)}>
+          <button key={k} type="button" className="btn key" data-testid={`${props.testId}-key-${k}`} aria-label={keyName(k)} onClick={() => press(k)}>
             {k}
           </button>
         ))}
+        {props.cased && props.keys === 'alnum' ? (
+          <button type="button" className="btn key key-wide" data-testid={`${props.testId}-shift`} aria-pressed={capitals} onClick={() => setCapitals(!capitals)}>
+            {t('keyboard.capitals')}
+          </button>
+        ) : null}
         <button type="button" className="btn key key-wide" data-testid={`${props.testId}-delete`} aria-label={t('keyboard.delete')} onClick={() => props.onChange(props.value.slice(0, -1))}>
           ⌫
         </button>

@@ -33,7 +33,7 @@ export function MaintenanceScreen(p: { view: MaintenanceView; state: string; sen
             {p.view.devices.map((d) => (
               <li key={d.name} data-device={d.name} data-device-state={d.state} className={`device device-${d.state}`}>
                 {t(`maintenance.device.${d.name}`)}: <strong>{t(`maintenance.state.${d.state}`)}</strong>
-                {d.detail_key ? <> — {t(d.detail_key, { defaultValue: '' })}</> : null}
+                {d.detail_key ? <> — {t(`maintenance.detail.${d.detail_key}`)}</> : null}
               </li>
             ))}
           </ul>

@@ -188,7 +188,7 @@ function PatronPin(p: Props) {
         </>
       }
     >
-      <Keypad label={t('patron_pin.field')} value={pin} onChange={setPin} keys="digits" max_length={12} masked testId="pin" />
+      <Keypad label={t('patron_pin.field')} value={pin} onChange={setPin} keys="alnum" cased max_length={12} masked testId="pin" />
     </Frame>
   );
 }

@@ -10,6 +10,8 @@ import { readJsonBody, send } from './doors';
 //   POST /sim/card/present     {"card": "<label>", "at"?: "kiosk" | "booth"} taps a simulated card (issued on first use);
 //                              "staff" and "supervisor" are the booth's staff cards
 //   POST /sim/card/withdraw    {"at"?: "kiosk" | "booth"} takes it away
+//   POST /sim/card/tear-at-commit  {} the kiosk's next card commit is torn (the card ran it, the kiosk never hears back):
+//                              the payment is uncertain until the same card is tapped again
 //   POST /sim/printer/paper    {"paper": "ok" | "near_end" | "out"}
 //   POST /sim/scan             {"code": "LF1234" | "<10-digit citation>"} as the kiosk's barcode scanner read it
 //   GET  /sim/status           what is on each reader, the paper, whether a booth is there, the API's URL
@@ -44,7 +46,7 @@ export function simRoutes(kiosk: SimKiosk, opts: { attendant?: SimAttendant; api
         cards: kiosk.through_pcscd ? 'pcscd' : 'in-memory',
       });
     }
-    const known = ['/sim/card/present', '/sim/card/withdraw', '/sim/printer/paper', '/sim/scan'].includes(path);
+    const known = ['/sim/card/present', '/sim/card/withdraw', '/sim/card/tear-at-commit', '/sim/printer/paper', '/sim/scan'].includes(path);
     if (req.method !== 'POST' || !known) return send(res, 404, { error: 'no such endpoint' });
     const body = await readJsonBody(req, res);
     if (!body) return;
@@ -84,6 +86,10 @@ export function simRoutes(kiosk: SimKiosk, opts: { attendant?: SimAttendant; api
       await hand.present();
       presented.set(at, { label, hand });
       return send(res, 200, { presented: label, at, masked_serial });
+    }
+    if (path === '/sim/card/tear-at-commit') {
+      kiosk.counter.tearAfterNextCommit();
+      return send(res, 200, { armed: true });
     }
     if (path === '/sim/scan') {
       const code = fields.code;

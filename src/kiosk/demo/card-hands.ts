@@ -10,20 +10,25 @@ export interface CardCounter {
   readonly kind: 'pcscd' | 'in-memory';
   /** The hand that taps `card`; one card on the reader at a time. */
   hand(card: ApduHandler): CardHand;
-  /** The next time a card commits, the field is torn right after the card ran the commit: the kiosk never hears the answer. */
+  /** The next time a card commits (on the reader now or tapped later), the field is torn right after the card ran the commit: the kiosk never hears the answer. */
   tearAfterNextCommit(): void;
 }
 
 const INS_WRITE_RECORD = 0x8b;
+
+/** One per counter, shared by its cards: armed before a tap or while a card is on the reader alike. */
+interface TearArm {
+  armed: boolean;
+}
 
 /**
  * Arms a tear for the APDU after the next WriteRecord — the CommitTransaction of
  * a payment — so the demo's "card pulled at the worst moment" lands exactly there.
  */
 class CommitTearCard implements ApduHandler {
-  armed = false;
   constructor(
     private readonly card: ApduHandler,
+    private readonly arm: TearArm,
     private readonly tear: (plan: TearPlan) => void,
   ) {}
   get atr() {
@@ -36,8 +41,8 @@ class CommitTearCard implements ApduHandler {
     this.card.powerOff();
   }
   transmit(apdu: Buffer): Buffer {
-    if (this.armed && apdu[1] === INS_WRITE_RECORD) {
-      this.armed = false;
+    if (this.arm.armed && apdu[1] === INS_WRITE_RECORD) {
+      this.arm.armed = false;
       this.tear({ apdu: 1, when: 'after' });
     }
     return this.card.transmit(apdu);
@@ -46,51 +51,40 @@ class CommitTearCard implements ApduHandler {
 
 export function inMemoryCounter(reader: FakeCardReader): CardCounter {
   const wrapped = new Map<ApduHandler, CommitTearCard>();
-  let armNext = false;
+  const arm: TearArm = { armed: false };
   return {
     kind: 'in-memory',
     hand: (card) => {
-      const w = wrapped.get(card) ?? new CommitTearCard(card, (plan) => reader.tearAt(plan));
+      const w = wrapped.get(card) ?? new CommitTearCard(card, arm, (plan) => reader.tearAt(plan));
       wrapped.set(card, w);
       return {
-        present: async () => {
-          if (armNext) w.armed = true;
-          armNext = false;
-          reader.insertCard(w);
-        },
+        present: async () => reader.insertCard(w),
         withdraw: async () => reader.removeCard(),
         isPresent: () => reader.status().status === 'card_present',
       };
     },
-    tearAfterNextCommit: () => (armNext = true),
+    tearAfterNextCommit: () => (arm.armed = true),
   };
 }
 
 export function vpcdCounter(port = VPCD_DEFAULT_PORT): CardCounter {
-  const hands = new Map<ApduHandler, { inserter: VirtualCardInserter; card: CommitTearCard }>();
-  let armNext = false;
+  const hands = new Map<ApduHandler, VirtualCardInserter>();
+  const arm: TearArm = { armed: false };
   return {
     kind: 'pcscd',
     hand: (card) => {
-      let entry = hands.get(card);
-      if (!entry) {
-        let inserter: VirtualCardInserter | null = null;
-        const wrapped = new CommitTearCard(card, (plan) => inserter?.tearAt(plan));
-        inserter = new VirtualCardInserter({ port, handler: wrapped });
-        entry = { inserter, card: wrapped };
-        hands.set(card, entry);
+      let inserter = hands.get(card);
+      if (!inserter) {
+        const made: VirtualCardInserter = new VirtualCardInserter({ port, handler: new CommitTearCard(card, arm, (plan) => made.tearAt(plan)) });
+        hands.set(card, (inserter = made));
       }
-      const { inserter, card: wrapped } = entry;
+      const on = inserter;
       return {
-        present: async () => {
-          if (armNext) wrapped.armed = true;
-          armNext = false;
-          await inserter.insert();
-        },
-        withdraw: async () => inserter.remove(),
-        isPresent: () => inserter.presence !== 'removed',
+        present: async () => on.insert(),
+        withdraw: async () => on.remove(),
+        isPresent: () => on.presence !== 'removed',
       };
     },
-    tearAfterNextCommit: () => (armNext = true),
+    tearAfterNextCommit: () => (arm.armed = true),
   };
 }

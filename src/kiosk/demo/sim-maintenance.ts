@@ -1,3 +1,4 @@
+import type { PrinterStatusName } from '../../../hardware/printer/types';
 import type { MaintenanceSource } from '../api/maintenance-route';
 import type { MaintenanceView } from '../../shared/maintenance-api';
 import type { SimKiosk } from './sim-kiosk';
@@ -34,7 +35,7 @@ export function simMaintenanceSource(kiosk: SimKiosk, opts: SimMaintenanceOption
   };
 }
 
-function printerDevice(status: string): Pick<MaintenanceView['devices'][number], 'state' | 'detail_key'> {
+function printerDevice(status: PrinterStatusName): Pick<MaintenanceView['devices'][number], 'state' | 'detail_key'> {
   if (status === 'ready') return { state: 'ok', detail_key: null };
   if (status === 'paper_near_end') return { state: 'ok', detail_key: 'printer.paper_near_end' };
   return { state: 'fault', detail_key: `printer.${status}` };

@@ -223,9 +223,11 @@ export const paymentState = residentSetup.createStateConfig({
     // The payment is complete; the screen says no receipt could be printed,
     // shows the tx id and where to get a receipt.
     noReceipt: { ...timed('#resident.payment.done'), on: { ACK: 'done' } },
+    // Money is final here; the screen still warns before it goes and a touch
+    // gives more time (WCAG 2.2.1), like every other screen that times out.
     done: {
+      ...timed('#resident.payment.leaving', 'done'),
       entry: { type: 'stage', params: { stage: 'settled' } },
-      after: { done: 'leaving' },
       on: { FINISH: 'leaving' },
     },
     aborting: {

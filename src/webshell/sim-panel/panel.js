@@ -40,6 +40,7 @@ function fit() {
 const actions = {
   present: (b) => sim('/sim/card/present', { card: b.dataset.card, at: b.dataset.at }).then((r) => `card ${r.presented} on the ${r.at} reader`),
   withdraw: (b) => sim('/sim/card/withdraw', { at: b.dataset.at }).then((r) => `card ${r.withdrawn} pulled from the ${r.at} reader`),
+  tear: () => sim('/sim/card/tear-at-commit', {}).then(() => 'armed: the next card commit is torn (the kiosk then asks for the same card)'),
   paper: (b) => sim('/sim/printer/paper', { paper: b.dataset.paper }).then((r) => `printer paper: ${r.paper}`),
   scan: (b) => sim('/sim/scan', { code: b.dataset.code }).then(() => `scanned ${b.dataset.code}`),
 };

@@ -42,6 +42,32 @@ describe('resident payment: intent before card', () => {
     expect(d.value).toBe('idle');
   });
 
+  it('the done screen warns before it times out and a touch gives more time (WCAG 2.2.1); the money is final, nothing is recorded again', async () => {
+    const d = residentDriver();
+    await toConfirming(d);
+    await d.act({ type: 'CONFIRM' });
+    expect(d.snapshot.matches({ payment: 'done' })).toBe(true);
+    const calls = d.calls.length;
+
+    d.clock.advance(TEST_TIMEOUTS.done_ms - 1);
+    expect(d.snapshot.hasTag('timeout_warning')).toBe(false);
+    d.clock.advance(1);
+    expect(d.snapshot.matches({ payment: 'done' })).toBe(true);
+    expect(d.snapshot.hasTag('timeout_warning')).toBe(true);
+
+    await d.act({ type: 'TOUCH' }); // "I need more time"
+    expect(d.snapshot.hasTag('timeout_warning')).toBe(false);
+    d.clock.advance(TEST_TIMEOUTS.done_ms - 1);
+    expect(d.snapshot.matches({ payment: 'done' })).toBe(true);
+    expect(ctx(d).payment?.stage).toBe('settled');
+
+    d.clock.advance(1);
+    expect(d.snapshot.hasTag('timeout_warning')).toBe(true);
+    d.clock.advance(TEST_TIMEOUTS.warning_ms);
+    expect(d.value).toBe('idle');
+    expect(d.calls.length).toBe(calls);
+  });
+
   it('never touches the card when the intent cannot be written, and takes the kiosk out of service', async () => {
     const d = residentDriver({ writeIntent: () => out.ledgerDown });
     await toConfirming(d);

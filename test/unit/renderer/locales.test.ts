@@ -2,6 +2,7 @@
 // machine message key translated, the same {{placeholders}} in each language.
 import { describe, expect, it } from 'vitest';
 import { MESSAGE_KEYS } from '../../../src/kiosk/machines/messages';
+import { DEVICE_DETAIL_KEYS } from '../../../src/shared/maintenance-api';
 import { CATALOGS } from '../../../renderer/src/i18n';
 import { ATTENDANT_SCREENS, RESIDENT_SCREENS } from '../../../renderer/src/screens/registry';
 
@@ -26,6 +27,14 @@ describe('locales', () => {
     for (const l of languages) {
       const catalog = CATALOGS[l] as Record<string, string>;
       expect(MESSAGE_KEYS.filter((k) => !(k in catalog)), `message keys missing in ${l}`).toEqual([]);
+    }
+  });
+
+  it('every device detail the maintenance view can carry (printer.paper_out, …) is translated in every locale', () => {
+    expect(DEVICE_DETAIL_KEYS.length).toBeGreaterThan(0);
+    for (const l of languages) {
+      const catalog = CATALOGS[l] as Record<string, string>;
+      expect(DEVICE_DETAIL_KEYS.map((k) => `maintenance.detail.${k}`).filter((k) => !(k in catalog)), `device details missing in ${l}`).toEqual([]);
     }
   });
 

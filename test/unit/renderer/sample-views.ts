@@ -67,7 +67,7 @@ export const MAINTENANCE: MaintenanceView = {
   staff_masked_serial: 'S-**02',
   devices: [
     { name: 'card_reader', state: 'ok', detail_key: null },
-    { name: 'printer', state: 'fault', detail_key: null },
+    { name: 'printer', state: 'fault', detail_key: 'printer.paper_out' },
     { name: 'scanner', state: 'absent', detail_key: null },
     { name: 'network', state: 'ok', detail_key: null },
   ],

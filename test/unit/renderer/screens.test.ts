@@ -88,6 +88,14 @@ describe('resident screens', () => {
     }
   });
 
+  it('the patron PIN screen takes letters too (library passwords), masked, with a case toggle: PINs are case-sensitive', () => {
+    const { html } = render('resident', residentView('session.patronPin', 'en'));
+    for (const k of ['Q', 'Z', '7']) expect(html).toContain(`data-testid="pin-key-${k}"`);
+    expect(html).toMatch(/data-testid="pin-shift"[^>]*aria-pressed="true"|aria-pressed="true"[^>]*data-testid="pin-shift"/);
+    expect(html).not.toMatch(/value="/);
+    expect(html).toContain('data-testid="pin-field"');
+  });
+
   it('warns before a timeout with an "I need more time" button', () => {
     const { html } = render('resident', residentView('session.balanceShown', 'en', { timeout_warning: true }));
     expect(html).toMatch(/role="alertdialog" aria-modal="true"/);
@@ -107,7 +115,7 @@ describe('resident screens', () => {
     expect(t).toContain('Entries waiting: 12');
     expect(t).toContain('Oldest waiting: 3 hours');
     expect(t).toContain('Largest offline payment: $50.00');
-    expect(t).toMatch(/Receipt printer\s*:\s*Fault/);
+    expect(t).toMatch(/Receipt printer\s*:\s*Fault\s*—\s*Out of paper/);
     expect(t).toContain('Card keys: unknown');
   });
 
@@ -134,6 +142,15 @@ describe('attendant screens', () => {
     const { html } = render('attendant', attendantView('signedOut.enteringPin', 'en'));
     expect(html).toContain('data-testid="pin-field"');
     expect(html).not.toMatch(/value="/);
+  });
+
+  it('the staff PIN screens stay digits only', () => {
+    for (const state of ['signedOut.enteringPin', 'signedIn.void.enteringSupervisorPin']) {
+      const { html } = render('attendant', attendantView(state, 'en'));
+      expect(html).toContain('data-testid="pin-key-7"');
+      expect(html).not.toContain('data-testid="pin-key-Q"');
+      expect(html).not.toContain('data-testid="pin-shift"');
+    }
   });
 
   it('shows over/short after the blind count', () => {

@@ -133,7 +133,9 @@ describe('the simulated-devices panel', () => {
   it('is served on the simulator listener, with the kiosk origin as its only frame source', async () => {
     const a = await fetch(`${shell.sim_url}/`);
     expect(a.status).toBe(200);
-    expect(await a.text()).toContain('data-testid="sim-tap-A"');
+    const page = await a.text();
+    expect(page).toContain('data-testid="sim-tap-A"');
+    expect(page).toContain('data-testid="sim-tear-at-commit"');
     expect(a.headers.get('content-security-policy')).toContain(`frame-src ${shell.api_url};`);
     expect((await fetch(`${shell.sim_url}/panel.js`)).status).toBe(200);
   });
@@ -192,6 +194,33 @@ describe('the simulated-devices panel', () => {
     expect((await sim('/sim/scan', { code: await panelCode('sim-scan-library-card') })).status).toBe(200);
     await waitFor(shell.kiosk.actor, (s) => s.matches({ session: 'confirming' }), { timeout: 10_000 });
     expect((await call(shell.api_url, '/api/state', { headers: authorized(shell.token) })).json.quote).toMatchObject({ kind: 'library_fine', amount_minor: 525 });
+    expect((await sim('/sim/card/withdraw', {})).status).toBe(200);
+  }, 30_000);
+
+  it('tears the presented card at its next commit: the payment is uncertain, the same card settles it with exactly one debit', async () => {
+    const sim = (path: string, body: unknown) => call(shell.sim_url, path, { headers: authorized(shell.token, JSON_TYPE), body: JSON.stringify(body) });
+    const command = (body: unknown) => call(shell.api_url, '/api/command', { headers: authorized(shell.token, JSON_TYPE), body: JSON.stringify(body) });
+    expect((await call(shell.api_url, '/sim/card/tear-at-commit', { headers: authorized(shell.token, JSON_TYPE), body: '{}' })).status).toBe(404);
+    const actor = shell.kiosk.actor;
+    if (!actor.getSnapshot().matches('idle')) await command({ type: 'CANCEL' });
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
+
+    expect((await sim('/sim/card/present', { card: 'TORN' })).status).toBe(200);
+    await waitFor(actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 10_000 });
+    expect((await sim('/sim/card/tear-at-commit', {})).json).toEqual({ armed: true }); // armed after the tap: the panel's order
+    await command({ type: 'CONTINUE' });
+    expect((await command({ type: 'SELECT_SERVICE', kind: 'citation', reference: '4000123051' })).status).toBe(200); // a $12.50 citation from the bundled file; the card holds $20.00
+    await waitFor(actor, (s) => s.matches({ session: 'confirming' }), { timeout: 10_000 });
+    await command({ type: 'CONFIRM' });
+    await waitFor(actor, (s) => s.matches({ payment: { uncertain: 'waitingForSameCard' } }), { timeout: 10_000 });
+    const tx_id = (actor.getSnapshot().context as { payment: { tx: { tx_id: string } } }).payment.tx.tx_id;
+
+    expect((await sim('/sim/card/withdraw', {})).status).toBe(200);
+    expect((await sim('/sim/card/present', { card: 'TORN' })).status).toBe(200);
+    await waitFor(actor, (s) => s.matches({ payment: 'done' }), { timeout: 10_000 });
+    const debits = shell.kiosk.ledger.db.prepare("SELECT amount_minor FROM money WHERE tx_id = ? AND direction = 'debit'").all(tx_id);
+    expect(debits).toHaveLength(1);
+    await command({ type: 'FINISH' });
     expect((await sim('/sim/card/withdraw', {})).status).toBe(200);
   }, 30_000);
 });

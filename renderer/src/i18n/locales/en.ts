@@ -91,6 +91,9 @@ export const en = {
   'keyboard.delete': 'Delete last character',
   'keyboard.clear': 'Clear',
   'keyboard.key': 'Key {{key}}',
+  'keyboard.capitals': 'Capital letters',
+  'keyboard.key_capital': 'Capital {{key}}',
+  'keyboard.key_small': 'Small {{key}}',
 
   // ---------------------------------------------------------- resident screens
   'attract.title': 'Pay with your city card',
@@ -208,6 +211,11 @@ export const en = {
   'maintenance.state.ok': 'Working',
   'maintenance.state.fault': 'Fault',
   'maintenance.state.absent': 'Not connected',
+  'maintenance.detail.printer.paper_near_end': 'Paper nearly out',
+  'maintenance.detail.printer.paper_out': 'Out of paper',
+  'maintenance.detail.printer.cover_open': 'Cover open',
+  'maintenance.detail.printer.offline': 'Not answering',
+  'maintenance.detail.printer.unknown': 'Status unknown',
   'maintenance.sync': 'Synchronisation',
   'maintenance.online': 'Online',
   'maintenance.offline': 'Offline',
