@@ -122,12 +122,7 @@ export async function ingestBatch(store: BackOfficeStore, kiosk_id: string, rows
     }
 
     // 5. Store.
-    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
-      await trx
-        .insertInto('entries')
-        .values(fresh.slice(i, i + INSERT_CHUNK).map((row) => toStored(kiosk_id, row, received_at)))
-        .execute();
-    }
+    await insertEntries(trx, fresh.map((row) => toStored(kiosk_id, row, received_at)));
     await trx.updateTable('kiosks').set({ last_sync_at: received_at }).where('kiosk_id', '=', kiosk_id).execute();
     const through = fresh.length > 0 ? fresh[fresh.length - 1]!.seq : (lastHeld?.seq ?? 0);
     return { ok: true, kiosk_id, received: batch.length, stored: fresh.length, duplicates, acknowledged_through_seq: through };
@@ -222,7 +217,15 @@ function cheapCheck(row: EntryRow, prev_hash: string): string | null {
   return null;
 }
 
-function toStored(kiosk_id: string, row: EntryRow, received_at: string): Insertable<EntriesTable> {
+/** Inserts stored rows inside the caller's transaction (bench:server times the same call without verification as its baseline). */
+export async function insertEntries(trx: Trx, rows: readonly Insertable<EntriesTable>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx.insertInto('entries').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+}
+
+/** A verified ledger row as the back office stores it. */
+export function toStored(kiosk_id: string, row: EntryRow, received_at: string): Insertable<EntriesTable> {
   return { kiosk_id, ...pick(row), received_at, ...projectEntry(row) };
 }
 
