@@ -75,8 +75,6 @@ async function loadReconcile(): Promise<Reconcile | null> {
 }
 
 interface DbHarness {
-  dialect: BackOfficeDialect;
-  version: string;
   fresh(name: string): Promise<BackOfficeStore>;
   stop(): Promise<void>;
 }
@@ -85,8 +83,6 @@ async function harness(dialect: BackOfficeDialect, out_dir: string): Promise<DbH
   if (dialect === 'sqlite') {
     const files: string[] = [];
     return {
-      dialect,
-      version: '',
       async fresh(name) {
         const file = join(out_dir, `bench-server-${name}.db`);
         for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true });
@@ -99,7 +95,7 @@ async function harness(dialect: BackOfficeDialect, out_dir: string): Promise<DbH
     };
   }
   const server: TestPostgres = await startPostgres();
-  return { dialect, version: '', fresh: async () => openBackOfficeDb(await server.createDatabase()), stop: () => server.stop() };
+  return { fresh: async () => openBackOfficeDb(await server.createDatabase()), stop: () => server.stop() };
 }
 
 async function versionOf(store: BackOfficeStore): Promise<string> {
@@ -117,8 +113,8 @@ export async function storeChecksum(store: BackOfficeStore): Promise<{ entries: 
   let n = 0;
   let after: { kiosk_id: string; seq: number } | null = null;
   for (;;) {
-    const from = after;
-    const page = await store.db
+    const from: { kiosk_id: string; seq: number } | null = after;
+    const page: { kiosk_id: string; seq: number; hash: string }[] = await store.db
       .selectFrom('entries')
       .select(['kiosk_id', 'seq', 'hash'])
       .$if(from !== null, (q) => q.where((eb) => eb.or([eb('kiosk_id', '>', from!.kiosk_id), eb.and([eb('kiosk_id', '=', from!.kiosk_id), eb('seq', '>', from!.seq)])])))
