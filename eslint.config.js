@@ -5,7 +5,10 @@ import tseslint from 'typescript-eslint';
 // Process boundaries, kept mechanically (as Signal-Desktop does):
 // - only src/electron may import `electron`;
 // - the renderer imports no Node built-ins (it runs in a sandboxed page) and no
-//   kiosk internals: it talks to the typed contract in src/shared only.
+//   kiosk internals: it talks to the typed contract in src/shared only;
+// - the ledger (entry format, append, verification) stands without the kiosk, so
+//   the back office verifies entries with the same code: it imports nothing from
+//   src/kiosk, src/cli or src/backoffice.
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
@@ -24,6 +27,23 @@ export default tseslint.config(
     // the shell, and its unit tests (which replace electron with a fake)
     files: ['src/electron/**', 'test/unit/electron/**'],
     rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['src/ledger/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'Only src/electron may import electron.' }],
+          patterns: [
+            {
+              group: ['**/kiosk', '**/kiosk/**', '**/cli', '**/cli/**', '**/backoffice', '**/backoffice/**'],
+              message: 'The ledger stands alone (the back office uses it without the kiosk): map kiosk types to entries in src/kiosk/runtime.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // CommonJS build hooks (electron-builder loads them with require)

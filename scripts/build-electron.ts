@@ -1,6 +1,6 @@
 import { build, type BuildOptions } from 'esbuild';
 import { pathToFileURL } from 'node:url';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 // Builds the Electron main process and preload (electron-vite is not a
 // dependency; esbuild, which vite already brings, does the same job):
@@ -33,7 +33,7 @@ export function electronBuilds(outDir: string): BuildOptions[] {
   ];
 }
 
-export async function buildElectron(outDir = resolve(import.meta.dirname, '..', 'out')): Promise<void> {
+export async function buildElectron(outDir = join(dirname(import.meta.dirname), 'out')): Promise<void> {
   await Promise.all(electronBuilds(outDir).map((options) => build(options)));
 }
 

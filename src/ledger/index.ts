@@ -7,12 +7,18 @@ export { LedgerMigrationError, MIGRATIONS, migrate, type Migration } from './mig
 export {
   LedgerPayloadError,
   parsePayload,
+  REFUND_REASONS,
+  type AbortReasonCode,
+  type CreditService,
+  type DebitService,
   type EntryKind,
   type EntryPayload,
   type IntentInput,
   type IntentPayload,
   type PayloadInput,
+  type RefundReason,
   type SettleEvidence,
+  type UncertainCause,
   type Unbranded,
 } from './payload';
 export { type TxBalance, type TxState } from './queries';

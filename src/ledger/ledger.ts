@@ -1,6 +1,4 @@
 import type Database from 'better-sqlite3';
-import type { AbortReason, CardEvidence, LedgerWriteResult, PaymentTx, UncertaintyCause } from '../kiosk/machines/contracts';
-import type { KioskLedgerPort } from '../kiosk/runtime/ledger-port';
 import { newEntryId } from '../shared/ids';
 import type { Minor } from '../shared/money';
 import { assertCurrentSchema, assertDurable, openLedgerDatabase } from './db';
@@ -8,10 +6,9 @@ import { canonicalJson, entryHash, GENESIS_HASH, signHash } from './encoding';
 import { rowToEntry, type EntryRow, type LedgerEntry } from './entry';
 import type { KioskKey } from './kiosk-key';
 import { moneyRowOf } from './money-check';
-import { LedgerPayloadError, parsePayload, txIdOf, type EntryPayload, type IntentInput, type PayloadInput, type SettleEvidence, type Unbranded } from './payload';
-import { commitOf, intentOf, refundReasonOf, txOf } from './port-mapping';
+import { parsePayload, txIdOf, type EntryPayload, type IntentInput, type IntentPayload, type PayloadInput } from './payload';
 import { assertLimit, LedgerQueries, type TxBalance } from './queries';
-import { AppendRules, LedgerConflictError } from './rules';
+import { AppendRules } from './rules';
 import { checkTail } from './verify';
 
 // The kiosk's ledger (DESIGN §4): append-only, hash-chained, every entry signed
@@ -32,20 +29,20 @@ export class LedgerIntegrityError extends Error {
   override name = 'LedgerIntegrityError';
 }
 
-export class KioskLedger implements KioskLedgerPort {
+export class KioskLedger {
   private checkedAfterFirstWrite = false;
+  private readonly appendListeners = new Set<(results: readonly AppendResult[]) => void>();
   private readonly rules: AppendRules;
   private readonly queries: LedgerQueries;
   private readonly stmt;
   /** The append's IMMEDIATE transaction, wrapped once (db.transaction() builds four wrappers per call). */
   private readonly appendInTransaction: (items: readonly ParsedEntry[]) => AppendResult[];
-  /** The last error a port write turned into `ledger_unavailable` or `ledger_fault`, for the maintenance screen and tests. */
-  lastWriteError: Error | null = null;
 
-  static open(path: string, key: KioskKey, now: () => Date = () => new Date()): KioskLedger {
+  /** Opens (creating if need be) the ledger file; a subclass's `open` builds that subclass. */
+  static open<L extends KioskLedger>(this: new (db: Database.Database, key: KioskKey, now?: () => Date) => L, path: string, key: KioskKey, now: () => Date = () => new Date()): L {
     const db = openLedgerDatabase(path);
     try {
-      return new KioskLedger(db, key, now);
+      return new this(db, key, now);
     } catch (e) {
       db.close();
       throw e;
@@ -73,6 +70,7 @@ export class KioskLedger implements KioskLedgerPort {
       money: db.prepare('INSERT INTO money (seq, tx_id, card_ref, direction, amount_minor, at_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       lastRow: db.prepare('SELECT * FROM entries ORDER BY seq DESC LIMIT 1'),
       since: db.prepare('SELECT * FROM entries WHERE seq > ? ORDER BY seq LIMIT ?'),
+      pendingCount: db.prepare('SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL').pluck(),
       pending: db.prepare('SELECT e.* FROM outbox o JOIN entries e ON e.seq = o.seq WHERE o.acked_at IS NULL ORDER BY o.seq LIMIT ?'),
       ack: db.prepare('UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL'),
     };
@@ -120,7 +118,20 @@ export class KioskLedger implements KioskLedgerPort {
       assertDurable(this.db);
       this.checkedAfterFirstWrite = true;
     }
+    for (const listener of this.appendListeners) {
+      try {
+        listener(results);
+      } catch {
+        // A listener (sync, a screen) never undoes or fails a durable append.
+      }
+    }
     return results;
+  }
+
+  /** Called after each durable append (or batch of appends); returns the unsubscribe. */
+  onAppended(listener: (results: readonly AppendResult[]) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
   }
 
   /** The intent, durable before this returns: only then may the caller touch the card (DESIGN §3 step 3). */
@@ -173,6 +184,17 @@ export class KioskLedger implements KioskLedgerPort {
     return (this.stmt.pending.all(limit) as EntryRow[]).map(rowToEntry);
   }
 
+  /** How many entries the back office has not acknowledged. */
+  pendingCount(): number {
+    return this.stmt.pendingCount.get() as number;
+  }
+
+  /** Rows after `seq` exactly as stored (the payload as the canonical text that was hashed): what sync uploads. */
+  rowsSince(seq: number, limit: number): EntryRow[] {
+    assertLimit(limit);
+    return this.stmt.since.all(seq, limit) as EntryRow[];
+  }
+
   /** The back office holds every entry up to `seq_up_to`. Returns how many rows this newly acknowledged. */
   markAcknowledged(seq_up_to: number): number {
     const last = this.stmt.last.get() as { seq: number } | undefined;
@@ -182,94 +204,21 @@ export class KioskLedger implements KioskLedgerPort {
     return this.stmt.ack.run(this.now().toISOString(), seq_up_to).changes;
   }
 
-  // ------------------------------------------------------------ KioskLedgerPort
+  // ------------------------------------------------------------ recovery
 
-  private write(payload: PayloadInput): LedgerWriteResult {
-    return this.writeAll([payload]);
+  /** Intents with no closing entry (committed, aborted or settled), oldest first: what recovery must settle. */
+  openIntentPayloads(): IntentPayload[] {
+    return this.queries.openIntents().map((o) => o.intent);
   }
 
-  private writeAll(payloads: readonly PayloadInput[]): LedgerWriteResult {
-    try {
-      const results = this.appendAll(payloads);
-      return { ok: true, value: { status: results.every((r) => r.status === 'exists') ? 'exists' : 'created' } };
-    } catch (e) {
-      this.lastWriteError = e instanceof Error ? e : new Error(String(e));
-      // A refusal is a fault for staff: retrying the same entry cannot succeed.
-      const refused = e instanceof LedgerConflictError || e instanceof LedgerPayloadError;
-      return { ok: false, error: refused ? 'ledger_fault' : 'ledger_unavailable' };
-    }
+  /** The same for one card. */
+  openIntentPayloadsOf(card_ref: string): IntentPayload[] {
+    return this.queries.openIntentsOf(card_ref);
   }
 
-  async writeIntent(tx: PaymentTx): Promise<LedgerWriteResult> {
-    return this.write(intentOf(tx));
-  }
-
-  async recordCommitted(tx: PaymentTx, evidence: CardEvidence): Promise<LedgerWriteResult> {
-    return this.write(commitOf(tx, evidence));
-  }
-
-  /** The committed entry and the post to its service, in one durable transaction: one fsync for both. */
-  async recordCommittedAndPost(tx: PaymentTx, evidence: CardEvidence): Promise<LedgerWriteResult> {
-    return this.writeAll([commitOf(tx, evidence), { kind: 'service_post', tx_id: tx.tx_id }]);
-  }
-
-  async recordAborted(tx: PaymentTx, reason: AbortReason): Promise<LedgerWriteResult> {
-    return this.write({ kind: 'aborted', tx_id: tx.tx_id, reason });
-  }
-
-  /** Money owed back for a committed payment that could not go back onto the card. */
-  async recordRefund(tx: PaymentTx, reason: string): Promise<LedgerWriteResult> {
-    return this.write({ kind: 'refund', tx_id: tx.tx_id, amount_minor: tx.amount_minor, reason: refundReasonOf(reason) });
-  }
-
-  /**
-   * The card write's outcome is unknown; only the same card (or the back
-   * office) can settle it. A transaction already recorded as uncertain, for
-   * whatever cause, answers `exists`.
-   */
-  async recordUncertain(tx: PaymentTx, cause: UncertaintyCause): Promise<LedgerWriteResult> {
-    if (this.queries.txBalance(tx.tx_id)?.state === 'uncertain') return { ok: true, value: { status: 'exists' } };
-    return this.write({ kind: 'uncertain', tx_id: tx.tx_id, unknown: 'card_commit', cause });
-  }
-
-  async recordSettled(tx: PaymentTx, outcome: 'committed' | 'aborted', evidence: Unbranded<SettleEvidence>): Promise<LedgerWriteResult> {
-    return this.write({ kind: 'settled', tx_id: tx.tx_id, outcome, evidence });
-  }
-
-  async openIntents(): Promise<PaymentTx[]> {
-    return this.queries.openIntents().map((o) => txOf(o.intent));
-  }
-
-  /** Written before the service is told of the payment; a retry (same tx, same content) answers `exists`. */
-  async recordServicePost(tx: PaymentTx): Promise<LedgerWriteResult> {
-    return this.write({ kind: 'service_post', tx_id: tx.tx_id });
-  }
-
-  async recordServiceResult(tx: PaymentTx, outcome: 'accepted' | 'refused'): Promise<LedgerWriteResult> {
-    return this.write({ kind: 'service_result', tx_id: tx.tx_id, outcome });
-  }
-
-  /** Payments whose service post has no answer yet, oldest first. */
-  async unansweredServicePosts(): Promise<PaymentTx[]> {
-    return this.queries.unansweredPosts().map(txOf);
-  }
-
-  /** One card's intents that are open or uncertain: what its next read settles. */
-  async openIntentsOf(card_ref: string): Promise<PaymentTx[]> {
-    return this.queries.openIntentsOf(card_ref).map(txOf);
-  }
-
-  /** Where a transaction stands (null: never written). */
-  async txState(tx_id: string): Promise<TxBalance | null> {
-    return this.queries.txBalance(tx_id);
-  }
-
-  async unsyncedDebitsMinor(): Promise<number> {
-    return this.queries.unsyncedTotalMinor('debit');
-  }
-
-  async cardDebitsSinceMinor(card_ref: string, since_ms: number): Promise<number> {
-    return this.queries.cardTotalsSince(card_ref, since_ms).debit_minor;
+  /** Intents of payments posted to their service with no answer yet, oldest first. */
+  unansweredPostIntents(): IntentPayload[] {
+    return this.queries.unansweredPosts();
   }
 
   close(): void {

@@ -38,7 +38,8 @@ import { join } from 'node:path';
 import { Purse } from '../../src/card/purse';
 import { residentVisit } from '../../src/kiosk/demo/resident-visit';
 import { startSimKiosk } from '../../src/kiosk/demo/sim-kiosk';
-import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { InMemoryCardTransport } from '../../hardware/sim/in-memory-transport';
 import { issuedSimCard, testTxId, vaultFor } from '../support/card-fixtures';
 import { paymentTx } from '../support/ledger-fixtures';
@@ -92,7 +93,7 @@ async function ledgerAppends() {
   const rawSeconds = (performance.now() - t0) / 1000;
   raw.close();
 
-  const ledger = KioskLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
+  const ledger = RuntimeLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
   t0 = performance.now();
   for (let i = 1; i <= APPENDS; i++) await ledger.writeIntent(paymentTx(i));
   const ledgerSeconds = (performance.now() - t0) / 1000;

@@ -21,7 +21,8 @@ import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import { LibraryFineService, PatronStore } from '../../src/kiosk/services/library-fines';
 import { FilePrintJournal } from '../../src/kiosk/receipt';
-import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { newTxId } from '../../src/shared/ids';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../hardware/printer';
@@ -171,7 +172,7 @@ export async function runLibraryPayments(payments: number): Promise<LibraryPayme
   const cards = Math.max(1, Math.ceil((payments * FINE_MINOR) / (CARD_OPENING_MINOR - FINE_MINOR)));
   for (let i = 0; i < cards; i++) sims.push((await issuedSimCard(CARD_OPENING_MINOR, keys)).sim);
   const reader = new FakeCardReader();
-  const ledger = KioskLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
+  const ledger = RuntimeLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
   const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 4, card_ref_key: Buffer.alloc(32, 8), ledger });
   const printerSim = new SimPrinterTransport();
   const printer = new EscPosPrinter(printerSim, { journal: FilePrintJournal.open(join(dir, 'print-journal.json')) });

@@ -13,7 +13,8 @@ import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { startResidentKiosk, type ResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../src/kiosk/services/fixed-fee';
-import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../hardware/printer';
 import { SimPrinterTransport } from '../../hardware/sim/printer';
@@ -53,7 +54,7 @@ export async function startPaymentLoop(opts: PaymentLoopOptions = {}): Promise<P
   for (let i = 0; i < (opts.cards ?? 1); i++) sims.push((await issuedSimCard(50_000, keyset.keys)).sim);
   const reader = new FakeCardReader();
   const printerSim = new SimPrinterTransport();
-  const ledger = KioskLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
+  const ledger = RuntimeLedger.open(join(dir, 'ledger.db'), loadOrCreateKioskKey(join(dir, 'key.pem')));
   const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: 1, card_ref_key: Buffer.alloc(32, 1), ledger });
   const printer = new EscPosPrinter(printerSim, { journal: FilePrintJournal.open(join(dir, 'print-journal.json')) });
   if (opts.stages) {

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from 'xstate';
 import { loadKeyVault } from '../../src/card/keys/keyset-file';
-import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { residentVisit, type CardHand } from '../../src/kiosk/demo/resident-visit';
 import { startAttendantStation, type AttendantStation } from '../../src/kiosk/runtime/attendant-station';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
@@ -39,19 +40,19 @@ const receiptContext = (kiosk_id: string) => ({ kiosk_id, location_label: 'Harne
 interface Resident {
   actor: ResidentKiosk;
   reader: FakeCardReader;
-  ledger: KioskLedger;
+  ledger: RuntimeLedger;
   service: RefusingService;
 }
 
 interface Attendant {
   actor: AttendantStation;
   reader: FakeCardReader;
-  ledger: KioskLedger;
+  ledger: RuntimeLedger;
   staff: Staff;
 }
 
-function openLedger(dir: string, name: keyof typeof STATIONS): KioskLedger {
-  return KioskLedger.open(join(dir, STATIONS[name].ledger), loadOrCreateKioskKey(join(dir, STATIONS[name].key)));
+function openLedger(dir: string, name: keyof typeof STATIONS): RuntimeLedger {
+  return RuntimeLedger.open(join(dir, STATIONS[name].ledger), loadOrCreateKioskKey(join(dir, STATIONS[name].key)));
 }
 
 /** A resident kiosk booted as the product boots it; staff restart it when it goes out of service. */

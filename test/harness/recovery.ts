@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { issueCard } from '../../src/card/issuance';
 import { CIVICARD_AID, PURSE_FILE } from '../../src/card/layout';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../src/card/keys/keyset-file';
-import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../src/ledger';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
 import type { KeyVault } from '../../src/card/keys/keyvault';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
@@ -159,7 +160,7 @@ export async function prepareRun(dir: string): Promise<void> {
   writeKeysetFile(keysPath, generateTestKeyset());
   const vault = loadKeyVault(keysPath, { simulated: true });
   const card_ref_key = Buffer.from(CARD_REF_KEY_HEX, 'hex');
-  const desk = KioskLedger.open(join(dir, STATIONS.desk.ledger), loadOrCreateKioskKey(join(dir, STATIONS.desk.key)));
+  const desk = RuntimeLedger.open(join(dir, STATIONS.desk.ledger), loadOrCreateKioskKey(join(dir, STATIONS.desk.key)));
   const card = journaledCard(join(dir, 'card.json'), join(dir, 'journal.ndjson'), blankCardState());
   // terminal_id only for card layouts whose records still name the terminal (a variable, so either compiles).
   const deskParts = { ledger: desk, vault, card_ref_key, terminal_id: STATIONS.desk.terminal_id };

@@ -9,7 +9,7 @@ import { CitationService, CitationStore } from '../../src/kiosk/services/citatio
 import { LibraryFineService, PatronStore } from '../../src/kiosk/services/library-fines';
 import { ParkingService } from '../../src/kiosk/services/parking';
 import { ParkingSessionStore } from '../../src/kiosk/services/parking-sessions';
-import { KioskLedger } from '../../src/ledger';
+import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
 import { Sip2Client } from '../../src/library/client';
 import { loadIlsData } from '../../src/library/ils-data';
 import { IlsSimulator } from '../../src/library/ils-simulator';
@@ -67,7 +67,7 @@ describe('parking and citations at the kiosk', () => {
   it('parking paid by plate: the ledger on disk carries the opaque session id and never the plate, which waits apart (0600)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'civicard-parking-kiosk-'));
     const ledger_path = join(dir, 'kiosk.db');
-    const ledger = KioskLedger.open(ledger_path, testKey());
+    const ledger = RuntimeLedger.open(ledger_path, testKey());
     stop.push(() => ledger.close());
     const { parking, sessions } = localServices(dir);
     const k = await startTestKiosk({ ledger, services: [parking], opening_minor: 2_000 });

@@ -1,10 +1,10 @@
 import { waitFor, type SnapshotFrom } from 'xstate';
 import type { PayableServiceKind, QuoteOption } from '../../src/kiosk/machines/contracts';
 import { CardStation } from '../../src/kiosk/runtime/card-station';
-import { startResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
+import { startResidentKiosk, type ResidentKioskParts } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
 import type { KioskService } from '../../src/kiosk/services/types';
-import type { KioskLedger } from '../../src/ledger';
+import type { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../hardware/printer';
 import { SimPrinterTransport } from '../../hardware/sim/printer';
@@ -15,29 +15,34 @@ import { issuedSimCard, vaultFor } from './card-fixtures';
 // printer simulator. `pay` walks one resident through a payment as the screen would.
 
 export async function startTestKiosk(opts: {
-  ledger: KioskLedger;
+  ledger: RuntimeLedger;
   services: KioskService[];
   opening_minor?: number;
   language?: 'en' | 'es' | 'pt';
   /** The network as the risk checks see it (default up). */
   online?: () => boolean;
   service_retry_ms?: number;
+  sync?: ResidentKioskParts['sync'];
+  /** The whole risk environment (default: the default policy, a fresh hotlist, `online`). */
+  risk?: ResidentKioskParts['risk'];
+  isHotlisted?: (card_ref: string) => boolean;
 }) {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;
   const transport = new SimPrinterTransport();
-  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger });
+  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger, isHotlisted: opts.isHotlisted });
   const actor = startResidentKiosk({
     reader,
     station,
     ledger,
     printer: new EscPosPrinter(transport),
     services: opts.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: opts.online ?? (() => true), hotlistAgeMs: () => 0, now: () => new Date() },
+    risk: opts.risk ?? { policy: DEFAULT_RISK_POLICY, online: opts.online ?? (() => true), hotlistAgeMs: () => 0, now: () => new Date() },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => opts.language ?? 'en',
+    sync: opts.sync,
   });
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 5_000 });
 

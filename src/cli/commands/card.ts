@@ -4,7 +4,8 @@ import { loadKeyVault } from '../../card/keys/keyset-file';
 import { Purse } from '../../card/purse';
 import { loadKioskConfig } from '../../kiosk/config/kiosk-config';
 import { issueRecorded } from '../../kiosk/runtime/issuing-desk';
-import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { RuntimeLedger } from '../../kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../ledger';
 import { newTxId } from '../../shared/ids';
 import { withCardOnReader } from '../reader';
 import { registerCardDemoCommand } from './card-demo';
@@ -41,7 +42,7 @@ export function registerCardCommands(program: Command): void {
         throw new Error('an opening balance is money: give the issuing desk\'s --ledger FILE and the --config FILE with the card-reference key, so that it is recorded');
       }
       const request = { opening_balance_minor, limit_minor, program_id: 1, valid_years: 5 };
-      const ledger = opts.ledger ? KioskLedger.open(opts.ledger, loadOrCreateKioskKey(`${opts.ledger}.key.pem`)) : null;
+      const ledger = opts.ledger ? RuntimeLedger.open(opts.ledger, loadOrCreateKioskKey(`${opts.ledger}.key.pem`)) : null;
       try {
         const issued = await withCardOnReader({ reader: opts.reader, timeout_ms: Number(opts.timeout) * 1000 }, (transport) =>
           ledger && opts.config

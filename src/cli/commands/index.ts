@@ -7,9 +7,12 @@ import { registerKioskCommand } from './kiosk';
 import { registerLedgerCommands } from './ledger';
 import { registerLibraryCommands } from './library';
 import { registerParkingCommands } from './parking';
+import { registerReconcileCommand } from './reconcile';
 import { registerSelftestCommand } from './selftest';
 import { registerServerCommand } from './server';
 import { registerSimCommands } from './sim';
+import { registerStartCommand } from './start';
+import { registerSyncCommand } from './sync';
 
 // One line per command family; keep the list sorted.
 export function registerCommands(program: Command): void {
@@ -21,7 +24,10 @@ export function registerCommands(program: Command): void {
   registerLedgerCommands(program);
   registerLibraryCommands(program);
   registerParkingCommands(program);
+  registerReconcileCommand(program);
   registerSelftestCommand(program);
   registerServerCommand(program);
   registerSimCommands(program);
+  registerStartCommand(program);
+  registerSyncCommand(program);
 }

@@ -13,6 +13,18 @@ function portOption(name: string, value: string): number {
   return port;
 }
 
+/** An http(s) URL, or a message saying what was wrong. */
+export function serverUrlOption(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`--server must be a URL such as https://backoffice.example:8443, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`--server must be an http or https URL, got "${value}"`);
+  return url.origin;
+}
+
 export function registerKioskCommand(program: Command): void {
   program
     .command('kiosk')
@@ -29,7 +41,8 @@ export function registerKioskCommand(program: Command): void {
     .option('--tariffs <file>', 'parking: CDS tariff file the kiosk prices from, offline too (docs/parking-tariffs.md)')
     .option('--citations <file>', 'citations: the file of citations and amounts due (test/fixtures/citations/README.md)')
     .addHelpText('after', '\nWithout --sip2, --tariffs or --citations the kiosk sells fixed-fee stand-ins (for trying the screens); with any of them it sells only those configured.')
-    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean } & ServiceFlags) => {
+    .option('--server <url>', 'upload the ledger to this back office in the background (the kiosk key in --dir must be enrolled there)')
+    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean; server?: string } & ServiceFlags) => {
       if (!opts.sim) throw new Error('only --sim is available until the hardware configuration issue: run `civicard kiosk --sim`');
       const port = portOption('--port', opts.port);
       const sim_port = portOption('--sim-port', opts.simPort);
@@ -37,7 +50,8 @@ export function registerKioskCommand(program: Command): void {
       // Checked before anything starts: a bad flag is named, nothing is created.
       const services = configured ? serviceConfigOf(opts, 'USD') : undefined;
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'civicard-kiosk-'));
-      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`), ...(services ? { services } : {}) });
+      const sync = opts.server === undefined ? undefined : { serverUrl: serverUrlOption(opts.server) };
+      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`), ...(services ? { services } : {}), sync });
       const api = await startKioskApiServer(kiosk, { port, sim_port });
       // The token goes to a file only its owner can read, never to stdout: the
       // output of a kiosk service ends up in journals other accounts can read.
@@ -45,6 +59,7 @@ export function registerKioskCommand(program: Command): void {
       const bearer = `-H "authorization: Bearer $(cat '${token_path}')"`;
       process.stdout.write(
         `kiosk ready (cards via ${kiosk.counter.kind}, ledger ${kiosk.ledger_path}, selling ${kiosk.services_label}); API at ${api.url}, simulator at ${api.sim_url}\n` +
+          (sync ? `  syncing the ledger to ${sync.serverUrl} in the background\n` : '') +
           `  API token for this session (Authorization: Bearer, or ?token= on /api/events): ${token_path}\n` +
           `  try: curl -s ${bearer} -H 'content-type: application/json' -XPOST ${api.sim_url}/sim/card/present -d '{"card":"A"}'; curl -s ${bearer} ${api.url}/api/state\n`,
       );

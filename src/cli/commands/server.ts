@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openBackOfficeDb, redactUrl } from '../../backoffice/db/connect';
+import { kioskConfigLine, loadOrCreateBackOfficeKey } from '../../backoffice/downlink/signing-key';
 import { buildServer } from '../../backoffice/server';
 
 // `civicard server`: the back office's HTTP server, on the store named by --db
@@ -14,11 +15,18 @@ export function registerServerCommand(program: Command): void {
     .option('--db <url>', 'sqlite:FILE, sqlite::memory: or postgres://USER@HOST:PORT/DB', DEFAULT_BACKOFFICE_DB)
     .option('--port <port>', 'port to listen on (0: any free port)', '7400')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(async (opts: { db: string; port: string; host: string }) => {
+    .option('--key <file>', "the back office's signing key, made on first start: kiosks are then also sent bundles and hotlists (docs/downlink.md)")
+    .action(async (opts: { db: string; port: string; host: string; key?: string }) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be a port number, got "${opts.port}"`);
       const store = await openBackOfficeDb(opts.db);
-      const app = buildServer({ store, log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) });
+      const downlinkKey = opts.key === undefined ? undefined : loadOrCreateBackOfficeKey(opts.key);
+      if (downlinkKey !== undefined) process.stdout.write(`kiosk configs take: ${JSON.stringify(kioskConfigLine(downlinkKey.publicKeyPem))}\n`);
+      const app = buildServer({
+        store,
+        log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        ...(downlinkKey === undefined ? {} : { downlink: { key: downlinkKey.privateKey } }),
+      });
       try {
         await app.listen({ port, host: opts.host });
       } catch (e) {

@@ -17,8 +17,10 @@ export interface KioskCore {
 }
 
 export type Route = (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+/** More endpoints beside the resident's, by "METHOD /path" (e.g. "POST /api/speak"); see src/webshell. */
+export type RouteTable = Readonly<Record<string, Route>>;
 
-export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number }): Route {
+export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number; more?: RouteTable }): Route {
   const view = (): KioskView => viewOf(kiosk.actor.getSnapshot(), kiosk.language);
   // every open stream's push, so a change outside the machine (the language) reaches them too
   const streams = new Set<() => void>();
@@ -52,6 +54,8 @@ export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number })
       } else kiosk.actor.send(command);
       return send(res, 200, view());
     }
+    const more = opts.more?.[`${req.method} ${path}`];
+    if (more) return more(req, res, path);
     return send(res, 404, { error: 'no such endpoint' });
   };
 }

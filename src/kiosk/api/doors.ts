@@ -32,7 +32,8 @@ export function send(res: ServerResponse, status: number, body: unknown, opts: {
 }
 
 /** Host, Origin and token; answers the refusal itself and returns false when one fails. */
-export function admit(req: IncomingMessage, res: ServerResponse, door: Door, opts: { query_token: boolean }): boolean {
+/** `open`: a page or asset of the web shell, which a browser fetches without the token (Host and Origin still checked). */
+export function admit(req: IncomingMessage, res: ServerResponse, door: Door, opts: { query_token: boolean; open?: boolean }): boolean {
   const host = (req.headers.host ?? '').toLowerCase();
   if (host !== `127.0.0.1:${door.port}` && host !== `localhost:${door.port}`) {
     send(res, 403, { error: `Host must be 127.0.0.1:${door.port} or localhost:${door.port}` }, { close: true });
@@ -43,6 +44,7 @@ export function admit(req: IncomingMessage, res: ServerResponse, door: Door, opt
     send(res, 403, { error: 'requests from another origin are not accepted' }, { close: true });
     return false;
   }
+  if (opts.open) return true;
   const token = presentedToken(req, opts.query_token);
   if (token === null || !tokenMatches(token, door.token)) {
     const where = opts.query_token ? '"Authorization: Bearer <token>" or ?token=<token>' : '"Authorization: Bearer <token>"';

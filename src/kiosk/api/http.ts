@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SimKiosk } from '../demo/sim-kiosk';
-import { apiRoutes, DEFAULT_MAX_EVENT_CLIENTS, type Route } from './api-routes';
+import { apiRoutes, DEFAULT_MAX_EVENT_CLIENTS, type Route, type RouteTable } from './api-routes';
 import { admit, send } from './doors';
 import { simRoutes } from './sim-routes';
 import { newApiToken } from './token';
@@ -30,17 +30,30 @@ interface Listener {
   close(): Promise<void>;
 }
 
-async function listen(port: number, token: string, route: Route, opts: { query_token_path?: string }): Promise<Listener> {
+/** Pages and their assets, fetched by a browser without the token: every GET outside `private_prefix`. */
+export interface Pages {
+  readonly private_prefix: string;
+  readonly route: Route;
+}
+
+async function listen(port: number, token: string, route: Route, opts: { query_token_path?: string; pages?: Pages }): Promise<Listener> {
   const door = { port: 0, token }; // the port is known once bound
   const server: Server = createServer({ requestTimeout: REQUEST_TIMEOUT_MS }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
-    if (!admit(req, res, door, { query_token: req.method === 'GET' && path === opts.query_token_path })) return;
-    route(req, res, path).catch(() => {
+    const page = opts.pages !== undefined && (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith(opts.pages.private_prefix);
+    if (!admit(req, res, door, { query_token: req.method === 'GET' && path === opts.query_token_path, open: page })) return;
+    (page ? opts.pages!.route : route)(req, res, path).catch(() => {
       if (!res.headersSent) send(res, 500, { error: 'the kiosk could not do that' });
       else res.destroy();
     });
   });
-  await new Promise<void>((resolve) => server.listen(port, LOOPBACK, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   door.port = (server.address() as AddressInfo).port;
   return {
     url: `http://${LOOPBACK}:${door.port}`,
@@ -52,17 +65,45 @@ async function listen(port: number, token: string, route: Route, opts: { query_t
   };
 }
 
+export interface KioskApiOptions {
+  port: number;
+  sim_port?: number;
+  max_event_clients?: number;
+  /** Endpoints beside the resident's (the web shell's speech, attendant, maintenance). */
+  more?: RouteTable;
+  /**
+   * The renderer's pages on the API listener (the web shell). `urls` is filled
+   * in as the listeners are bound: read it when a request comes, not before.
+   */
+  pages?: (urls: Readonly<ListenerUrls>) => Route;
+  /** The simulator's listener: its routes and pages (default: sim-routes.ts alone). */
+  sim?: (urls: Readonly<ListenerUrls>) => { routes: Route; pages?: Route };
+}
+
+export interface ListenerUrls {
+  api_url: string;
+  sim_url: string | null;
+}
+
 /**
  * Serves the API on 127.0.0.1:`port`; with `sim_port`, the simulated devices
  * too, on their own listener (port 0: any free port).
  */
-export async function startKioskApiServer(kiosk: SimKiosk, opts: { port: number; sim_port?: number; max_event_clients?: number }): Promise<KioskApiServer> {
+export async function startKioskApiServer(kiosk: SimKiosk, opts: KioskApiOptions): Promise<KioskApiServer> {
   const token = newApiToken();
-  const api = await listen(opts.port, token, apiRoutes(kiosk, { max_event_clients: opts.max_event_clients ?? DEFAULT_MAX_EVENT_CLIENTS }), { query_token_path: '/api/events' });
-  const sim = opts.sim_port === undefined ? null : await listen(opts.sim_port, token, simRoutes(kiosk), {}).catch(async (err: unknown) => {
+  const urls: ListenerUrls = { api_url: '', sim_url: null };
+  const pages = opts.pages?.(urls);
+  const api = await listen(opts.port, token, apiRoutes(kiosk, { max_event_clients: opts.max_event_clients ?? DEFAULT_MAX_EVENT_CLIENTS, more: opts.more }), {
+    query_token_path: '/api/events',
+    pages: pages ? { private_prefix: '/api/', route: pages } : undefined,
+  });
+  urls.api_url = api.url;
+  const simParts = opts.sim?.(urls) ?? { routes: simRoutes(kiosk) };
+  const sim = opts.sim_port === undefined ? null : await listen(opts.sim_port, token, simParts.routes, { pages: simParts.pages ? { private_prefix: '/sim/', route: simParts.pages } : undefined }).catch(async (err: unknown) => {
     await api.close();
     throw err;
   });
+  urls.sim_url = sim?.url ?? null;
   return {
     url: api.url,
     sim_url: sim?.url ?? null,

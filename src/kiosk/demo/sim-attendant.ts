@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { waitFor } from 'xstate';
 import { loadKeyVault } from '../../card/keys/keyset-file';
-import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { RuntimeLedger } from '../runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../ledger';
 import { openCardReader } from '../../../hardware/pcsc';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import type { CardReader } from '../../../hardware/pcsc/types';
@@ -25,7 +26,7 @@ import type { SimKiosk } from './sim-kiosk';
 
 export interface SimAttendant {
   readonly actor: AttendantStation;
-  readonly ledger: KioskLedger;
+  readonly ledger: RuntimeLedger;
   readonly ledger_path: string;
   readonly counter: CardCounter;
   readonly attendantCard: DesfireSim;
@@ -66,8 +67,8 @@ export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> 
     counter = inMemoryCounter(fake);
   }
   const ledger_path = join(kiosk.dir, 'attendant.db');
-  const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(kiosk.dir, 'attendant-key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key, ledger });
+  const ledger = RuntimeLedger.open(ledger_path, loadOrCreateKioskKey(join(kiosk.dir, 'attendant-key.pem')));
+  const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key, ledger, isHotlisted: kiosk.downlink?.isHotlisted });
   const actor = await startAttendantStation({
     reader,
     station,

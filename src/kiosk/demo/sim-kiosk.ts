@@ -5,7 +5,8 @@ import type { SoftwareKeyVault } from '../../card/keys/keyvault';
 import { Purse } from '../../card/purse';
 import { generateTestKeyset, loadKeyVault, writeKeysetFile } from '../../card/keys/keyset-file';
 import { runBuiltInSelftest } from '../../card/selftest';
-import { KioskLedger, loadOrCreateKioskKey } from '../../ledger';
+import { RuntimeLedger } from '../runtime/runtime-ledger';
+import { loadOrCreateKioskKey } from '../../ledger';
 import type { Language } from '../../shared/kiosk-api';
 import { openCardReader } from '../../../hardware/pcsc';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
@@ -18,6 +19,9 @@ import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer'
 import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-config';
 import { FilePrintJournal } from '../receipt';
 import { CardStation, cardRefOf } from '../runtime/card-station';
+import { openKioskDownlink, type DownlinkStore } from '../runtime/downlink-store';
+import { startDownlinkPolling } from '../../downlink';
+import { kioskIdOf } from '../../backoffice/auth/request-signing';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
@@ -40,7 +44,7 @@ import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
 
 export interface SimKiosk {
   readonly actor: ResidentKiosk;
-  readonly ledger: KioskLedger;
+  readonly ledger: RuntimeLedger;
   readonly ledger_path: string;
   readonly printer: EscPosPrinter;
   readonly printerSim: PrinterSim;
@@ -52,6 +56,8 @@ export interface SimKiosk {
   readonly card_ref_key: Buffer;
   /** True when cards go through pcscd + vpcd (the second vpcd reader is free for an attendant station). */
   readonly through_pcscd: boolean;
+  /** Bundle and hotlist from the back office; null when the config names no back-office key. */
+  readonly downlink: DownlinkStore | null;
   /** The parking sessions sold (null when parking is not configured). */
   readonly parking_sessions: ParkingSessionStore | null;
   /** What the kiosk sells: the configured services, or `stand-ins`. */
@@ -80,12 +86,16 @@ export interface SimKioskOptions {
   now?: () => Date;
   /** How often unanswered service posts are sent again (default one minute). */
   service_retry_ms?: number;
+  /** Upload the ledger to this back office in the background. */
+  sync?: { serverUrl: string };
 }
 
 const KIOSK_CURRENCY = 'USD';
+/** How often a kiosk asks the back office for a newer bundle and the hotlist since its version. */
+const DOWNLINK_POLL_MS = 5 * 60_000;
 
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
-function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
+function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date, downlink: DownlinkStore | null = null): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
   if (config === undefined) {
     return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null };
   }
@@ -99,7 +109,18 @@ function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_
   let parking_sessions: ParkingSessionStore | null = null;
   if (config.tariffs) {
     parking_sessions = ParkingSessionStore.open(join(dir, 'parking-sessions.json'));
-    services.push(new ParkingService({ tariffs: config.tariffs, sessions: parking_sessions, plate_key, now }));
+    const fileTariffs = config.tariffs;
+    services.push(
+      new ParkingService({
+        // Read at every quote: tariffs from a newer downlink bundle price the next stay, no restart.
+        get tariffs() {
+          return downlink?.tariffs() ?? fileTariffs;
+        },
+        sessions: parking_sessions,
+        plate_key,
+        now,
+      }),
+    );
   }
   if (config.citations) services.push(new CitationService({ book: config.citations, store: CitationStore.open(join(dir, 'citations-paid.json')), now }));
   return { services, close: () => client?.close(), parking_sessions };
@@ -142,14 +163,31 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const printerSim = await startPrinterSim({ outDir: join(dir, 'receipts') });
   const journal = FilePrintJournal.open(join(dir, 'print-journal.json'));
   const printer = await openPrinter(printerSim.path, { journal });
-  const ledger = KioskLedger.open(ledger_path, loadOrCreateKioskKey(join(dir, 'kiosk-key.pem')));
+  const kioskKey = loadOrCreateKioskKey(join(dir, 'kiosk-key.pem'));
+  const ledger = RuntimeLedger.open(ledger_path, kioskKey);
   const { card_ref_key } = config;
   const now = opts.now ?? (() => new Date());
-  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now);
+  const downlink = openKioskDownlink(dir, config);
+  for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
+  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now, downlink);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
-  const issuingLedger = KioskLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
+  const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger, isHotlisted: downlink?.isHotlisted });
+  // With a back office to talk to, bundles and hotlist deltas are fetched in the background; each refusal is said.
+  const downlinkPoll =
+    opts.sync && downlink
+      ? startDownlinkPolling({
+          serverUrl: opts.sync.serverUrl,
+          key: kioskKey.privateKey,
+          kiosk_id: kioskIdOf(kioskKey.publicKeyPem),
+          store: downlink,
+          interval_ms: DOWNLINK_POLL_MS,
+          onReport: (report) => {
+            for (const [what, step] of Object.entries(report)) if (step.status === 'refused') opts.onNote?.(`downlink: ${what} refused (${step.code}): ${step.reason}`);
+          },
+        })
+      : null;
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
@@ -164,6 +202,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     keys_path: keysPath,
     card_ref_key,
     through_pcscd: pcscd !== null,
+    downlink,
     parking_sessions: wired.parking_sessions,
     services_label: opts.services === undefined ? 'fixed-fee stand-ins' : wired.services.map((x) => x.kind).join(', ') || 'none',
     language: 'en',
@@ -176,6 +215,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
       return { card, masked_serial: issued.masked_serial, card_ref: issued.card_ref };
     },
     async stop() {
+      downlinkPoll?.stop();
       sim.actor.stop();
       await station.release();
       await reader.close();
@@ -193,10 +233,13 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     ledger,
     printer,
     services: wired.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
+    risk: downlink
+      ? downlink.riskEnvironment({ online: () => true, now: () => new Date(), time_zone: 'America/Chicago' })
+      : { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
+    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey },
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });

@@ -1,6 +1,6 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { newTxId } from '../../shared/ids';
-import type { KioskLedger } from '../../ledger';
+import type { RuntimeLedger } from './runtime-ledger';
 import type { ReceiptPrinter } from '../../../hardware/printer/types';
 import type { CardReader } from '../../../hardware/pcsc/types';
 import {
@@ -23,6 +23,7 @@ import type { CardStation } from './card-station';
 import { commonActors, forwardCardEvents } from './common-actors';
 import { markInterruptedIntents } from './settlement';
 import type { StaffRoster } from './staff';
+import { startKioskSync, type KioskSyncSettings } from '../../sync/background';
 
 // The parking attendant's station: the attendant machine with every actor
 // supplied by real parts. Its card station holds the credit key (top-ups) —
@@ -33,12 +34,14 @@ export interface AttendantStationParts {
   reader: CardReader;
   station: CardStation;
   roster: StaffRoster;
-  ledger: KioskLedger;
+  ledger: RuntimeLedger;
   printer: ReceiptPrinter;
   receipt: KioskReceiptContext;
   language: () => ReceiptLanguage;
   now: () => Date;
   input?: AttendantInput;
+  /** Upload the ledger to the back office in the background (docs/sync-protocol.md); no transaction waits for it. */
+  sync?: Omit<KioskSyncSettings, 'ledger'>;
 }
 
 export type AttendantStation = Actor<typeof attendantMachine>;
@@ -92,6 +95,8 @@ export async function startAttendantStation(parts: AttendantStationParts): Promi
   if (!interrupted.ok) throw new Error(`the attendant station cannot start: its ledger refused to record interrupted transactions (${interrupted.error})`);
   const actor = createActor(attendantMachine.provide({ actors: attendantActors(parts) }), { input: parts.input ?? {} });
   forwardCardEvents(parts.reader, actor);
+  const sync = parts.sync ? startKioskSync({ ...parts.sync, ledger: parts.ledger }) : null;
+  if (sync) actor.subscribe({ complete: () => void sync.stop() });
   actor.start();
   return actor;
 }

@@ -31,6 +31,8 @@ import type { KioskLedgerPort } from './ledger-port';
 import { checkRisk, type RiskEnvironment } from './risk';
 import { markInterruptedIntents } from './settlement';
 import { ServiceForwarder } from '../services/store-and-forward';
+import { KioskLedger } from '../../ledger';
+import { startKioskSync, type KioskSyncSettings } from '../../sync/background';
 
 // The resident kiosk: the resident machine with every actor supplied by real
 // parts — card station (reader + purse), ledger, services, printer — and the
@@ -48,6 +50,8 @@ export interface ResidentKioskParts {
   input?: ResidentInput;
   /** How often unanswered service posts are sent again (default one minute). */
   service_retry_ms?: number;
+  /** Upload the ledger to the back office in the background (docs/sync-protocol.md); no transaction waits for it. */
+  sync?: Omit<KioskSyncSettings, 'ledger'>;
 }
 
 export type ResidentKiosk = Actor<typeof residentMachine>;
@@ -114,7 +118,8 @@ function txOfState(back: PaymentTx, state: { balance_before_minor: number; expec
 }
 
 export function residentActors(parts: ResidentKioskParts, forwarder = new ServiceForwarder(parts.ledger, parts.services)) {
-  const riskEnv = { ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger } satisfies RiskEnvironment;
+  // Built at every check: `policy` may be a getter (the downlink bundle in force) that changes while the kiosk runs.
+  const riskEnv = () => ({ ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger }) satisfies RiskEnvironment;
   return {
     ...commonActors({ ...parts, now: parts.risk.now }),
     ...serviceActors(forwarder.services, compensateWith(parts)),
@@ -136,7 +141,7 @@ export function residentActors(parts: ResidentKioskParts, forwarder = new Servic
       await forwarder.postUnanswered().catch(() => undefined);
       return ok(null);
     }),
-    checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
+    checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv(), input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),
     debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => parts.station.write(input.tx)),
     readHistory: fromPromise<ReadHistoryResult, void>(() => parts.station.readHistory()),
@@ -159,9 +164,12 @@ export function startResidentKiosk(parts: ResidentKioskParts): ResidentKiosk {
   // While the kiosk runs, unanswered service posts are sent again now and then (the network came back).
   const retry = setInterval(() => void forwarder.postUnanswered().catch(() => undefined), parts.service_retry_ms ?? 60_000);
   retry.unref();
+  if (parts.sync && !(parts.ledger instanceof KioskLedger)) throw new Error('background sync reads the outbox of the station ledger: pass the KioskLedger itself as `ledger`');
+  const sync = parts.sync && parts.ledger instanceof KioskLedger ? startKioskSync({ ...parts.sync, ledger: parts.ledger }) : null;
   actor.subscribe({
     complete: () => {
       clearInterval(retry);
+      void sync?.stop();
       parts.reader.off('reader-detached', lost);
       parts.reader.off('reader-attached', restored);
     },

@@ -9,7 +9,7 @@ import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import type { KioskService } from '../../../src/kiosk/services/types';
 import type { ResidentInput } from '../../../src/kiosk/machines/resident';
-import type { KioskLedger } from '../../../src/ledger';
+import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { derivedTxId } from '../../../src/shared/ids';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
@@ -23,7 +23,7 @@ import { memoryLedger } from '../ledger/helpers';
 
 const REF_KEY = Buffer.alloc(32, 3);
 
-function kioskOn(env: { reader: FakeCardReader; keys: Parameters<typeof vaultFor>[0]; ledger: KioskLedger }, service: KioskService, input: ResidentInput = {}): ResidentKiosk {
+function kioskOn(env: { reader: FakeCardReader; keys: Parameters<typeof vaultFor>[0]; ledger: RuntimeLedger }, service: KioskService, input: ResidentInput = {}): ResidentKiosk {
   const station = new CardStation({ reader: env.reader, vault: vaultFor(env.keys, ['debit', 'read']), terminal_id: 3, card_ref_key: REF_KEY, ledger: env.ledger });
   return startResidentKiosk({
     reader: env.reader,
@@ -38,7 +38,7 @@ function kioskOn(env: { reader: FakeCardReader; keys: Parameters<typeof vaultFor
   });
 }
 
-const kinds = (ledger: KioskLedger) => ledger.entriesSince(0).map((e) => e.payload.kind);
+const kinds = (ledger: RuntimeLedger) => ledger.entriesSince(0).map((e) => e.payload.kind);
 
 describe('a credit back after a service refusal', () => {
   it('torn mid credit back, then the kiosk restarts: no second credit back, no refund, and the card settles it', async () => {

@@ -3,7 +3,7 @@ import { issuedSimCard, vaultFor as vault } from '../../support/card-fixtures';
 import { waitFor } from 'xstate';
 import { Purse } from '../../../src/card/purse';
 import { CardStation } from '../../../src/kiosk/runtime/card-station';
-import type { KioskLedger } from '../../../src/ledger';
+import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { memoryLedger } from '../ledger/helpers';
 import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
 import { attachScanner, type ScanRefusal } from '../../../src/kiosk/runtime/scanner-bridge';
@@ -22,7 +22,7 @@ import { SimPrinterTransport } from '../../../hardware/sim/printer';
 // ESC/POS driver on the simulated printer.
 
 /** What the ledger holds, one row per entry, with the fields these tests look at. */
-function entries(ledger: KioskLedger) {
+function entries(ledger: RuntimeLedger) {
   return ledger.entriesSince(0).map((e) => {
     const p = e.payload as { kind: string; tx_id?: string; amount_minor?: number };
     const direction = p.kind === 'intent' || p.kind === 'committed' ? 'debit' : p.kind.startsWith('credit') ? 'credit' : null;

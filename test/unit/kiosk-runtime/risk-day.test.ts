@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CardRead } from '../../../src/kiosk/machines/contracts';
 import { checkRisk, DEFAULT_RISK_POLICY, type RiskEnvironment } from '../../../src/kiosk/runtime/risk';
-import type { KioskLedger } from '../../../src/ledger';
+import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { CARD_A, memoryLedger, paymentTx } from '../ledger/helpers';
 
 // The daily per-card limit counts the kiosk's own day (its IANA time zone),
@@ -17,7 +17,7 @@ function card(over: Partial<CardRead> = {}): CardRead {
 
 function kiosk(time_zone = ZONE) {
   let at = new Date(0);
-  const ledger: KioskLedger = memoryLedger(() => at);
+  const ledger: RuntimeLedger = memoryLedger(() => at);
   const env: RiskEnvironment & { time_zone: string } = {
     policy: { ...DEFAULT_RISK_POLICY, daily_card_max_minor: DAILY_MAX },
     ledger,

@@ -7,7 +7,7 @@ import { CardStation } from '../../../src/kiosk/runtime/card-station';
 import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
-import type { KioskLedger } from '../../../src/ledger';
+import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
 import type { DesfireSim } from '../../../hardware/sim/desfire';
@@ -58,7 +58,7 @@ async function tornDebit(env: Awaited<ReturnType<typeof kioskStation>>, n: numbe
   return tx;
 }
 
-const stateOf = (ledger: KioskLedger, tx: PaymentTx) => ledger.txBalance(tx.tx_id)?.state;
+const stateOf = (ledger: RuntimeLedger, tx: PaymentTx) => ledger.txBalance(tx.tx_id)?.state;
 
 describe('settlement by the card’s counter, never by absence alone', () => {
   it('a debit torn after commit, then 9 payments elsewhere: stays uncertain for the back office, never aborted', async () => {

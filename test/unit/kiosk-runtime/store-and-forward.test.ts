@@ -3,7 +3,7 @@ import type { FulfilInput, FulfilResult } from '../../../src/kiosk/machines/cont
 import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
 import { ServiceForwarder } from '../../../src/kiosk/services/store-and-forward';
 import type { KioskService } from '../../../src/kiosk/services/types';
-import type { KioskLedger } from '../../../src/ledger';
+import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { intent, memoryLedger, paymentTx } from '../ledger/helpers';
 import { startTestKiosk } from '../../support/resident-kiosk';
 
@@ -27,12 +27,12 @@ class FlakyLibrary implements KioskService {
   }
 }
 
-async function kiosk(library: FlakyLibrary, ledger: KioskLedger = memoryLedger()) {
+async function kiosk(library: FlakyLibrary, ledger: RuntimeLedger = memoryLedger()) {
   const k = await startTestKiosk({ ledger, services: [library] });
   return { actor: k.actor, ledger, pay: async () => (await k.pay('FINE-1')).tx_id };
 }
 
-const kinds = (ledger: KioskLedger) => ledger.entriesSince(0).map((e) => e.payload.kind);
+const kinds = (ledger: RuntimeLedger) => ledger.entriesSince(0).map((e) => e.payload.kind);
 
 describe('library fines by store and forward', () => {
   it('the ILS down at payment time: the resident is served, the post waits in the ledger and goes out once the ILS is back', async () => {

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PaymentTx } from '../../../src/kiosk/machines/contracts';
-import { KioskLedger, loadOrCreateKioskKey, openLedgerDatabase, type IntentInput, type KioskKey, type PayloadInput } from '../../../src/ledger';
+import { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
+import { loadOrCreateKioskKey, openLedgerDatabase, type IntentInput, type KioskKey, type PayloadInput } from '../../../src/ledger';
 
 // Fixtures for the ledger tests: temp ledgers, well-formed payloads, a clock.
 
@@ -31,12 +32,15 @@ export function fileLedger(opts: { key?: KioskKey; now?: () => Date } = {}) {
   const dir = tempDir();
   const path = join(dir, 'ledger.db');
   const key = opts.key ?? testKey();
-  return { dir, path, key, ledger: KioskLedger.open(path, key, opts.now ?? steppingClock()) };
+  return { dir, path, key, ledger: RuntimeLedger.open(path, key, opts.now ?? steppingClock()) };
 }
 
+// The ledgers are the kiosk runtime's (the ledger with the kiosk's port on top), so one
+// fixture serves the ledger tests and the runtime tests.
+
 /** In-memory ledger: same schema, rules and signatures, no fsync (for many-run property tests). */
-export function memoryLedger(now: () => Date = steppingClock()): KioskLedger {
-  return new KioskLedger(openLedgerDatabase(':memory:'), testKey(), now);
+export function memoryLedger(now: () => Date = steppingClock()): RuntimeLedger {
+  return new RuntimeLedger(openLedgerDatabase(':memory:'), testKey(), now);
 }
 
 export function txId(n: number): string {

@@ -1,18 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { KioskLedger } from '../../../src/ledger';
+import { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { CARD_A, committed, fileLedger, intent, memoryLedger, txId } from './helpers';
 
 // The ledger finds open intents incrementally (queries.ts OpenIntents): these
 // prove the answers stay those of the full query whatever happens between calls.
 
-const openIds = async (ledger: KioskLedger) => (await ledger.openIntents()).map((t) => t.tx_id);
+const openIds = async (ledger: RuntimeLedger) => (await ledger.openIntents()).map((t) => t.tx_id);
 
 describe('open intents, found incrementally', () => {
   it('sees intents and closings written between calls, by this connection or another one on the same file', async () => {
     const { ledger, path, key } = fileLedger();
     ledger.appendIntent(intent(1));
     expect(await openIds(ledger)).toEqual([txId(1)]);
-    const other = KioskLedger.open(path, key);
+    const other = RuntimeLedger.open(path, key);
     other.append(committed(1));
     other.appendIntent(intent(2, { tmac_counter_before: 11, balance_before_minor: 650 }));
     expect(await openIds(ledger)).toEqual([txId(2)]);

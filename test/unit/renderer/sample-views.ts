@@ -32,8 +32,8 @@ export function residentView(screen: string, language: Language, over: Partial<R
           description_key: 'library.fines_total',
           multiple: true,
           options: [
-            { id: 'f1', amount_minor: 500, label_key: 'library.fine', label_params: { title: 'Overdue item' }, preselected: true },
-            { id: 'f2', amount_minor: 775, label_key: 'library.fine', label_params: { title: 'Lost item' }, preselected: true },
+            { id: 'f1', amount_minor: 500, label_key: 'library.fine_item', label_params: { text: 'Overdue item', amount: 500 }, preselected: true },
+            { id: 'f2', amount_minor: 775, label_key: 'library.fine_item', label_params: { text: 'Lost item', amount: 775 }, preselected: true },
           ],
           screen_params: { name: PATRON_NAME },
         }

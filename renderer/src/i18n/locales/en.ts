@@ -20,6 +20,7 @@ export const en = {
   'quote.service_unavailable': 'This service is not answering right now. No money was taken. Try again later.',
   'quote.pin_required': 'This account needs its PIN.',
   'quote.pin_wrong': 'That PIN is not right. Try again.',
+  'quote.choice_invalid': 'That choice cannot be paid. Choose again.',
   'quote.beyond_max_stay': 'That is longer than the maximum stay allowed here.',
   'quote.no_return': 'You cannot park here again so soon.',
   'quote.no_parking_now': 'Parking is not allowed here at this time.',
@@ -55,7 +56,8 @@ export const en = {
 
   // ---------------------------------------------------------- what is being paid (quote description and option keys)
   'library.fines_total': 'Library fines',
-  'library.fine': '{{title}}',
+  'library.fines_choose': 'Choose the library fines to pay',
+  'library.fine_item': '{{text}}',
   'parking.duration': '{{minutes}} minutes, until {{end}}',
   'service.library_fine': 'Library fines',
   'service.parking': 'Parking',

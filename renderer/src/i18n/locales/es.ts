@@ -19,6 +19,7 @@ export const es: MessageCatalog = {
   'quote.service_unavailable': 'Este servicio no responde ahora. No se cobró nada. Inténtelo más tarde.',
   'quote.pin_required': 'Esta cuenta necesita su PIN.',
   'quote.pin_wrong': 'Ese PIN no es correcto. Inténtelo de nuevo.',
+  'quote.choice_invalid': 'Esa selección no se puede pagar. Elija de nuevo.',
   'quote.beyond_max_stay': 'Supera el tiempo máximo de estacionamiento permitido aquí.',
   'quote.no_return': 'No puede volver a estacionar aquí tan pronto.',
   'quote.no_parking_now': 'No se permite estacionar aquí en este horario.',
@@ -53,7 +54,8 @@ export const es: MessageCatalog = {
   'void.balance_too_low': 'La tarjeta ya no tiene saldo suficiente para anular esta recarga.',
 
   'library.fines_total': 'Multas de biblioteca',
-  'library.fine': '{{title}}',
+  'library.fines_choose': 'Elija las multas de biblioteca que va a pagar',
+  'library.fine_item': '{{text}}',
   'parking.duration': '{{minutes}} minutos, hasta las {{end}}',
   'service.library_fine': 'Multas de biblioteca',
   'service.parking': 'Estacionamiento',

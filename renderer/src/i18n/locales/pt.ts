@@ -19,6 +19,7 @@ export const pt: MessageCatalog = {
   'quote.service_unavailable': 'Este serviço não está respondendo agora. Nenhum valor foi cobrado. Tente mais tarde.',
   'quote.pin_required': 'Esta conta precisa da senha (PIN).',
   'quote.pin_wrong': 'Essa senha não está correta. Tente de novo.',
+  'quote.choice_invalid': 'Essa escolha não pode ser paga. Escolha de novo.',
   'quote.beyond_max_stay': 'Isso passa do tempo máximo de estacionamento permitido aqui.',
   'quote.no_return': 'Você não pode estacionar aqui de novo tão cedo.',
   'quote.no_parking_now': 'Não é permitido estacionar aqui neste horário.',
@@ -53,7 +54,8 @@ export const pt: MessageCatalog = {
   'void.balance_too_low': 'O cartão não tem mais saldo suficiente para anular esta recarga.',
 
   'library.fines_total': 'Multas da biblioteca',
-  'library.fine': '{{title}}',
+  'library.fines_choose': 'Escolha as multas da biblioteca a pagar',
+  'library.fine_item': '{{text}}',
   'parking.duration': '{{minutes}} minutos, até {{end}}',
   'service.library_fine': 'Multas da biblioteca',
   'service.parking': 'Estacionamento',

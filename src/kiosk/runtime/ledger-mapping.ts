@@ -1,4 +1,4 @@
-import type { AbortReason, CardEvidence, CardWriteUncertainty, PaymentTx, TxId, TxKind } from '../kiosk/machines/contracts';
+import type { AbortReason, CardEvidence, CardWriteUncertainty, PaymentTx, TxId, TxKind } from '../machines/contracts';
 import {
   REFUND_REASONS,
   type AbortReasonCode,
@@ -9,7 +9,7 @@ import {
   type PayloadInput,
   type RefundReason,
   type UncertainCause,
-} from './payload';
+} from '../../ledger';
 
 // Between the kiosk machines' PaymentTx and the ledger's payloads. The type
 // checks below fail to compile if the machines grow a transaction kind, abort

@@ -1,0 +1,133 @@
+import { sql } from 'kysely';
+import { cardEventsCte, int, intOrNull } from './card-events';
+import type { ReconcileContext } from './context';
+import { shortRef, units, type ReconException } from './exceptions';
+import type { FlowTotals } from './revenue';
+
+// The outstanding stored value: what the city owes residents on their cards.
+// Each card's balance at an instant is the balance after its last committed
+// transaction known by then, last by the card's own counter (card-events.ts);
+// the liability is the sum over all cards. The day must add up:
+//
+//   liability at start + top-ups + opening balances − payments − voids + credit backs = liability at end
+//
+// checked in total and per card. A card whose own history does not add up
+// names the cause found by the card checks (gap, clone, duplicate, unknown
+// starting balance…); one with no known cause is an exception of its own. Any
+// difference in total is a critical exception naming those causes.
+
+export interface CardFigures {
+  card_ref: string;
+  transactions: number;
+  start_balance_minor: number;
+  credits_minor: number;
+  debits_minor: number;
+  end_balance_minor: number;
+  difference_minor: number;
+  causes: string[];
+}
+
+export interface LiabilityEquation {
+  start_minor: number;
+  top_ups_minor: number;
+  opening_balances_minor: number;
+  payments_minor: number;
+  voids_minor: number;
+  credit_backs_minor: number;
+  expected_end_minor: number;
+  end_minor: number;
+  difference_minor: number;
+  holds: boolean;
+  cards_with_balance_at_end: number;
+}
+
+const LAST_BY_COUNTER = sql`ROW_NUMBER() OVER (PARTITION BY ev.card_ref ORDER BY ev.counter_before DESC, ev.at_ms, ev.kiosk_id, ev.tx_id)`;
+
+async function liabilityAt(ctx: ReconcileContext, t: number): Promise<{ total: number; cards: number }> {
+  const { rows } = await sql<{ total: number | string | null; cards: number | string }>`
+    WITH ${cardEventsCte()},
+    l AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM ev WHERE ev.at_ms < ${t})
+    SELECT SUM(balance_after) AS total, COUNT(*) AS cards FROM l WHERE rn = 1`.execute(ctx.db);
+  return { total: int(rows[0]?.total), cards: int(rows[0]?.cards) };
+}
+
+export async function checkLiability(
+  ctx: ReconcileContext,
+  flows: FlowTotals,
+  found: readonly ReconException[],
+): Promise<{ equation: LiabilityEquation; cards: CardFigures[]; exceptions: ReconException[] }> {
+  const { start_ms, end_ms } = ctx.day;
+  const start = await liabilityAt(ctx, start_ms);
+  const end = await liabilityAt(ctx, end_ms);
+  const expected = start.total + flows.top_ups_minor + flows.opening_balances_minor - flows.payments_minor - flows.voids_minor + flows.credit_backs_minor;
+  const equation: LiabilityEquation = {
+    start_minor: start.total,
+    top_ups_minor: flows.top_ups_minor,
+    opening_balances_minor: flows.opening_balances_minor,
+    payments_minor: flows.payments_minor,
+    voids_minor: flows.voids_minor,
+    credit_backs_minor: flows.credit_backs_minor,
+    expected_end_minor: expected,
+    end_minor: end.total,
+    difference_minor: end.total - expected,
+    holds: end.total === expected,
+    cards_with_balance_at_end: end.cards,
+  };
+
+  const { rows } = await sql<{ card_ref: string; n: number | string; credits: number | string; debits: number | string; start_balance: number | string | null; end_balance: number | string | null }>`
+    WITH ${cardEventsCte()},
+    act AS (
+      SELECT card_ref, COUNT(*) AS n,
+             SUM(CASE WHEN direction = 'credit' THEN amount_minor ELSE 0 END) AS credits,
+             SUM(CASE WHEN direction = 'debit' THEN amount_minor ELSE 0 END) AS debits
+      FROM ev WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms} GROUP BY card_ref),
+    s AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${start_ms}),
+    e AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${end_ms})
+    SELECT act.card_ref, act.n, act.credits, act.debits, s.balance_after AS start_balance, e.balance_after AS end_balance
+    FROM act
+    LEFT JOIN s ON s.card_ref = act.card_ref AND s.rn = 1
+    LEFT JOIN e ON e.card_ref = act.card_ref AND e.rn = 1
+    ORDER BY act.card_ref`.execute(ctx.db);
+
+  const causesOf = new Map<string, Set<string>>();
+  for (const x of found) if (x.card_ref !== null) causesOf.set(x.card_ref, (causesOf.get(x.card_ref) ?? new Set()).add(x.kind));
+  const exceptions: ReconException[] = [];
+  const cards: CardFigures[] = rows.map((r) => {
+    const startBalance = intOrNull(r.start_balance) ?? 0;
+    const endBalance = int(r.end_balance);
+    const credits = int(r.credits);
+    const debits = int(r.debits);
+    const difference = endBalance - (startBalance + credits - debits);
+    const causes = [...(causesOf.get(r.card_ref) ?? [])].sort();
+    if (difference !== 0 && causes.length === 0) {
+      exceptions.push({
+        kind: 'liability_unexplained',
+        severity: 'critical',
+        kiosk_id: null,
+        card_ref: r.card_ref,
+        tx_id: null,
+        explanation: `Card ${shortRef(r.card_ref)} ended the day holding ${units(endBalance)}, but ${units(startBalance)} + ${units(credits)} − ${units(debits)} = ${units(startBalance + credits - debits)}; no other check explains the ${units(difference)}.`,
+        detail: { start_balance_minor: startBalance, credits_minor: credits, debits_minor: debits, end_balance_minor: endBalance, difference_minor: difference },
+      });
+    }
+    return { card_ref: r.card_ref, transactions: int(r.n), start_balance_minor: startBalance, credits_minor: credits, debits_minor: debits, end_balance_minor: endBalance, difference_minor: difference, causes };
+  });
+
+  if (!equation.holds) {
+    const off = cards.filter((c) => c.difference_minor !== 0);
+    const named = off
+      .slice(0, 10)
+      .map((c) => `card ${shortRef(c.card_ref)} ${units(c.difference_minor)} (${c.causes.length > 0 ? c.causes.join(', ') : 'no known cause'})`)
+      .join('; ');
+    exceptions.push({
+      kind: 'liability_mismatch',
+      severity: 'critical',
+      kiosk_id: null,
+      card_ref: null,
+      tx_id: null,
+      explanation: `The money does not add up: liability at the start ${units(equation.start_minor)} plus the day's movements gives ${units(expected)}, but the cards hold ${units(end.total)} at the end, ${units(equation.difference_minor)} apart. ${off.length === 0 ? 'No single card accounts for it.' : `Cards that do not add up: ${named}${off.length > 10 ? ` and ${off.length - 10} more` : ''}.`}`,
+      detail: { ...equation, cards: off.map((c) => ({ card_ref: c.card_ref, difference_minor: c.difference_minor, causes: c.causes })) },
+    });
+  }
+  return { equation, cards, exceptions };
+}

@@ -1,0 +1,152 @@
+import { sql } from 'kysely';
+import { cardEventsCte, DEBIT_PAYMENT_SERVICES, int } from './card-events';
+import type { ReconcileContext } from './context';
+
+// The day's money by service and by branch, from the committed card events
+// (card-events.ts) of the day. Revenue of a service is what residents paid it
+// (gross), less what went back: credit backs onto the card and cash refunds,
+// both attributed to the service of the payment they return. Top-ups, opening
+// balances and voids move stored value, not revenue; they are listed per
+// branch for the cash and liability side.
+//
+// Branch: the kiosk's enrolled name (the kiosks table has no branch column
+// yet). Zone: not reported — a parking payment's service_ref is the parking
+// system's opaque quote id, so the zone is not in the back office's data.
+
+export interface FlowTotals {
+  top_ups_minor: number;
+  opening_balances_minor: number;
+  voids_minor: number;
+  payments_minor: number;
+  credit_backs_minor: number;
+  refunds_minor: number;
+  transactions: number;
+}
+
+export interface ServiceRevenue {
+  service: string;
+  payments: number;
+  gross_minor: number;
+  credit_backs_minor: number;
+  refunds_minor: number;
+  net_minor: number;
+}
+
+export interface BranchRevenue {
+  branch: string;
+  kiosk_id: string;
+  payments: number;
+  gross_minor: number;
+  credit_backs_minor: number;
+  refunds_minor: number;
+  net_minor: number;
+  top_ups_minor: number;
+  opening_balances_minor: number;
+  voids_minor: number;
+}
+
+export interface Revenue {
+  totals: FlowTotals;
+  by_service: ServiceRevenue[];
+  by_branch: BranchRevenue[];
+  /** Net change of stored value per hour of the day (credits − debits), for the liability line. */
+  hourly_net_minor: number[];
+}
+
+export const ZONE_NOTE = 'Revenue by parking zone is not reported: a parking payment carries only the parking system\'s opaque quote reference, not its zone.';
+
+export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
+  const { start_ms, end_ms } = ctx.day;
+  const inDay = (col: string) => sql`${sql.ref(col)} >= ${start_ms} AND ${sql.ref(col)} < ${end_ms}`;
+  const { rows: flows } = await sql<{ kiosk_id: string; service: string; direction: string; n: number | string; total: number | string }>`
+    WITH ${cardEventsCte()}
+    SELECT kiosk_id, service, direction, COUNT(*) AS n, SUM(amount_minor) AS total
+    FROM ev WHERE ${inDay('at_ms')}
+    GROUP BY kiosk_id, service, direction
+    ORDER BY kiosk_id, service`.execute(ctx.db);
+  const { rows: returned } = await sql<{ kiosk_id: string; service: string; credited: number | string; refunded: number | string }>`
+    WITH ${cardEventsCte()},
+    tgt AS (SELECT tx_id, MIN(service) AS service FROM entries WHERE kind = 'intent' GROUP BY tx_id),
+    m AS (
+      SELECT e.kiosk_id, t.service, e.amount_minor AS credited, 0 AS refunded
+      FROM ev e JOIN tgt t ON t.tx_id = e.reverses_tx_id
+      WHERE e.service = 'credit_back' AND ${inDay('e.at_ms')}
+      UNION ALL
+      SELECT f.kiosk_id, t.service, 0 AS credited, f.amount_minor AS refunded
+      FROM entries f JOIN tgt t ON t.tx_id = f.tx_id
+      WHERE f.kind = 'refund' AND ${inDay('f.at_ms')})
+    SELECT kiosk_id, service, SUM(credited) AS credited, SUM(refunded) AS refunded
+    FROM m GROUP BY kiosk_id, service ORDER BY kiosk_id, service`.execute(ctx.db);
+  const { rows: hours } = await sql<{ h: number | string; net: number | string }>`
+    WITH ${cardEventsCte()}
+    SELECT h, SUM(net) AS net FROM (
+      SELECT CAST((at_ms - ${start_ms}) / 3600000 AS INTEGER) AS h, CASE WHEN direction = 'credit' THEN amount_minor ELSE -amount_minor END AS net
+      FROM ev WHERE ${inDay('at_ms')}) x
+    GROUP BY h ORDER BY h`.execute(ctx.db);
+
+  const totals: FlowTotals = { top_ups_minor: 0, opening_balances_minor: 0, voids_minor: 0, payments_minor: 0, credit_backs_minor: 0, refunds_minor: 0, transactions: 0 };
+  const services = new Map<string, ServiceRevenue>(DEBIT_PAYMENT_SERVICES.map((s) => [s, { service: s, payments: 0, gross_minor: 0, credit_backs_minor: 0, refunds_minor: 0, net_minor: 0 }]));
+  const branches = new Map<string, BranchRevenue>();
+  const branch = (kiosk_id: string) => {
+    let b = branches.get(kiosk_id);
+    if (b === undefined) {
+      b = { branch: ctx.kioskName(kiosk_id), kiosk_id, payments: 0, gross_minor: 0, credit_backs_minor: 0, refunds_minor: 0, net_minor: 0, top_ups_minor: 0, opening_balances_minor: 0, voids_minor: 0 };
+      branches.set(kiosk_id, b);
+    }
+    return b;
+  };
+  for (const f of flows) {
+    const n = int(f.n);
+    const total = int(f.total);
+    const b = branch(f.kiosk_id);
+    totals.transactions += n;
+    switch (f.service) {
+      case 'top_up':
+        totals.top_ups_minor += total;
+        b.top_ups_minor += total;
+        break;
+      case 'opening_balance':
+        totals.opening_balances_minor += total;
+        b.opening_balances_minor += total;
+        break;
+      case 'void':
+        totals.voids_minor += total;
+        b.voids_minor += total;
+        break;
+      case 'credit_back':
+        totals.credit_backs_minor += total;
+        break;
+      default: {
+        totals.payments_minor += total;
+        const s = services.get(f.service)!;
+        s.payments += n;
+        s.gross_minor += total;
+        b.payments += n;
+        b.gross_minor += total;
+      }
+    }
+  }
+  for (const r of returned) {
+    const s = services.get(r.service);
+    const b = branch(r.kiosk_id);
+    const credited = int(r.credited);
+    const refunded = int(r.refunded);
+    totals.refunds_minor += refunded;
+    if (s !== undefined) {
+      s.credit_backs_minor += credited;
+      s.refunds_minor += refunded;
+    }
+    b.credit_backs_minor += credited;
+    b.refunds_minor += refunded;
+  }
+  for (const x of [...services.values(), ...branches.values()]) x.net_minor = x.gross_minor - x.credit_backs_minor - x.refunds_minor;
+  const hourCount = Math.round((end_ms - start_ms) / 3_600_000);
+  const hourly_net_minor = Array.from({ length: hourCount }, () => 0);
+  for (const h of hours) hourly_net_minor[Math.min(int(h.h), hourCount - 1)]! += int(h.net);
+  return {
+    totals,
+    by_service: [...services.values()],
+    by_branch: [...branches.values()].sort((a, b) => (a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : 0)),
+    hourly_net_minor,
+  };
+}
