@@ -48,6 +48,7 @@ export class SignaturePool {
   private nextId = 0;
   private next = 0;
   private broken: Error | null = null;
+  private keepAlive: NodeJS.Timeout | null = null;
 
   constructor(readonly threads: number) {
     for (let i = 0; i < threads; i++) {
@@ -55,14 +56,14 @@ export class SignaturePool {
       w.on('message', ({ id, bad }: { id: number; bad: number }) => {
         this.pending.get(id)?.resolve(bad);
         this.pending.delete(id);
-        if (this.pending.size === 0) for (const x of this.workers) x.unref();
+        if (this.pending.size === 0) this.idle();
       });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
         if (code !== 0) this.fail(new Error(`signature worker exited with code ${code}`));
       });
-      // Idle workers never keep the process alive; busy ones do (ask), or the process could end while awaiting them.
-      // (After the listeners: attaching a 'message' listener refs the worker again.)
+      // Idle workers never keep the process alive (after the listeners: attaching one refs the worker again);
+      // while answers are awaited a timer does, or the process could end in the middle of an ingest.
       w.unref();
       this.workers.push(w);
     }
@@ -94,7 +95,7 @@ export class SignaturePool {
   private ask(pem: string, items: readonly { hash: string; signature: string }[]): Promise<number> {
     const id = this.nextId++;
     const worker = this.workers[this.next++ % this.workers.length]!;
-    worker.ref();
+    this.keepAlive ??= setInterval(() => {}, 60_000);
     return new Promise<number>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage({ id, pem, hashes: items.map((i) => i.hash), signatures: items.map((i) => i.signature) });
@@ -105,7 +106,12 @@ export class SignaturePool {
     this.broken = e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
-    for (const x of this.workers) x.unref();
+    this.idle();
+  }
+
+  private idle(): void {
+    if (this.keepAlive !== null) clearInterval(this.keepAlive);
+    this.keepAlive = null;
   }
 }
 

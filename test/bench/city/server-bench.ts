@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { enrollKiosk } from '../../../src/backoffice/auth/enrollment';
 import { openBackOfficeDb, type BackOfficeDialect, type BackOfficeStore } from '../../../src/backoffice/db/connect';
+import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import { ingestBatch, insertEntries, MAX_BATCH_ENTRIES, toStored } from '../../../src/backoffice/ingest';
 import { GENESIS_HASH, type EntryRow } from '../../../src/ledger';
+import { signatureVerifies } from '../../../src/ledger/encoding';
 import { checkEntryRow } from '../../../src/ledger/verify';
+import { SignaturePool } from '../../../src/backoffice/signature-pool';
 import { startPostgres, type TestPostgres } from '../../support/postgres';
 import { DEFAULT_START_DATE, openCity, type City, type CityParams } from './generate';
 
@@ -42,8 +45,6 @@ export interface ServerBenchOptions {
   log: (line: string) => void;
 }
 
-type Reconcile = (db: BackOfficeStore['db'], opts: { date: string; time_zone: string; out: string }) => Promise<unknown>;
-
 const TIME_ZONE = 'UTC';
 
 const now = () => performance.now();
@@ -62,16 +63,6 @@ export function batchesOf(city: City, day: number): { kiosk_id: string; rows: En
     for (const k of perKiosk) if (k.batches.length > round) out.push({ kiosk_id: k.kiosk_id, rows: k.batches[round]! });
   }
   return out;
-}
-
-async function loadReconcile(): Promise<Reconcile | null> {
-  const path = '../../../src/backoffice/reconcile/run';
-  try {
-    const mod = (await import(path)) as { reconcileDay?: Reconcile };
-    return mod.reconcileDay ?? null;
-  } catch {
-    return null;
-  }
 }
 
 interface DbHarness {
@@ -181,6 +172,27 @@ async function replayDays(store: BackOfficeStore, city: City, days: number): Pro
   return { batches, ms, stored };
 }
 
+/**
+ * Day 0's signatures alone, no database: on this thread, then split over a
+ * pool of two worker threads (signature-pool.ts), in the same run.
+ */
+async function signaturesOnly(city: City) {
+  const batches = batchesOf(city, 0).map((b) => ({ pem: city.kiosks.find((k) => k.kiosk_id === b.kiosk_id)!.key.publicKeyPem, key: city.kiosks.find((k) => k.kiosk_id === b.kiosk_id)!.key.publicKey, rows: b.rows }));
+  const n = batches.reduce((a, b) => a + b.rows.length, 0);
+  let t = now();
+  for (const b of batches) for (const r of b.rows) if (!signatureVerifies(r.hash, r.signature, b.key)) throw new Error(`generated entry ${r.seq} has a bad signature`);
+  const one = now() - t;
+  const pool = new SignaturePool(2);
+  try {
+    t = now();
+    for (const b of batches) if ((await pool.firstBad(b.pem, b.rows)) !== -1) throw new Error('generated batch has a bad signature');
+  } finally {
+    await pool.close();
+  }
+  const two = now() - t;
+  return { what: 'Ed25519 checks of day 0, no database: on the event loop, then 2 worker threads (ingest uses the pool only with CIVICARD_SIGNATURE_THREADS)', signatures: n, one_thread_per_s: rate(n, one), pool_2_threads_per_s: rate(n, two) };
+}
+
 /** Hash, link, signature and payload of every entry of day 0, no database: what verification alone costs a core. */
 function verifyOnly(city: City): { entries: number; entries_per_s: number | null } {
   let n = 0;
@@ -198,21 +210,30 @@ function verifyOnly(city: City): { entries: number; entries_per_s: number | null
   return { entries: n, entries_per_s: rate(n, now() - t) };
 }
 
-async function reconcileTimes(reconcile: Reconcile, store: BackOfficeStore, city: City, days: number, all: boolean, out_dir: string) {
+async function reconcileTimes(store: BackOfficeStore, city: City, days: number, all: boolean, out_dir: string) {
   const dates = Array.from({ length: days }, (_, d) => city.day(d).date);
   const one = async (date: string) => {
     const t = now();
-    await reconcile(store.db, { date, time_zone: TIME_ZONE, out: join(out_dir, 'reconcile', store.dialect, date) });
-    return now() - t;
+    const summary = await reconcileDay(store, { date, time_zone: TIME_ZONE, out: join(out_dir, 'reconcile', store.dialect, date) });
+    return { ms: now() - t, summary };
   };
-  const last_day_s = secs(await one(dates[dates.length - 1]!));
+  const last = await one(dates[dates.length - 1]!);
   let all_days_s: number | null = null;
   if (all) {
     let ms = 0;
-    for (const date of dates) ms += await one(date);
+    for (const date of dates) ms += (await one(date)).ms;
     all_days_s = secs(ms);
   }
-  return { last_day: dates[dates.length - 1]!, last_day_s, all_days_s };
+  const s = last.summary;
+  return {
+    last_day: dates[dates.length - 1]!,
+    last_day_s: secs(last.ms),
+    last_day_check_ms: s.timings_ms,
+    last_day_card_transactions: s.totals.transactions,
+    last_day_liability_holds: s.liability.holds,
+    last_day_exceptions: s.exception_counts,
+    all_days_s,
+  };
 }
 
 export async function runServerBench(o: ServerBenchOptions) {
@@ -227,7 +248,7 @@ export async function runServerBench(o: ServerBenchOptions) {
   o.log(`city ready: ${total} entries over ${Math.max(...sizes)} days (${secs(now() - t0)} s, ${Math.round(city.generated_s)} s generating)`);
   const entriesUpTo = (days: number) => Array.from({ length: days }, (_, d) => city.day(d).entries).reduce((a, b) => a + b, 0);
   const verify_only = verifyOnly(city);
-  const reconcile = await loadReconcile();
+  const signatures_only = await signaturesOnly(city);
 
   const results: Record<string, unknown> = {};
   for (const dialect of o.dbs) {
@@ -266,17 +287,14 @@ export async function runServerBench(o: ServerBenchOptions) {
             grow_ingest = { entries: g.entries, entries_per_s: rate(g.entries, g.ms) };
             held = days;
           }
-          let recon = null;
-          if (reconcile !== null) {
-            o.log(`${dialect}: reconcile at ${days} days`);
-            recon = await reconcileTimes(reconcile, store, city, days, o.all_days, o.out_dir);
-          }
+          o.log(`${dialect}: reconcile at ${days} days`);
+          const recon = await reconcileTimes(store, city, days, o.all_days, o.out_dir);
           growth.push({ days, entries: entriesUpTo(days), ingest_of_added_days: grow_ingest, reconciliation: recon });
         }
-        const first = growth[0]!.reconciliation as { last_day_s: number; all_days_s: number | null } | null;
+        const first = growth[0]!.reconciliation as { last_day_s: number; all_days_s: number | null };
         for (const g of growth) {
-          const r = g.reconciliation as { last_day_s: number; all_days_s: number | null } | null;
-          g.growth_factor = first === null || r === null ? null : { entries: Math.round(((g.entries as number) / (growth[0]!.entries as number)) * 100) / 100, last_day_s: Math.round((r.last_day_s / first.last_day_s) * 100) / 100, all_days_s: r.all_days_s === null || first.all_days_s === null ? null : Math.round((r.all_days_s / first.all_days_s) * 100) / 100 };
+          const r = g.reconciliation as { last_day_s: number; all_days_s: number | null };
+          g.growth_factor = { entries: Math.round(((g.entries as number) / (growth[0]!.entries as number)) * 100) / 100, last_day_s: Math.round((r.last_day_s / first.last_day_s) * 100) / 100, all_days_s: r.all_days_s === null || first.all_days_s === null ? null : Math.round((r.all_days_s / first.all_days_s) * 100) / 100 };
         }
         results[dialect] = {
           version,
@@ -296,8 +314,8 @@ export async function runServerBench(o: ServerBenchOptions) {
     bench: 'server',
     parameters: { entries: o.entries, kiosks: o.kiosks, cards: o.cards, days: o.days, entries_per_day, grow: o.grow, sizes_days: sizes, seed: o.seed, batch_entries: MAX_BATCH_ENTRIES, time_zone: TIME_ZONE, city_cache: city.cache_dir },
     machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? null, memory_gib: Math.round(totalmem() / 2 ** 30), free_memory_gib: Math.round(freemem() / 2 ** 30), node: process.version, platform: process.platform },
-    city: { entries_total: total, generated_s: Math.round(city.generated_s), verify_only_day0: { what: 'checkEntryRow (src/ledger) over day 0 on one core, no database', ...verify_only } },
-    reconciliation_available: reconcile !== null,
+    city: { entries_total: total, generated_s: Math.round(city.generated_s), verify_only_day0: { what: 'checkEntryRow (src/ledger) over day 0 on one core, no database', ...verify_only }, signatures_only_day0: signatures_only },
+    signature_threads: process.env.CIVICARD_SIGNATURE_THREADS ?? 'off',
     results,
   };
 }
