@@ -39,16 +39,16 @@ async function main() {
   for (const d of dbs) if (d !== 'sqlite' && d !== 'postgres') throw new RangeError(`--db takes sqlite and/or postgres, not ${d}`);
   const out_dir = values.out;
   const report = await runServerBench({
-    entries: count('entries', values.entries, quick ? 5_000 : 1_000_000),
+    entries: count('entries', values.entries, quick ? 4_000 : 1_000_000),
     kiosks: count('kiosks', values.kiosks, quick ? 5 : 50),
-    cards: count('cards', values.cards, quick ? 500 : 100_000),
+    cards: count('cards', values.cards, quick ? 400 : 100_000),
     days: count('days', values.days, quick ? 2 : 7),
-    grow: values.grow === undefined ? (quick ? [10_000] : [2_000_000, 3_000_000]) : values.grow.split(',').filter((g) => g !== '').map((g) => count('grow', g, 0)),
+    grow: values.grow === undefined ? (quick ? [6_000] : [2_000_000, 3_000_000]) : values.grow.split(',').filter((g) => g !== '').map((g) => count('grow', g, 0)),
     dbs: dbs as BackOfficeDialect[],
     seed: count('seed', values.seed, 1),
     out_dir,
     cache_dir: quick ? null : join(out_dir, 'city'),
-    all_days: values['all-days'] || quick,
+    all_days: values['all-days'],
     log: (line) => process.stderr.write(`[bench:server ${new Date().toISOString().slice(11, 19)}] ${line}\n`),
   });
   process.stdout.write(`${JSON.stringify({ quick, ...report }, null, 2)}\n`);
