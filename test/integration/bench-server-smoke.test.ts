@@ -31,6 +31,7 @@ describe('bench:server --quick', () => {
     for (const [dialect, r] of Object.entries<any>(report.results)) { // eslint-disable-line @typescript-eslint/no-explicit-any
       expect(r.version, dialect).toMatch(dialect === 'sqlite' ? /^SQLite 3\./ : /^PostgreSQL 15/);
       expect(r.baseline_raw_insert).toMatchObject(figures);
+      expect(r.baseline_without_reconciliation_indexes).toMatchObject(figures);
       expect(r.ingest).toMatchObject({ ...figures, vs_baseline: expect.any(Number) });
       expect(r.ingest.entries).toBe(r.baseline_raw_insert.entries);
       expect(r.ingest.entries).toBeGreaterThanOrEqual(3_990);

@@ -46,6 +46,8 @@ export interface ServerBenchOptions {
 }
 
 const TIME_ZONE = 'UTC';
+/** The secondary indexes of entries (migrations.ts) that serve reconciliation, not ingest. */
+const RECONCILIATION_INDEXES = ['entries_card_time', 'entries_tx', 'entries_kind_time'] as const;
 
 const now = () => performance.now();
 const rate = (n: number, ms: number) => (ms === 0 ? null : Math.round((n * 1000) / ms));
@@ -265,6 +267,17 @@ export async function runServerBench(o: ServerBenchOptions) {
       } finally {
         await base.close();
       }
+      // The same without the three indexes reconciliation reads by (card, tx, kind): what they cost ingest.
+      o.log(`${dialect}: baseline insert without reconciliation's indexes`);
+      const bare = await h.fresh('baseline-bare');
+      let bareBaseline;
+      try {
+        for (const index of RECONCILIATION_INDEXES) await bare.db.schema.dropIndex(index).execute();
+        await enrollAll(bare, city);
+        bareBaseline = await baselineDays(bare, city, o.days);
+      } finally {
+        await bare.close();
+      }
       o.log(`${dialect}: ingest`);
       const store = await h.fresh('ingest');
       try {
@@ -299,6 +312,7 @@ export async function runServerBench(o: ServerBenchOptions) {
         results[dialect] = {
           version,
           baseline_raw_insert: { what: 'same rows in stored form, same insert code, same batches and transactions, no verification or look-ups', entries: baseline.entries, seconds: secs(baseline.ms), entries_per_s: rate(baseline.entries, baseline.ms) },
+          baseline_without_reconciliation_indexes: { what: `the baseline with ${RECONCILIATION_INDEXES.join(', ')} dropped (primary key and (kiosk_id, entry_id) kept)`, entries: bareBaseline.entries, seconds: secs(bareBaseline.ms), entries_per_s: rate(bareBaseline.entries, bareBaseline.ms) },
           ingest: { what: 'ingestBatch with full verification (hash, link, payload, every signature) and projection', entries: ingest.entries, batches: ingest.batches, seconds: secs(ingest.ms), entries_per_s: rate(ingest.entries, ingest.ms), vs_baseline: Math.round((baseline.ms === 0 ? 0 : ingest.ms / baseline.ms) * 100) / 100 },
           replay: { what: 'every batch sent again after the ingest: all duplicates, nothing changed', batches: replay.batches, seconds: secs(replay.ms), entries_per_s: rate(ingest.entries, replay.ms), unchanged, entries: after.entries, checksum: after.checksum, sync_evidence: after.sync_evidence, exceptions: after.exceptions },
           growth,
