@@ -268,7 +268,7 @@ export async function runServerBench(o: ServerBenchOptions) {
         await base.close();
       }
       // The same without the three indexes reconciliation reads by (card, tx, kind): what they cost ingest.
-      o.log(`${dialect}: baseline insert without reconciliation's indexes`);
+      o.log(`${dialect}: baseline insert ${rate(baseline.entries, baseline.ms)} entries/s; now without reconciliation's indexes`);
       const bare = await h.fresh('baseline-bare');
       let bareBaseline;
       try {
@@ -278,12 +278,12 @@ export async function runServerBench(o: ServerBenchOptions) {
       } finally {
         await bare.close();
       }
-      o.log(`${dialect}: ingest`);
+      o.log(`${dialect}: baseline without those indexes ${rate(bareBaseline.entries, bareBaseline.ms)} entries/s; now ingest`);
       const store = await h.fresh('ingest');
       try {
         await enrollAll(store, city);
         const ingest = await ingestDays(store, city, 0, o.days);
-        o.log(`${dialect}: replay`);
+        o.log(`${dialect}: ingest ${rate(ingest.entries, ingest.ms)} entries/s (${secs(ingest.ms)} s); now replay`);
         const before = await storeChecksum(store);
         const replay = await replayDays(store, city, o.days);
         const after = await storeChecksum(store);
@@ -298,10 +298,12 @@ export async function runServerBench(o: ServerBenchOptions) {
             o.log(`${dialect}: grow to ${days} days`);
             const g = await ingestDays(store, city, held, days);
             grow_ingest = { entries: g.entries, entries_per_s: rate(g.entries, g.ms) };
+            o.log(`${dialect}: added days ingested at ${grow_ingest.entries_per_s} entries/s`);
             held = days;
           }
           o.log(`${dialect}: reconcile at ${days} days`);
           const recon = await reconcileTimes(store, city, days, o.all_days, o.out_dir);
+          o.log(`${dialect}: reconciled ${recon.last_day} in ${recon.last_day_s} s ${JSON.stringify(recon.last_day_check_ms)}`);
           growth.push({ days, entries: entriesUpTo(days), ingest_of_added_days: grow_ingest, reconciliation: recon });
         }
         const first = growth[0]!.reconciliation as { last_day_s: number; all_days_s: number | null };
