@@ -61,7 +61,7 @@ export interface CityDay {
 }
 
 export const DEFAULT_START_DATE = '2026-01-05';
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 const OPEN_MINUTES = 7 * 60;
 const CLOSE_MINUTES = 21 * 60;
 const DAY_MS = 86_400_000;
@@ -269,7 +269,8 @@ function simulateDay(p: CityParams, st: SimState, kiosks: readonly CityKiosk[], 
       const settle: PayloadInput = committed
         ? { kind: 'settled', tx_id, outcome: 'committed', evidence: { source: 'same_card', balance_minor: c.balance - amount, tmac_counter: c.counter + 1, tmac_value: rng.hex(8), proof: 'tmac' } }
         : { kind: 'settled', tx_id, outcome: 'aborted', evidence: { source: 'same_card', balance_minor: c.balance, tmac_counter: c.counter, tmac_value: null, proof: 'counter_unchanged' } };
-      w.append(k, at_ms, [intent, { kind: 'uncertain', tx_id, unknown: 'card_commit', cause: 'card_removed' }, settle]);
+      const posted: PayloadInput[] = committed ? [{ kind: 'service_post', tx_id }, { kind: 'service_result', tx_id, outcome: 'accepted' }] : [];
+      w.append(k, at_ms, [intent, { kind: 'uncertain', tx_id, unknown: 'card_commit', cause: 'card_removed' }, settle, ...posted]);
       if (committed) {
         c.balance -= amount;
         c.counter += 1;
