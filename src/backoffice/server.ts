@@ -1,8 +1,11 @@
+import type { KeyObject } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { RateLimiter } from './auth/rate-limit';
 import { HEADER } from './auth/request-signing';
 import { authenticateKioskRequest } from './auth/verify-request';
 import type { BackOfficeStore } from './db/connect';
+import { KyselyDownlinkRepository } from './downlink/kysely-repository';
+import { registerDownlinkRoutes } from './downlink/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
@@ -26,6 +29,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** One line per answered request (no bodies, no query strings). */
   log?: (line: string) => void;
+  /** The back office's signing key: with it, kiosks are also answered bundles and hotlists (docs/downlink.md). */
+  downlink?: { key: KeyObject };
 }
 
 type Refusal = { error: string; message: string } & Record<string, unknown>;
@@ -118,6 +123,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const { ok: _ok, status, ...refusal } = result;
     return refuse(reply, status, refusal);
   });
+
+  if (opts.downlink !== undefined) {
+    const repo = KyselyDownlinkRepository.on(store.db);
+    registerDownlinkRoutes(app, { repo, key: opts.downlink.key, signed, now });
+  }
 
   return app;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_EVENT_CLIENTS } from '../kiosk/api/api-routes';
 import { attendantRoutes } from '../kiosk/api/attendant-routes';
@@ -19,7 +20,7 @@ import { staticSite } from './static-site';
 // kiosk in a frame. The session token travels in the URL fragment, which a
 // browser never sends to a server; every /api and /sim request must carry it.
 
-export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist', import.meta.url));
+export const RENDERER_DIST = join(fileURLToPath(new URL('../../renderer', import.meta.url)), 'dist');
 export const SIM_PANEL_DIR = fileURLToPath(new URL('./sim-panel', import.meta.url));
 const APP_VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
 

@@ -23,19 +23,22 @@ export async function startTestKiosk(opts: {
   online?: () => boolean;
   service_retry_ms?: number;
   sync?: ResidentKioskParts['sync'];
+  /** The whole risk environment (default: the default policy, a fresh hotlist, `online`). */
+  risk?: ResidentKioskParts['risk'];
+  isHotlisted?: (card_ref: string) => boolean;
 }) {
   const { sim, keys } = await issuedSimCard(opts.opening_minor ?? 1_000);
   const reader = new FakeCardReader();
   const { ledger } = opts;
   const transport = new SimPrinterTransport();
-  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger });
+  const station = new CardStation({ reader, vault: vaultFor(keys, ['debit', 'read']), terminal_id: 3, card_ref_key: Buffer.alloc(32, 5), ledger, isHotlisted: opts.isHotlisted });
   const actor = startResidentKiosk({
     reader,
     station,
     ledger,
     printer: new EscPosPrinter(transport),
     services: opts.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: opts.online ?? (() => true), hotlistAgeMs: () => 0, now: () => new Date() },
+    risk: opts.risk ?? { policy: DEFAULT_RISK_POLICY, online: opts.online ?? (() => true), hotlistAgeMs: () => 0, now: () => new Date() },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     receipt: { kiosk_id: 'K-3', location_label: 'Central Library', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => opts.language ?? 'en',

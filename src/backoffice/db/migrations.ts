@@ -1,4 +1,5 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { downlinkMigration } from '../downlink/tables';
 
 // The back office's schema, one list of migrations for SQLite and PostgreSQL.
 // Kysely's Migrator records what ran in kysely_migration (and locks, so two
@@ -97,6 +98,8 @@ function migrations(f: Flavour): Record<string, Migration> {
         await db.schema.createIndex('nonces_seen').on('nonces').column('seen_ms').execute();
       },
     },
+    // Bundles and hotlist versions sent to kiosks (src/backoffice/downlink/tables.ts).
+    '0002_downlink': downlinkMigration,
   };
 }
 

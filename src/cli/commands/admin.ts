@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { enrollKiosk, listKiosks, revokeKiosk } from '../../backoffice/auth/enrollment';
 import { openBackOfficeDb, type BackOfficeStore } from '../../backoffice/db/connect';
+import { registerDownlinkAdminCommands } from './downlink-admin';
 import { DEFAULT_BACKOFFICE_DB } from './server';
 
 // `civicard admin …`: the back office's kiosk register. Enrolling reads the
@@ -43,7 +44,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}
 const dbOption = ['--db <url>', 'the back-office store: sqlite:FILE or postgres://…', DEFAULT_BACKOFFICE_DB] as const;
 
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description("the back office's kiosk register: enroll, revoke, list");
+  const admin = program.command('admin').description("the back office's kiosk register (enroll, revoke, list) and what it sends kiosks (key, bundles, hotlist)");
   admin
     .command('enroll')
     .description("approve the kiosk whose key signs this ledger; prints {kiosk_id, name, status}")
@@ -71,4 +72,5 @@ export function registerAdminCommands(program: Command): void {
     .action(async (opts: { db: string }) => {
       for (const kiosk of await withStore(opts.db, listKiosks)) print(kiosk);
     });
+  registerDownlinkAdminCommands(admin);
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { openBackOfficeDb, redactUrl } from '../../backoffice/db/connect';
+import { kioskConfigLine, loadOrCreateBackOfficeKey } from '../../backoffice/downlink/signing-key';
 import { assertTimeZone } from '../../backoffice/reconcile/day';
 import { startServerNightly, type NightlySchedule } from '../../backoffice/reconcile/nightly';
 import { buildServer } from '../../backoffice/server';
@@ -21,6 +22,7 @@ interface ServerOptions {
   timeZone: string;
   reports: string;
   reconcileNow?: string;
+  key?: string;
 }
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -32,6 +34,7 @@ export function registerServerCommand(program: Command): void {
     .option('--db <url>', 'sqlite:FILE, sqlite::memory: or postgres://USER@HOST:PORT/DB', DEFAULT_BACKOFFICE_DB)
     .option('--port <port>', 'port to listen on (0: any free port)', '7400')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--key <file>', "the back office's signing key, made on first start: kiosks are then also sent bundles and hotlists (docs/downlink.md)")
     .option('--nightly-at <HH:MM>', 'local time the day that ended is reconciled', '02:00')
     .option('--time-zone <Area/City>', 'the city’s time zone (IANA name): business days and --nightly-at follow it', Intl.DateTimeFormat().resolvedOptions().timeZone)
     .option('--reports <dir>', 'each night’s reports go to DIR/YYYY-MM-DD', DEFAULT_REPORTS_DIR)
@@ -49,7 +52,9 @@ export function registerServerCommand(program: Command): void {
       if (opts.reconcileNow !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.reconcileNow)) throw new Error(`--reconcile-now must be YYYY-MM-DD, not ${opts.reconcileNow}`);
       const store = await openBackOfficeDb(opts.db);
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
-      const app = buildServer({ store, log });
+      const downlinkKey = opts.key === undefined ? undefined : loadOrCreateBackOfficeKey(opts.key);
+      if (downlinkKey !== undefined) process.stdout.write(`kiosk configs take: ${JSON.stringify(kioskConfigLine(downlinkKey.publicKeyPem))}\n`);
+      const app = buildServer({ store, log, ...(downlinkKey === undefined ? {} : { downlink: { key: downlinkKey.privateKey } }) });
       try {
         await app.listen({ port, host: opts.host });
       } catch (e) {

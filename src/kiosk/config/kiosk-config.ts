@@ -26,6 +26,8 @@ export interface KioskConfig extends KioskSettings {
   readonly card_ref_key: Buffer;
   /** Null in a config written before parking: a kiosk selling parking must be given one. */
   readonly plate_key: Buffer | null;
+  /** The back office's Ed25519 public key (SPKI PEM): downlink bundles and hotlists must verify with it (docs/downlink.md). */
+  readonly backoffice_public_key?: string;
 }
 
 export class KioskConfigError extends Error {
@@ -115,7 +117,12 @@ function checkConfig(path: string, parsed: unknown): KioskConfig {
   const plate_key = plate === undefined ? null : Buffer.from(plate, 'hex');
   const config = { kiosk_id: file.kiosk_id, terminal_id: file.terminal_id, card_ref_key: Buffer.from(hex, 'hex'), plate_key } as KioskConfig;
   checkSettings(path, config);
-  return config;
+  if (file.backoffice_public_key === undefined) return config;
+  const pem = file.backoffice_public_key;
+  if (typeof pem !== 'string' || !/^-----BEGIN PUBLIC KEY-----\n[A-Za-z0-9+/=\n]+-----END PUBLIC KEY-----\n?$/.test(pem)) {
+    throw new KioskConfigError(`${path}: backoffice_public_key must be the back office's public key as PEM (civicard admin backoffice-key prints it)`);
+  }
+  return { ...config, backoffice_public_key: pem };
 }
 
 function checkSettings(path: string, settings: KioskSettings): void {

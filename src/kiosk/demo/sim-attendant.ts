@@ -68,7 +68,7 @@ export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> 
   }
   const ledger_path = join(kiosk.dir, 'attendant.db');
   const ledger = RuntimeLedger.open(ledger_path, loadOrCreateKioskKey(join(kiosk.dir, 'attendant-key.pem')));
-  const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key, ledger });
+  const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key, ledger, isHotlisted: kiosk.downlink?.isHotlisted });
   const actor = await startAttendantStation({
     reader,
     station,

@@ -19,6 +19,9 @@ import { startPrinterSim, type PrinterSim } from '../../../hardware/sim/printer'
 import { KIOSK_CONFIG_FILE, loadOrCreateKioskConfig } from '../config/kiosk-config';
 import { FilePrintJournal } from '../receipt';
 import { CardStation, cardRefOf } from '../runtime/card-station';
+import { openKioskDownlink, type DownlinkStore } from '../runtime/downlink-store';
+import { startDownlinkPolling } from '../../downlink';
+import { kioskIdOf } from '../../backoffice/auth/request-signing';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
@@ -53,6 +56,8 @@ export interface SimKiosk {
   readonly card_ref_key: Buffer;
   /** True when cards go through pcscd + vpcd (the second vpcd reader is free for an attendant station). */
   readonly through_pcscd: boolean;
+  /** Bundle and hotlist from the back office; null when the config names no back-office key. */
+  readonly downlink: DownlinkStore | null;
   /** The parking sessions sold (null when parking is not configured). */
   readonly parking_sessions: ParkingSessionStore | null;
   /** What the kiosk sells: the configured services, or `stand-ins`. */
@@ -86,9 +91,11 @@ export interface SimKioskOptions {
 }
 
 const KIOSK_CURRENCY = 'USD';
+/** How often a kiosk asks the back office for a newer bundle and the hotlist since its version. */
+const DOWNLINK_POLL_MS = 5 * 60_000;
 
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
-function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
+function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date, downlink: DownlinkStore | null = null): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
   if (config === undefined) {
     return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null };
   }
@@ -102,7 +109,18 @@ function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_
   let parking_sessions: ParkingSessionStore | null = null;
   if (config.tariffs) {
     parking_sessions = ParkingSessionStore.open(join(dir, 'parking-sessions.json'));
-    services.push(new ParkingService({ tariffs: config.tariffs, sessions: parking_sessions, plate_key, now }));
+    const fileTariffs = config.tariffs;
+    services.push(
+      new ParkingService({
+        // Read at every quote: tariffs from a newer downlink bundle price the next stay, no restart.
+        get tariffs() {
+          return downlink?.tariffs() ?? fileTariffs;
+        },
+        sessions: parking_sessions,
+        plate_key,
+        now,
+      }),
+    );
   }
   if (config.citations) services.push(new CitationService({ book: config.citations, store: CitationStore.open(join(dir, 'citations-paid.json')), now }));
   return { services, close: () => client?.close(), parking_sessions };
@@ -149,11 +167,27 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const ledger = RuntimeLedger.open(ledger_path, kioskKey);
   const { card_ref_key } = config;
   const now = opts.now ?? (() => new Date());
-  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now);
+  const downlink = openKioskDownlink(dir, config);
+  for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
+  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now, downlink);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
-  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger });
+  const station = new CardStation({ reader, vault: loadKeyVault(keysPath, { simulated: true, roles: ['debit', 'read'] }), terminal_id: config.terminal_id, card_ref_key, ledger, isHotlisted: downlink?.isHotlisted });
+  // With a back office to talk to, bundles and hotlist deltas are fetched in the background; each refusal is said.
+  const downlinkPoll =
+    opts.sync && downlink
+      ? startDownlinkPolling({
+          serverUrl: opts.sync.serverUrl,
+          key: kioskKey.privateKey,
+          kiosk_id: kioskIdOf(kioskKey.publicKeyPem),
+          store: downlink,
+          interval_ms: DOWNLINK_POLL_MS,
+          onReport: (report) => {
+            for (const [what, step] of Object.entries(report)) if (step.status === 'refused') opts.onNote?.(`downlink: ${what} refused (${step.code}): ${step.reason}`);
+          },
+        })
+      : null;
 
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
@@ -168,6 +202,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     keys_path: keysPath,
     card_ref_key,
     through_pcscd: pcscd !== null,
+    downlink,
     parking_sessions: wired.parking_sessions,
     services_label: opts.services === undefined ? 'fixed-fee stand-ins' : wired.services.map((x) => x.kind).join(', ') || 'none',
     language: 'en',
@@ -180,6 +215,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
       return { card, masked_serial: issued.masked_serial, card_ref: issued.card_ref };
     },
     async stop() {
+      downlinkPoll?.stop();
       sim.actor.stop();
       await station.release();
       await reader.close();
@@ -197,7 +233,9 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     ledger,
     printer,
     services: wired.services,
-    risk: { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
+    risk: downlink
+      ? downlink.riskEnvironment({ online: () => true, now: () => new Date(), time_zone: 'America/Chicago' })
+      : { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,

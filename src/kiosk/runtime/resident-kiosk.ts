@@ -118,7 +118,8 @@ function txOfState(back: PaymentTx, state: { balance_before_minor: number; expec
 }
 
 export function residentActors(parts: ResidentKioskParts, forwarder = new ServiceForwarder(parts.ledger, parts.services)) {
-  const riskEnv = { ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger } satisfies RiskEnvironment;
+  // Built at every check: `policy` may be a getter (the downlink bundle in force) that changes while the kiosk runs.
+  const riskEnv = () => ({ ...parts.risk, time_zone: parts.risk.time_zone ?? parts.receipt.time_zone, ledger: parts.ledger }) satisfies RiskEnvironment;
   return {
     ...commonActors({ ...parts, now: parts.risk.now }),
     ...serviceActors(forwarder.services, compensateWith(parts)),
@@ -140,7 +141,7 @@ export function residentActors(parts: ResidentKioskParts, forwarder = new Servic
       await forwarder.postUnanswered().catch(() => undefined);
       return ok(null);
     }),
-    checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv, input)),
+    checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv(), input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),
     debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => parts.station.write(input.tx)),
     readHistory: fromPromise<ReadHistoryResult, void>(() => parts.station.readHistory()),
