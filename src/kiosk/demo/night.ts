@@ -85,7 +85,7 @@ export function nightReport(s: ReconciliationSummary): string[] {
   const c = s.exception_counts;
   return [
     `       Reconciliation of ${s.business_date}: ${t.transactions} card transactions; top-ups ${money(t.top_ups_minor)}, payments ${money(t.payments_minor)}, voids ${money(t.voids_minor)}, credited back ${money(t.credit_backs_minor)}; revenue net ${money(t.revenue_net_minor)}; cash taken in ${money(t.cash_taken_minor)}.`,
-    `       The liability: ${money(l.start_minor)} + ${money(l.top_ups_minor)} top-ups + ${money(l.opening_balances_minor)} opening − ${money(l.payments_minor)} paid − ${money(l.voids_minor)} voided + ${money(l.credit_backs_minor)} credited back = ${money(l.expected_end_minor)}; the cards hold ${money(l.end_minor)} ${l.holds ? '✓' : `✗ (${money(l.difference_minor)} apart)`}.`,
+    `       The liability: ${money(l.start_minor)} + ${money(l.top_ups_minor)} top-ups + ${money(l.opening_balances_minor)} opening − ${money(l.payments_minor)} paid − ${money(l.voids_minor)} voided + ${money(l.credit_backs_minor)} credited back + ${money(l.replacements_minor)} replacements = ${money(l.expected_end_minor)}; the cards hold ${money(l.end_minor)} ${l.holds ? '✓' : `✗ (${money(l.difference_minor)} apart)`}.`,
     `       Exceptions: ${c.critical} critical, ${c.warning} warning, ${c.info} info.`,
     ...s.exceptions.map((e) => `         ${e.severity.toUpperCase()} ${e.kind}: ${e.explanation}`),
   ];

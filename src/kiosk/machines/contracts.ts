@@ -87,8 +87,11 @@ export type CardWriteResult =
 // ---------------------------------------------------------------- transactions
 
 export type PayableServiceKind = 'library_fine' | 'parking' | 'citation';
-/** `opening_balance`: the value a card is issued with, recorded by the issuing desk. */
-export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back' | 'opening_balance';
+/**
+ * `opening_balance`: the value a card is issued with, recorded by the issuing desk.
+ * `replacement`: a lost card's balance put on its replacement, under the back office's authorisation (docs/lost-card.md).
+ */
+export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back' | 'opening_balance' | 'replacement';
 
 /** Everything the intent entry records, and everything the card write needs. */
 export interface PaymentTx {

@@ -53,7 +53,7 @@ forEachStore('back-office migrations', (t) => {
       await migrateBackOffice(store.db);
       await migrateBackOffice(store.db);
       const tables = (await store.db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_')).sort();
-      expect(tables).toEqual(['downlink_bundles', 'entries', 'exceptions', 'hotlist_changes', 'kiosks', 'nonces', 'sync_evidence']);
+      expect(tables).toEqual(['downlink_bundles', 'entries', 'exceptions', 'hotlist_changes', 'kiosks', 'nonces', 'replacement_credits', 'sync_evidence']);
       const entries = (await store.db.introspection.getTables()).find((x) => x.name === 'entries')!;
       expect(entries.columns.map((c) => c.name).sort()).toEqual(Object.keys(entry(1, 'x')).sort());
 
