@@ -7,6 +7,7 @@ import type { BackOfficeStore } from './db/connect';
 import { KyselyDownlinkRepository } from './downlink/kysely-repository';
 import { registerDownlinkRoutes } from './downlink/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
+import { registerReplacementRoutes } from './lost-card/routes';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
 // every refusal is `{ error: CODE, message: plain words }` plus the fields the
@@ -128,6 +129,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const repo = KyselyDownlinkRepository.on(store.db);
     registerDownlinkRoutes(app, { repo, key: opts.downlink.key, signed, now });
   }
+  registerReplacementRoutes(app, { store, signed });
 
   return app;
 }

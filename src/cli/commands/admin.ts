@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { enrollKiosk, listKiosks, revokeKiosk } from '../../backoffice/auth/enrollment';
 import { openBackOfficeDb, type BackOfficeStore } from '../../backoffice/db/connect';
 import { registerDownlinkAdminCommands } from './downlink-admin';
+import { registerLostCardAdminCommand } from './lost-card-admin';
 import { DEFAULT_BACKOFFICE_DB } from './server';
 
 // `civicard admin …`: the back office's kiosk register. Enrolling reads the
@@ -44,7 +45,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}
 const dbOption = ['--db <url>', 'the back-office store: sqlite:FILE or postgres://…', DEFAULT_BACKOFFICE_DB] as const;
 
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description("the back office's kiosk register (enroll, revoke, list) and what it sends kiosks (key, bundles, hotlist)");
+  const admin = program.command('admin').description("the back office's kiosk register (enroll, revoke, list), what it sends kiosks (key, bundles, hotlist) and lost cards");
   admin
     .command('enroll')
     .description("approve the kiosk whose key signs this ledger; prints {kiosk_id, name, status}")
@@ -73,4 +74,5 @@ export function registerAdminCommands(program: Command): void {
       for (const kiosk of await withStore(opts.db, listKiosks)) print(kiosk);
     });
   registerDownlinkAdminCommands(admin);
+  registerLostCardAdminCommand(admin);
 }
