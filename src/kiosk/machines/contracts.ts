@@ -48,9 +48,22 @@ export interface CardRead {
 export type ReadCardError = 'card_removed' | 'unreadable' | 'not_a_civicard' | 'reader_lost';
 /** Which key the reader authenticates with: debit key for payments and voids, credit key for top-ups. */
 export interface ReadCardInput {
-  readonly purpose: 'payment' | 'top_up' | 'void' | 'settle';
+  readonly purpose: 'payment' | 'top_up' | 'void' | 'settle' | 'replacement';
 }
 export type ReadCardResult = Result<CardRead, ReadCardError>;
+
+/** A lost card's balance the back office authorised for one replacement card (docs/lost-card.md). */
+export interface ReplacementAuth {
+  /** Named by the credit as its service_ref; the back office marks it used when that credit syncs. */
+  readonly id: string;
+  readonly old_card_ref: string;
+  readonly amount_minor: number;
+}
+export interface FetchReplacementInput {
+  readonly code: string;
+}
+/** `offline`: the back office did not answer (or the station has none); the replacement needs it. */
+export type FetchReplacementResult = Result<ReplacementAuth, 'offline' | 'unknown_code' | 'already_used' | 'refused'>;
 /** The whole history of the card still held, for the resident's history screen. */
 export type ReadHistoryResult = Result<readonly CardRecordSummary[], ReadCardError>;
 
