@@ -6,6 +6,7 @@ import { waitFor } from 'xstate';
 import { enrollKiosk } from '../../../src/backoffice/auth/enrollment';
 import { openBackOfficeDb, type BackOfficeStore } from '../../../src/backoffice/db/connect';
 import { findReplacement, reportLostCard } from '../../../src/backoffice/lost-card/replacements';
+import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import { buildServer } from '../../../src/backoffice/server';
 import { Purse } from '../../../src/card/purse';
 import { CardStation, cardRefOf } from '../../../src/kiosk/runtime/card-station';
@@ -54,7 +55,8 @@ async function backOffice(lostRef: string) {
 }
 
 async function booth(backoffice?: (key: BackOfficeLink['key']) => BackOfficeLink) {
-  const resident = await issuedSimCard(500);
+  // The new card is issued empty (an issuance the back office holds no entry of, which only a zero balance can be).
+  const resident = await issuedSimCard(0);
   const keys = resident.keys;
   const lost = await issuedSimCard(0, keys);
   const attendant = await issuedSimCard(0, keys);
@@ -101,7 +103,7 @@ async function enterCode(b: Awaited<ReturnType<typeof booth>>, code: string) {
 }
 
 describe('a lost card replaced at the attendant station', () => {
-  it('credits exactly the authorised amount to the new card, outside the cash shift; the back office marks it used on sync and refuses the code after', async () => {
+  it('credits exactly the authorised amount to the new card, outside the cash shift; the back office marks it used on sync and refuses the code after; a late offline debit of the lost card is that night’s exception and in its history', async () => {
     let serverUrl = '';
     // The back office holds the lost card's history, so it starts after the cards exist.
     const b = await booth((key) => ({ get serverUrl() { return serverUrl; }, key }));
@@ -126,11 +128,11 @@ describe('a lost card replaced at the attendant station', () => {
     b.actor.send({ type: 'ACK' });
     await b.at({ signedIn: 'menu' });
 
-    expect(await b.balance(b.resident)).toBe(500 + LOST);
+    expect(await b.balance(b.resident)).toBe(LOST);
     const entries = b.ledger.entriesSince(0).filter((e) => e.payload.kind === 'credit_intent' || e.payload.kind === 'credit_committed');
     expect(entries.map((e) => e.payload)).toMatchObject([
-      { kind: 'credit_intent', service: 'replacement', amount_minor: LOST, balance_before_minor: 500, expected_balance_after_minor: 500 + LOST, service_ref: auth.id, shift_id: null },
-      { kind: 'credit_committed', balance_after_minor: 500 + LOST },
+      { kind: 'credit_intent', service: 'replacement', amount_minor: LOST, balance_before_minor: 0, expected_balance_after_minor: LOST, service_ref: auth.id, shift_id: null },
+      { kind: 'credit_committed', balance_after_minor: LOST },
     ]);
     // No cash changed hands: the drawer expects what it did before.
     expect(b.ledger.shiftExpectedCashMinor(b.shift_id)).toBe(cashBefore);
@@ -149,6 +151,18 @@ describe('a lost card replaced at the attendant station', () => {
     expect(report.pending).toBe(0);
     expect(await findReplacement(bo.store, auth.code)).toMatchObject({ status: 'used', used_by_kiosk: expect.any(String) });
 
+    // That evening a kiosk that was offline syncs a debit of the lost card taken after it was hotlisted.
+    const offline = new ScenarioKiosk('Parking East (offline)', new ScenarioClock(new Date(Date.now() + 60_000).toISOString()));
+    await offline.enroll(bo.store);
+    const late = offline.pay(new TestCard(b.lostRef, LOST, 2), 'parking', 300);
+    await offline.sync(bo.store);
+    const night = await reconcileDay(bo.store, { date: new Date().toISOString().slice(0, 10), time_zone: 'UTC', out: mkdtempSync(join(tmpdir(), 'civicard-replace-night-')) });
+    expect(night.exceptions.filter((e) => e.kind === 'late_debit_after_hotlist')).toMatchObject([{ card_ref: b.lostRef, tx_id: late, detail: { amount_minor: 300, amount_at_risk_minor: 300, replacement_id: auth.id } }]);
+    expect(night.exceptions.map((e) => e.kind)).not.toContain('replacement_used_twice');
+    expect(night.totals.replacements_minor).toBe(LOST);
+    expect(night.liability.holds).toBe(true);
+    expect(await bo.store.db.selectFrom('exceptions').select('kind').where('card_ref', '=', b.lostRef).execute()).toEqual([{ kind: 'late_debit_after_hotlist' }]);
+
     // The same code again: refused by the back office, nothing written, nothing moved.
     const before = b.ledger.lastEntry()!.seq;
     await enterCode(b, auth.code);
@@ -159,7 +173,7 @@ describe('a lost card replaced at the attendant station', () => {
     b.actor.send({ type: 'CANCEL' });
     await b.at({ signedIn: 'menu' });
     expect(b.ledger.lastEntry()!.seq).toBe(before);
-    expect(await b.balance(b.resident)).toBe(500 + LOST);
+    expect(await b.balance(b.resident)).toBe(LOST);
   });
 
   it('offline (no back office configured, or none answering) the replacement is refused clearly and no money moves', async () => {
