@@ -4,10 +4,14 @@ import { RateLimiter } from './auth/rate-limit';
 import { HEADER } from './auth/request-signing';
 import { authenticateKioskRequest } from './auth/verify-request';
 import type { BackOfficeStore } from './db/connect';
+import { downlinkAdminOf } from './dashboard/downlink-admin';
+import { outboxReportOf, recordOutboxReport } from './dashboard/outbox-report';
+import { registerDashboard, type DashboardOptions } from './dashboard/routes';
 import { KyselyDownlinkRepository } from './downlink/kysely-repository';
 import { registerDownlinkRoutes } from './downlink/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
 import { registerReplacementRoutes } from './lost-card/routes';
+import { registerParkingRoutes } from './parking/routes';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
 // every refusal is `{ error: CODE, message: plain words }` plus the fields the
@@ -30,6 +34,8 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
   /** One line per answered request (no bodies, no query strings). */
   log?: (line: string) => void;
+  /** The finance dashboard for staff (docs/dashboard.md). */
+  dashboard?: DashboardOptions;
   /** The back office's signing key: with it, kiosks are also answered bundles and hotlists (docs/downlink.md). */
   downlink?: { key: KeyObject };
 }
@@ -116,8 +122,11 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     if (body.kiosk_id !== kiosk_id) {
       return refuse(reply, 403, { error: 'wrong_kiosk', message: `this batch names kiosk ${String(body.kiosk_id)}, but kiosk ${kiosk_id} signed it: a kiosk sends only its own ledger` });
     }
+    const outbox = outboxReportOf(body);
+    if (typeof outbox === 'string') return refuse(reply, 400, { error: 'bad_request', message: outbox });
     const result = await ingestBatch(store, kiosk_id, body.entries, { now: () => new Date(now()) });
     if (result.ok) {
+      if (outbox !== undefined) await recordOutboxReport(store, kiosk_id, outbox, new Date(now()));
       const { ok: _ok, ...accepted } = result;
       return accepted;
     }
@@ -125,6 +134,10 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     return refuse(reply, status, refusal);
   });
 
+  registerParkingRoutes(app, { db: store.db, signed, signer: (req) => signers.get(req)!, now });
+
+  const downlinkAdmin = opts.downlink === undefined ? {} : { downlink: downlinkAdminOf(store, opts.downlink.key) };
+  registerDashboard(app, { store, now, log: opts.log }, { ...opts.dashboard, actions: { ...downlinkAdmin, ...opts.dashboard?.actions } });
   if (opts.downlink !== undefined) {
     const repo = KyselyDownlinkRepository.on(store.db);
     registerDownlinkRoutes(app, { repo, key: opts.downlink.key, signed, now });

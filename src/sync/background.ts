@@ -1,5 +1,7 @@
 import type { KioskKey, KioskLedger } from '../ledger';
-import { syncOnce, SyncUnreachableError, type SyncReport } from './client';
+import { kioskIdOf } from '../backoffice/auth/request-signing';
+import { syncOnce, SyncUnreachableError, type SyncRefusal, type SyncReport } from './client';
+import { uploadServiceRecords, type ServiceUploadSources } from './service-uploads';
 
 // Sync in the kiosk's background. Nothing on a transaction's path waits for it:
 // an append only nudges it (coalesced), and a run holds no database
@@ -172,6 +174,8 @@ export interface KioskSyncSettings {
   random?: () => number;
   timers?: Timers;
   onStatus?: (status: SyncStatus) => void;
+  /** What the services keep apart from the ledger (parking sessions, paid citations): sent after the ledger, in the same run. */
+  uploads?: ServiceUploadSources;
 }
 
 export interface KioskSync {
@@ -181,8 +185,18 @@ export interface KioskSync {
 
 /** The kiosk's background sync: nudged by every append to `ledger`, started now. */
 export function startKioskSync(s: KioskSyncSettings): KioskSync {
+  let uploadsRefused: SyncRefusal | null = null;
   const sync = new BackgroundSync({
-    run: (signal) => syncOnce({ ledger: s.ledger, serverUrl: s.serverUrl, key: s.key, fetch: s.fetch, timeoutMs: s.timeoutMs, batchSize: s.batchSize, signal }),
+    run: async (signal) => {
+      const report = await syncOnce({ ledger: s.ledger, serverUrl: s.serverUrl, key: s.key, fetch: s.fetch, timeoutMs: s.timeoutMs, batchSize: s.batchSize, signal });
+      if (report.refused || s.uploads === undefined) return report;
+      // A refused upload is not sent again until restart (it would be refused again, and staff must look);
+      // the ledger, the money's evidence, keeps flowing meanwhile.
+      if (uploadsRefused !== null) return { ...report, uploads: { sessions_delivered: 0, citations_delivered: 0, refused: uploadsRefused } };
+      const uploads = await uploadServiceRecords({ serverUrl: s.serverUrl, kiosk_id: kioskIdOf(s.key.publicKeyPem), key: s.key.privateKey, sources: s.uploads, fetch: s.fetch, timeoutMs: s.timeoutMs, signal });
+      uploadsRefused = uploads.refused ?? null;
+      return { ...report, uploads };
+    },
     intervalMs: s.intervalMs,
     debounceMs: s.debounceMs,
     backoff: s.backoff,

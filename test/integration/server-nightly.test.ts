@@ -51,7 +51,7 @@ describe('civicard server: the nightly reconciliation', () => {
     const off = await serverUntil(['--db', `sqlite:${join(dir, 'off.db')}`, '--no-nightly'], /nightly reconciliation off/);
     expect(off.stderr.join('\n')).toMatch(/nightly reconciliation off \(--no-nightly\): run civicard reconcile by hand/);
     expect(off.code).toBe(0);
-    expect(existsSync(join(process.cwd(), 'civicard-reports'))).toBe(false);
+    expect(existsSync(join(process.cwd(), 'reconciliation'))).toBe(false);
 
     const bad = await serverUntil(['--db', `sqlite:${join(dir, 'bad.db')}`, '--nightly-at', '2am'], /never/);
     expect(bad.code).toBe(1);

@@ -102,8 +102,10 @@ export function LanguageSwitch(props: { current: Language; onPick: (language: La
 export function SpeechToggle(props: { on: boolean; onToggle: () => void }) {
   const { t } = useTranslation();
   return (
-    <button type="button" className="btn btn-secondary speech-toggle" data-testid="speech-toggle" aria-pressed={props.on} aria-label={t('speech.label')} onClick={props.onToggle}>
-      {props.on ? t('speech.on') : t('speech.off')}
+    // The name is the visible label (WCAG 2.5.3, label in name); the state is aria-pressed, its words shown but not read twice.
+    <button type="button" className="btn btn-secondary speech-toggle" data-testid="speech-toggle" aria-pressed={props.on} onClick={props.onToggle}>
+      {t('speech.label')}
+      <span aria-hidden="true"> · {props.on ? t('speech.on') : t('speech.off')}</span>
     </button>
   );
 }

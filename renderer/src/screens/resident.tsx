@@ -216,7 +216,7 @@ function Choosing(p: Props) {
   });
   const toggle = (id: string) => setChosen((c) => (multiple ? (c.includes(id) ? c.filter((x) => x !== id) : [...c, id]) : [id]));
   const total = options.filter((o) => chosen.includes(o.id)).reduce((s, o) => s + o.amount_minor, 0);
-  const name = quote?.kind === 'library_fine' ? quote.screen_params?.name : undefined;
+  const name = quote?.kind === 'library_fine' ? quote.screen_params?.patron_name : undefined;
   return (
     <ScreenFrame
       id="choosing"

@@ -1,5 +1,6 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { downlinkMigration } from '../downlink/tables';
+import { parkingMigration } from '../parking/tables';
 
 // The back office's schema, one list of migrations for SQLite and PostgreSQL.
 // Kysely's Migrator records what ran in kysely_migration (and locks, so two
@@ -100,8 +101,40 @@ function migrations(f: Flavour): Record<string, Migration> {
     },
     // Bundles and hotlist versions sent to kiosks (src/backoffice/downlink/tables.ts).
     '0002_downlink': downlinkMigration,
+    // Staff who log in to the dashboard (docs/dashboard.md), their sessions, and
+    // what each kiosk last said about its own outbox (optional in a batch).
+    '0003_dashboard_accounts': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('users')
+          .addColumn('username', 'text', (c) => c.primaryKey())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull().check(sqlIn('role', ['finance', 'administrator'])))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('username', 'text', (c) => c.notNull().references('users.username'))
+          .addColumn('created_at_ms', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at_ms', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sessions_username').on('sessions').column('username').execute();
+        await db.schema
+          .createTable('kiosk_outbox_reports')
+          .addColumn('kiosk_id', 'text', (c) => c.primaryKey().references('kiosks.kiosk_id'))
+          .addColumn('unsynced', 'bigint', (c) => c.notNull())
+          .addColumn('oldest_at', 'text')
+          .addColumn('reported_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+    // Parking sessions (plate hashes), paid citations, and their upload evidence (src/backoffice/parking/tables.ts).
+    '0004_parking': parkingMigration(f.autoId),
     // Lost cards' balances authorised for their replacements (docs/lost-card.md).
-    '0003_replacement_credits': {
+    '0005_replacement_credits': {
       async up(db: AnyDb) {
         await db.schema
           .createTable('replacement_credits')

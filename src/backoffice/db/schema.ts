@@ -86,6 +86,38 @@ export interface NoncesTable {
   seen_ms: Int64;
 }
 
+export type UserRole = 'finance' | 'administrator';
+
+/** Staff who log in to the dashboard. `password_hash` is `scrypt$N$r$p$salt$hash` (src/backoffice/auth/users.ts). */
+export interface UsersTable {
+  username: string;
+  password_hash: string;
+  role: UserRole;
+  created_at: string;
+  /** 0 or 1 (an integer on both stores). */
+  disabled: number;
+}
+
+/** A logged-in browser. Only the SHA-256 of the cookie's token is stored. */
+export interface SessionsTable {
+  token_hash: string;
+  username: string;
+  created_at_ms: Int64;
+  /** Absolute end (created + 8 h); idle expiry is judged from last_seen_ms. */
+  expires_at_ms: Int64;
+  last_seen_ms: Int64;
+}
+
+/** What a kiosk said about its own outbox with its latest accepted batch (optional `outbox` field). */
+export interface KioskOutboxReportsTable {
+  kiosk_id: string;
+  /** Entries the kiosk held after that batch's last entry. */
+  unsynced: Int64;
+  /** The `at` of the oldest of them (null when none). */
+  oldest_at: string | null;
+  reported_at: string;
+}
+
 /**
  * A lost card's reconciled balance, authorised once for its replacement card
  * (docs/lost-card.md). `code` is what the attendant types; `id` is what the
@@ -111,5 +143,8 @@ export interface BackOfficeDb {
   sync_evidence: SyncEvidenceTable;
   exceptions: ExceptionsTable;
   nonces: NoncesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  kiosk_outbox_reports: KioskOutboxReportsTable;
   replacement_credits: ReplacementCreditsTable;
 }

@@ -6,6 +6,7 @@ import { startKioskApiServer } from '../../kiosk/api/http';
 import { writeApiTokenFile } from '../../kiosk/api/token-file';
 import { serviceConfigOf, type ServiceFlags } from '../../kiosk/config/service-config';
 import { startSimKiosk } from '../../kiosk/demo/sim-kiosk';
+import { readPlateKeyFile } from '../../shared/plate-key-file';
 
 function portOption(name: string, value: string): number {
   const port = Number(value);
@@ -42,7 +43,8 @@ export function registerKioskCommand(program: Command): void {
     .option('--citations <file>', 'citations: the file of citations and amounts due (test/fixtures/citations/README.md)')
     .addHelpText('after', '\nWithout --sip2, --tariffs or --citations the kiosk sells fixed-fee stand-ins (for trying the screens); with any of them it sells only those configured.')
     .option('--server <url>', 'upload the ledger to this back office in the background (the kiosk key in --dir must be enrolled there)')
-    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean; server?: string } & ServiceFlags) => {
+    .option('--plate-key <file>', "the city's plate key (civicard keys plate-key), taken into the kiosk config at first start; without it a new kiosk makes a key of its own")
+    .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean; server?: string; plateKey?: string } & ServiceFlags) => {
       if (!opts.sim) throw new Error('only --sim is available until the hardware configuration issue: run `civicard kiosk --sim`');
       const port = portOption('--port', opts.port);
       const sim_port = portOption('--sim-port', opts.simPort);
@@ -51,7 +53,8 @@ export function registerKioskCommand(program: Command): void {
       const services = configured ? serviceConfigOf(opts, 'USD') : undefined;
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'civicard-kiosk-'));
       const sync = opts.server === undefined ? undefined : { serverUrl: serverUrlOption(opts.server) };
-      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`), ...(services ? { services } : {}), sync });
+      const plate = opts.plateKey === undefined ? {} : { plate_key: readPlateKeyFile(opts.plateKey).plate_key };
+      const kiosk = await startSimKiosk({ dir, pcscd: opts.pcscd, onNote: (line) => process.stdout.write(`${line}\n`), ...(services ? { services } : {}), sync, ...plate });
       const api = await startKioskApiServer(kiosk, { port, sim_port });
       // The token goes to a file only its owner can read, never to stdout: the
       // output of a kiosk service ends up in journals other accounts can read.

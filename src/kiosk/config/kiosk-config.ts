@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { replaceFileDurably } from '../../shared/durable-file';
+import { plateKeyId } from '../../shared/plates';
 
 // The kiosk's own settings, in DIR/kiosk-config.json (mode 0600): who it is
 // and the key that turns a card UID into its card reference. Every station
@@ -8,7 +9,8 @@ import { replaceFileDurably } from '../../shared/durable-file';
 // reads the same card_ref_key; a new key makes every card a stranger.
 // plate_key turns a licence plate into the keyed hash the back office gets
 // for parking enforcement (never the plate itself); every kiosk of a city
-// must share it for a plate to be found whichever kiosk sold the time.
+// must share it for a plate to be found whichever kiosk sold the time: the
+// installer gives the city's key file at first start (src/shared/plate-key-file.ts).
 
 export const KIOSK_CONFIG_FORMAT = 'civicard-kiosk-config/1';
 export const KIOSK_CONFIG_FILE = 'kiosk-config.json';
@@ -56,9 +58,9 @@ export function loadKioskConfig(path: string): KioskConfig {
   return checkConfig(path, parsed);
 }
 
-/** First start of a kiosk directory: a fresh random card-reference key. Refuses to overwrite. */
-export function createKioskConfig(path: string, settings: KioskSettings): KioskConfig {
-  const config: KioskConfig = { ...settings, card_ref_key: randomBytes(CARD_REF_KEY_BYTES), plate_key: randomBytes(PLATE_KEY_BYTES) };
+/** First start of a kiosk directory: a fresh random card-reference key; the city's plate key when given (else a random one, for a kiosk on its own). Refuses to overwrite. */
+export function createKioskConfig(path: string, settings: KioskSettings, given: { plate_key?: Buffer } = {}): KioskConfig {
+  const config: KioskConfig = { ...settings, card_ref_key: randomBytes(CARD_REF_KEY_BYTES), plate_key: given.plate_key ?? randomBytes(PLATE_KEY_BYTES) };
   checkSettings(path, config);
   let fd: number;
   try {
@@ -76,18 +78,28 @@ export function createKioskConfig(path: string, settings: KioskSettings): KioskC
   return config;
 }
 
-/** The simulated kiosk's way: read the config if the directory has one, else create it. */
-export function loadOrCreateKioskConfig(path: string, settings: KioskSettings): KioskConfig {
+/**
+ * The simulated kiosk's way: read the config if the directory has one, else
+ * create it. `plate_key`, the city's, is taken at first start; a config that
+ * holds another one is refused (its sessions' hashes would not match).
+ */
+export function loadOrCreateKioskConfig(path: string, settings: KioskSettings, given: { plate_key?: Buffer } = {}): KioskConfig {
   try {
     statSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return createKioskConfig(path, settings);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return createKioskConfig(path, settings, given);
     throw err;
   }
   const config = loadKioskConfig(path);
+  if (config.plate_key !== null && given.plate_key !== undefined && !config.plate_key.equals(given.plate_key)) {
+    throw new KioskConfigError(
+      `${path} holds plate key ${plateKeyId(config.plate_key)}, not the one given (${plateKeyId(given.plate_key)}): sessions this kiosk sold would not be found by the other key; ` +
+        'start it without --plate-key, or, if it never sold parking, replace plate_key in its config with the city\'s',
+    );
+  }
   if (config.plate_key !== null) return config;
   // Written before parking: add a plate key, keeping the card-reference key and everything else.
-  const upgraded: KioskConfig = { ...config, plate_key: randomBytes(PLATE_KEY_BYTES) };
+  const upgraded: KioskConfig = { ...config, plate_key: given.plate_key ?? randomBytes(PLATE_KEY_BYTES) };
   replaceFileDurably(path, configText(upgraded), { mode: 0o600, sync_dir: true });
   return upgraded;
 }
@@ -99,6 +111,7 @@ function configText(config: KioskConfig): string {
     terminal_id: config.terminal_id,
     card_ref_key: config.card_ref_key.toString('hex'),
     ...(config.plate_key === null ? {} : { plate_key: config.plate_key.toString('hex') }),
+    ...(config.backoffice_public_key === undefined ? {} : { backoffice_public_key: config.backoffice_public_key }),
   };
   return `${JSON.stringify(file, null, 2)}\n`;
 }

@@ -22,6 +22,7 @@ import { CardStation, cardRefOf } from '../runtime/card-station';
 import { openKioskDownlink, type DownlinkStore } from '../runtime/downlink-store';
 import { startDownlinkPolling } from '../../downlink';
 import { kioskIdOf } from '../../backoffice/auth/request-signing';
+import { plateKeyId } from '../../shared/plates';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../runtime/risk';
@@ -86,8 +87,10 @@ export interface SimKioskOptions {
   now?: () => Date;
   /** How often unanswered service posts are sent again (default one minute). */
   service_retry_ms?: number;
-  /** Upload the ledger to this back office in the background. */
+  /** Upload the ledger to this back office in the background (and parking sessions, paid citations after it). */
   sync?: { serverUrl: string };
+  /** The city's plate key (`--plate-key FILE`), taken into the kiosk config at first start; without it a new directory gets a key of its own. */
+  plate_key?: Buffer;
 }
 
 const KIOSK_CURRENCY = 'USD';
@@ -95,9 +98,15 @@ const KIOSK_CURRENCY = 'USD';
 const DOWNLINK_POLL_MS = 5 * 60_000;
 
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
-function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_key: Buffer, now: () => Date, downlink: DownlinkStore | null = null): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null } {
+function servicesFor(
+  dir: string,
+  config: KioskServiceConfig | undefined,
+  plate_key: Buffer,
+  now: () => Date,
+  downlink: DownlinkStore | null = null,
+): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null; citations_paid: CitationStore | null } {
   if (config === undefined) {
-    return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null };
+    return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null, citations_paid: null };
   }
   const services: KioskService[] = [];
   let client: Sip2Client | null = null;
@@ -122,8 +131,9 @@ function servicesFor(dir: string, config: KioskServiceConfig | undefined, plate_
       }),
     );
   }
-  if (config.citations) services.push(new CitationService({ book: config.citations, store: CitationStore.open(join(dir, 'citations-paid.json')), now }));
-  return { services, close: () => client?.close(), parking_sessions };
+  const citations_paid = config.citations ? CitationStore.open(join(dir, 'citations-paid.json')) : null;
+  if (config.citations && citations_paid) services.push(new CitationService({ book: config.citations, store: citations_paid, now }));
+  return { services, close: () => client?.close(), parking_sessions, citations_paid };
 }
 
 export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
@@ -140,7 +150,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   if (existsSync(ledger_path) && !existsSync(configPath)) {
     throw new Error(`${dir} holds a ledger but no ${KIOSK_CONFIG_FILE}: a new card-reference key would make its cards strangers to their own entries; start the kiosk in a new directory`);
   }
-  const config = loadOrCreateKioskConfig(configPath, { kiosk_id: 'K-EASTBRANCH-1', terminal_id: 101 });
+  const config = loadOrCreateKioskConfig(configPath, { kiosk_id: 'K-EASTBRANCH-1', terminal_id: 101 }, opts.plate_key === undefined ? {} : { plate_key: opts.plate_key });
 
   let pcscd: PcscdHandle | null = null;
   if (opts.pcscd) {
@@ -169,7 +179,8 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const now = opts.now ?? (() => new Date());
   const downlink = openKioskDownlink(dir, config);
   for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
-  const wired = servicesFor(dir, opts.services, config.plate_key ?? never('the kiosk config has no plate_key'), now, downlink);
+  const plate_key = config.plate_key ?? never('the kiosk config has no plate_key');
+  const wired = servicesFor(dir, opts.services, plate_key, now, downlink);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
@@ -239,7 +250,15 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
-    sync: opts.sync && { serverUrl: opts.sync.serverUrl, key: kioskKey },
+    sync: opts.sync && {
+      serverUrl: opts.sync.serverUrl,
+      key: kioskKey,
+      // Plates leave the kiosk's file once the back office holds their sessions (as keyed hashes).
+      uploads: {
+        ...(wired.parking_sessions ? { parking: { outboundSessions: () => wired.parking_sessions!.outboundSessions(), markDelivered: (sent) => wired.parking_sessions!.markDelivered(sent), plate_key_id: plateKeyId(plate_key) } } : {}),
+        ...(wired.citations_paid ? { citations: wired.citations_paid } : {}),
+      },
+    },
   });
   (sim as { actor: ResidentKiosk }).actor = actor;
   await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });

@@ -114,8 +114,9 @@ export class CitationStore {
       .map(([number, p]) => ({ number, tx_id: p.tx_id }));
   }
 
-  markDelivered(numbers: readonly string[]): void {
-    for (const n of numbers) if (this.data.paid[n]) this.data.paid[n] = { ...this.data.paid[n], delivered: true };
+  /** The back office has these payments, as they were sent (a citation refunded and paid again meanwhile stays to tell). */
+  markDelivered(sent: readonly { number: string; tx_id: string }[]): void {
+    for (const { number, tx_id } of sent) if (this.data.paid[number]?.tx_id === tx_id) this.data.paid[number] = { ...this.data.paid[number], delivered: true };
     this.persist();
   }
 

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readFileIfExists, replaceFileDurably } from '../../shared/durable-file';
@@ -49,15 +48,7 @@ export interface OutboundParkingSession {
   readonly status: 'paid' | 'cancelled';
 }
 
-/** The plate as the kiosk keeps and hashes it: capitals and digits only (`abc-123` and `ABC 123` are one plate). */
-export function normalizePlate(text: string): string | null {
-  const plate = text.toUpperCase().replace(/[\s-]/g, '');
-  return /^[A-Z0-9]{1,10}$/.test(plate) ? plate : null;
-}
-
-export function plateHash(plate_key: Buffer, normalized_plate: string): string {
-  return createHmac('sha256', plate_key).update(normalized_plate, 'utf8').digest('hex');
-}
+export { normalizePlate, plateHash } from '../../shared/plates';
 
 const FORMAT = 'civicard-parking-sessions/1';
 
@@ -112,13 +103,17 @@ export class ParkingSessionStore {
       .map((s) => ({ session_id: s.session_id, zone: s.zone, space: s.space, plate_hash: s.plate_hash, stay_start: s.stay_start, start: s.start, end: s.end, status: s.state as 'paid' | 'cancelled' }));
   }
 
-  /** The back office has these sessions: their plates are purged from the kiosk. */
-  markDelivered(session_ids: readonly string[]): void {
+  /**
+   * The back office has these sessions, as they were sent: their plates are
+   * purged from the kiosk. One whose state changed since it was sent (a refund
+   * while the upload was on the way) stays to be told as it is now.
+   */
+  markDelivered(sent: readonly Pick<OutboundParkingSession, 'session_id' | 'status'>[]): void {
     let changed = false;
-    for (const id of session_ids) {
-      const s = this.sessions.get(id);
+    for (const { session_id, status } of sent) {
+      const s = this.sessions.get(session_id);
       if (s === undefined || s.state === 'quoted') continue;
-      this.sessions.set(id, { ...s, plate: null, delivered: true });
+      this.sessions.set(session_id, { ...s, plate: null, delivered: s.state === status });
       changed = true;
     }
     if (changed) this.persist();

@@ -61,6 +61,8 @@ describe('CitationService', () => {
     expect(await service.fulfil({ tx: txFor(b.value), quote: b.value })).toEqual({ status: 'refused', reason: 'already_paid' });
     expect(await ask('4000123010')).toEqual({ ok: false, error: 'already_paid' });
     expect(store.outboundPayments()).toEqual([{ number: '4000123010', tx_id: tx.tx_id }]);
+    store.markDelivered([{ number: '4000123010', tx_id: 'another payment' }]); // not what is held: still to tell
+    expect(store.outboundPayments()).toHaveLength(1);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     // Kept across a restart.
     expect(CitationStore.open(path).paidBy('4000123010')).toBe(tx.tx_id);

@@ -218,6 +218,19 @@ describe('ParkingService: fulfil and refund', () => {
 });
 
 describe('ParkingSessionStore: plates kept apart, purged once the back office has the session', () => {
+  it('a session refunded while its upload as paid was on the way is told again, as cancelled', async () => {
+    const { service, buy, sessions } = setup();
+    const { tx, quote } = await buy('plate:101/ABC123', 60);
+    const sent = sessions.outboundSessions();
+    expect(await service.refund({ tx, reason: 'credit back' })).toEqual({ ok: true, value: { undone: true } });
+    expect(sessions.outboundSessions()).toEqual([]); // the refund believes it was never told
+    sessions.markDelivered(sent); // the back office took it as paid
+    expect(sessions.outboundSessions()).toEqual([expect.objectContaining({ session_id: quote.quote_ref, status: 'cancelled' })]);
+    sessions.markDelivered(sessions.outboundSessions());
+    expect(sessions.outboundSessions()).toEqual([]);
+    expect(sessions.get(quote.quote_ref)).toMatchObject({ state: 'cancelled', plate: null, delivered: true });
+  });
+
   it('keeps the plate in a 0600 file only until delivered; outbound sessions carry the keyed hash, never the plate', async () => {
     const { buy, sessions, path, at, ask } = setup();
     const { quote } = await buy('plate:101/ABC123', 60);
@@ -239,7 +252,7 @@ describe('ParkingSessionStore: plates kept apart, purged once the back office ha
     ]);
     expect(JSON.stringify(outbound)).not.toContain('ABC123');
 
-    sessions.markDelivered([quote.quote_ref]);
+    sessions.markDelivered(outbound);
     expect(sessions.outboundSessions()).toEqual([]);
     expect(readFileSync(path!, 'utf8')).not.toContain('ABC123');
     expect(ParkingSessionStore.open(path).get(quote.quote_ref)).toMatchObject({ plate: null, delivered: true });

@@ -35,7 +35,7 @@ export function residentView(screen: string, language: Language, over: Partial<R
             { id: 'f1', amount_minor: 500, label_key: 'library.fine_item', label_params: { text: 'Overdue item', amount: 500 }, preselected: true },
             { id: 'f2', amount_minor: 775, label_key: 'library.fine_item', label_params: { text: 'Lost item', amount: 775 }, preselected: true },
           ],
-          screen_params: { name: PATRON_NAME },
+          screen_params: { patron_name: PATRON_NAME },
         }
       : null,
     payment: payment ? { tx_id: TX_ID, amount_minor: 1_275, stage: 'debit_in_flight' } : null,

@@ -34,6 +34,20 @@ describe('syncOnce', () => {
     expect(ledger.pendingCount()).toBe(0);
   });
 
+  it('tells the back office, inside the signed batch, how much it still holds and since when', async () => {
+    const { ledger, opts } = await setup(10);
+    const bodies: { outbox?: unknown }[] = [];
+    const real = opts().fetch!;
+    const capture = (async (url: URL, init: RequestInit) => {
+      if (typeof init?.body === 'string' && init.body) bodies.push(JSON.parse(init.body) as { outbox?: unknown });
+      return real(url, init);
+    }) as unknown as typeof fetch;
+    const oldest = ledger.rowsSince(0, 1)[0]!.at;
+    await syncOnce(opts({ fetch: capture }));
+    expect(bodies[0]!.outbox).toEqual({ unsynced: 40, oldest_at: oldest });
+    expect(bodies[1]!.outbox).toEqual({ unsynced: 24, oldest_at: ledger.rowsSince(16, 1)[0]!.at });
+  });
+
   it('signs with the string the doc gives, verifiable with the kiosk public key', async () => {
     const { key, opts } = await setup(1);
     const seen: { url: string; init: RequestInit }[] = [];
