@@ -8,6 +8,7 @@ import { enrollKiosk } from '../../../src/backoffice/auth/enrollment';
 import { signRequest } from '../../../src/backoffice/auth/request-signing';
 import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
+import { KyselyDownlinkRepository } from '../../../src/backoffice/downlink/kysely-repository';
 import { ingestBatch } from '../../../src/backoffice/ingest';
 import { buildServer } from '../../../src/backoffice/server';
 import { KioskLedger } from '../../../src/ledger';
@@ -278,7 +279,7 @@ forEachStore('dashboard pages', (t) => {
       const row = await t.store.db.selectFrom('replacement_credits').selectAll().executeTakeFirstOrThrow();
       expect(row).toMatchObject({ code, old_card_ref: OTHER_CARD, status: 'pending' });
       expect(Number(row.amount_minor)).toBe(9_000);
-      expect(await t.store.db.selectFrom('hotlist_changes').select(['card_ref', 'action']).execute()).toEqual([{ card_ref: OTHER_CARD, action: 'add' }]);
+      expect(await KyselyDownlinkRepository.on(t.store.db).hotlistChangesAfter(0)).toMatchObject([{ card_ref: OTHER_CARD, action: 'add' }]);
       // Again: the same authorisation.
       expect((await ada.post(`/cards/${OTHER_CARD}/lost`, { csrf: await ada.csrf() })).body).toContain(code);
       expect(await t.store.db.selectFrom('replacement_credits').select('id').execute()).toHaveLength(1);
