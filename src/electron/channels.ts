@@ -5,4 +5,10 @@ export const CHANNELS = {
   speak: 'civicard:speak',
   /** main → renderer: a new KioskView. */
   view: 'civicard:view',
+  attendantState: 'civicard:attendant:state',
+  attendantCommand: 'civicard:attendant:command',
+  /** main → renderer: a new AttendantView. */
+  attendantView: 'civicard:attendant:view',
+  maintenanceState: 'civicard:maintenance:state',
+  maintenanceCommand: 'civicard:maintenance:command',
 } as const;

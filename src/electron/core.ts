@@ -1,11 +1,19 @@
-import { mkdirSync } from 'node:fs';
-import type { KioskCommand, KioskView } from '../shared/kiosk-api';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { runBuiltInSelftest } from '../card/selftest';
+import type { AttendantView } from '../shared/attendant-api';
+import type { KioskCommand, KioskView, Language } from '../shared/kiosk-api';
 import type { KioskCore } from '../kiosk/api/api-routes';
+import { attendantViewOf } from '../kiosk/api/attendant-view';
 import { startKioskApiServer } from '../kiosk/api/http';
+import { maintenanceViewOf } from '../kiosk/api/maintenance-route';
+import { simRoutes } from '../kiosk/api/sim-routes';
 import { writeApiTokenFile } from '../kiosk/api/token-file';
 import { viewOf } from '../kiosk/api/view';
-import { startSimKiosk } from '../kiosk/demo/sim-kiosk';
-import type { ResidentPort } from './ipc';
+import { startSimAttendant, type SimAttendant } from '../kiosk/demo/sim-attendant';
+import { startSimKiosk, type SimKiosk } from '../kiosk/demo/sim-kiosk';
+import { simMaintenanceSource } from '../kiosk/demo/sim-maintenance';
+import { attendantIpcRoutes, maintenanceIpcRoutes, type AttendantPort, type IpcRoute, type MaintenancePort, type ResidentPort } from './ipc';
 
 // The kiosk core as the shell sees it: views, commands, changes, stop. The
 // shell starts it through this interface only, so its tests inject a fake.
@@ -13,6 +21,10 @@ import type { ResidentPort } from './ipc';
 export interface KioskCoreHost extends ResidentPort {
   /** Calls `listener` with the view after every change (the machine's or the language). */
   subscribe(listener: (view: KioskView) => void): () => void;
+  /** The attendant booth beside the kiosk, when there is one. */
+  readonly attendant?: AttendantPort;
+  /** The maintenance screen's view and commands, when the core offers them. */
+  readonly maintenance?: MaintenancePort;
   stop(): Promise<void>;
 }
 
@@ -23,10 +35,12 @@ export interface CoreStartOptions {
   /** Where the kiosk keeps its ledger, keys and state. */
   dir: string;
   onNote?: (line: string) => void;
+  /** Where the bundled simulators' data files are (the packaged app's test/fixtures; default: the repository's). */
+  fixtures_dir?: string;
 }
 
 /** A host over a running core: a command is applied exactly as the HTTP API applies it (api-routes.ts). */
-export function hostCore(kiosk: KioskCore, stop: () => Promise<void>): KioskCoreHost {
+export function hostCore(kiosk: KioskCore, stop: () => Promise<void>, stations: Pick<KioskCoreHost, 'attendant' | 'maintenance'> = {}): KioskCoreHost {
   const listeners = new Set<(view: KioskView) => void>();
   const view = () => viewOf(kiosk.actor.getSnapshot(), kiosk.language);
   const notify = () => {
@@ -35,6 +49,7 @@ export function hostCore(kiosk: KioskCore, stop: () => Promise<void>): KioskCore
   };
   const sub = kiosk.actor.subscribe(notify);
   return {
+    ...stations,
     view,
     apply(command: KioskCommand) {
       if (command.type === 'SET_LANGUAGE') {
@@ -60,22 +75,101 @@ export function wantsSimulation(argv: readonly string[], env: NodeJS.ProcessEnv)
   return argv.includes('--sim') || env.CIVICARD_SIM === '1';
 }
 
+const APP_VERSION = (() => {
+  try {
+    return (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+})();
+
+/** The booth as its channels see it: SET_LANGUAGE is the shell's, as in attendant-routes.ts; the rest goes to the machine. */
+export function attendantPort(booth: Pick<SimAttendant, 'actor'>): AttendantPort {
+  let language: Language = 'en';
+  const listeners = new Set<(view: AttendantView) => void>();
+  const view = () => attendantViewOf(booth.actor.getSnapshot(), language);
+  booth.actor.subscribe(() => {
+    const v = view();
+    for (const l of listeners) l(v);
+  });
+  return {
+    view,
+    apply(command) {
+      if (command.type === 'SET_LANGUAGE') {
+        language = command.language;
+        const v = view();
+        for (const l of listeners) l(v);
+      } else booth.actor.send(command);
+      return view();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+  };
+}
+
+/**
+ * The maintenance screen of a simulated kiosk: the real figures (sim-maintenance.ts).
+ * RUN_SELF_TEST runs the card-crypto known answers again; SYNC_NOW is refused with
+ * the reason (the ledger syncs in the background on its own schedule); EXIT_MAINTENANCE
+ * answers the view, the screen is the renderer's to leave.
+ */
+export function maintenancePort(kiosk: SimKiosk): MaintenancePort {
+  let self_test = { at: new Date().toISOString(), ok: true, failed: [] as string[] };
+  const source = simMaintenanceSource(kiosk, { app_version: APP_VERSION, self_test_at: self_test.at });
+  const view = () => maintenanceViewOf({ ...source, selfTest: () => self_test }, '');
+  return {
+    view,
+    async apply(command) {
+      if (command.type === 'SYNC_NOW') return { error: kiosk.syncStatus() ? 'the ledger syncs in the background on its own schedule; sync on demand is not available yet' : 'this kiosk has no back office to sync to' };
+      if (command.type === 'RUN_SELF_TEST') {
+        const report = runBuiltInSelftest();
+        self_test = { at: new Date().toISOString(), ok: report.ok, failed: [...new Set(report.outcomes.filter((o) => !o.passed).map((o) => o.section))] };
+      }
+      return view();
+    },
+  };
+}
+
+/** The `extra_routes` of the shell: the booth's and the maintenance channels the core offers. */
+export function stationRoutes(core: KioskCoreHost): IpcRoute<unknown, unknown>[] {
+  return [...(core.attendant ? attendantIpcRoutes(core.attendant) : []), ...(core.maintenance ? maintenanceIpcRoutes(core.maintenance) : [])];
+}
+
 /**
  * Starts the kiosk core. Simulated devices: a simulated kiosk in `dir` (in-memory
- * reader) and its simulator API on loopback (CIVICARD_SIM_PORT, default 7312),
- * token in a file in `dir`, to tap cards and read receipts. Real devices wait
- * for the hardware configuration issue, so without simulation this refuses.
+ * reader) selling the bundled simulators (ILS over SIP2, tariff and citation
+ * fixtures: sim-services.ts), an attendant booth beside it, and the simulator API
+ * on loopback (CIVICARD_SIM_PORT, default 7312), token in a file in `dir`, to tap
+ * cards, scan barcodes and read receipts. Real devices wait for the hardware
+ * configuration issue, so without simulation this refuses.
  */
 export const startKioskCore: StartCore = async (opts) => {
   if (!opts.sim) throw new Error('only simulated devices are available until the hardware configuration issue: start with --sim or CIVICARD_SIM=1');
   mkdirSync(opts.dir, { recursive: true });
-  const kiosk = await startSimKiosk({ dir: opts.dir, pcscd: false, onNote: opts.onNote });
-  const sim_port = Number(process.env.CIVICARD_SIM_PORT ?? 7312);
-  const api = await startKioskApiServer(kiosk, { port: 0, sim_port });
-  const token_path = writeApiTokenFile(opts.dir, api.token);
-  opts.onNote?.(`simulated devices at ${api.sim_url} (token file ${token_path})`);
-  return hostCore(kiosk, async () => {
-    await api.close();
+  const kiosk = await startSimKiosk({ dir: opts.dir, pcscd: false, onNote: opts.onNote, ...(opts.fixtures_dir ? { fixtures_dir: opts.fixtures_dir } : {}) });
+  let booth: SimAttendant | null = null;
+  try {
+    booth = await startSimAttendant(kiosk);
+    const sim_port = Number(process.env.CIVICARD_SIM_PORT ?? 7312);
+    const simulated = booth;
+    const api = await startKioskApiServer(kiosk, { port: 0, sim_port, sim: () => ({ routes: simRoutes(kiosk, { attendant: simulated }) }) });
+    const token_path = writeApiTokenFile(opts.dir, api.token);
+    opts.onNote?.(`selling ${kiosk.services_label}`);
+    opts.onNote?.(`simulated devices at ${api.sim_url} (token file ${token_path})`);
+    return hostCore(
+      kiosk,
+      async () => {
+        await api.close();
+        await simulated.stop();
+        await kiosk.stop();
+      },
+      { attendant: attendantPort(simulated), maintenance: maintenancePort(kiosk) },
+    );
+  } catch (err) {
+    await booth?.stop();
     await kiosk.stop();
-  });
+    throw err;
+  }
 };

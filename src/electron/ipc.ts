@@ -1,5 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { checkAttendantCommand, type AttendantCommand, type AttendantView } from '../shared/attendant-api';
 import { checkCommand, LANGUAGES, type KioskCommand, type KioskView, type Language } from '../shared/kiosk-api';
+import { checkMaintenanceCommand, type MaintenanceCommand, type MaintenanceView } from '../shared/maintenance-api';
 import type { BridgeError } from '../shared/bridge';
 import { CHANNELS } from './channels';
 import { isAppUrl } from './protocol';
@@ -8,8 +10,8 @@ import { isAppUrl } from './protocol';
 // sender must be a frame of the app itself (civicard://app), and the payload
 // must pass its channel's validator. A refusal or a failure is answered as
 // `{ error }` — never thrown across IPC (that would put a main-process stack
-// in the page) and never handed to the core. More channels (attendant,
-// maintenance) plug in as more rows of the same table.
+// in the page) and never handed to the core. The attendant booth's and the
+// maintenance screen's channels are more rows of the same table.
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -103,5 +105,45 @@ export function residentRoutes(core: ResidentPort, speaker: Speaker | null): Ipc
         return { ok: true };
       },
     }),
+  ];
+}
+
+/** What the attendant booth's channels need of the core. */
+export interface AttendantPort {
+  view(): AttendantView;
+  apply(command: AttendantCommand): AttendantView;
+  /** Calls `listener` with the view after every change; returns the unsubscribe. */
+  subscribe(listener: (view: AttendantView) => void): () => void;
+}
+
+/** What the maintenance screen's channels need of the core. */
+export interface MaintenancePort {
+  view(): Promise<MaintenanceView>;
+  apply(command: MaintenanceCommand): Promise<MaintenanceView | BridgeError>;
+}
+
+const attendantCommandOf = (payload: unknown): Checked<AttendantCommand> => {
+  const checked = checkAttendantCommand(payload);
+  return checked.ok ? { ok: true, value: checked.command } : checked;
+};
+
+const maintenanceCommandOf = (payload: unknown): Checked<MaintenanceCommand> => {
+  const checked = checkMaintenanceCommand(payload);
+  return checked.ok ? { ok: true, value: checked.command } : checked;
+};
+
+/** The attendant booth's channels: state and command (checkAttendantCommand; a PIN is never echoed). */
+export function attendantIpcRoutes(port: AttendantPort): IpcRoute<unknown, unknown>[] {
+  return [
+    route({ channel: CHANNELS.attendantState, validate: nothing, handle: () => port.view() }),
+    route({ channel: CHANNELS.attendantCommand, validate: attendantCommandOf, handle: (command) => port.apply(command) }),
+  ];
+}
+
+/** The maintenance screen's channels: its view (counts and ages only) and its commands (checkMaintenanceCommand). */
+export function maintenanceIpcRoutes(port: MaintenancePort): IpcRoute<unknown, unknown>[] {
+  return [
+    route({ channel: CHANNELS.maintenanceState, validate: nothing, handle: () => port.view() }),
+    route({ channel: CHANNELS.maintenanceCommand, validate: maintenanceCommandOf, handle: (command) => port.apply(command) }),
   ];
 }

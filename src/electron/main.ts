@@ -83,6 +83,9 @@ export async function runKioskShell(opts: ShellOptions): Promise<RunningShell | 
   core?.subscribe((view) => {
     if (!window.isDestroyed()) window.webContents.send(CHANNELS.view, view);
   });
+  core?.attendant?.subscribe((view) => {
+    if (!window.isDestroyed()) window.webContents.send(CHANNELS.attendantView, view);
+  });
 
   // The window closes only when the app quits (the service stopping it), never from a key or the page.
   let quitting = false;

@@ -18,7 +18,11 @@ export interface MaintenanceView {
     /** Age of the oldest of them, null when there are none. */
     oldest_unsynced_age_ms: number | null;
     unsynced_debits_minor: number;
+    /** When the back office last acknowledged everything it was sent; null before the first time. */
     last_sync_at: string | null;
+    /** Why the last sync attempt failed (the network, the server busy, a refusal); null after a success. */
+    last_error: string | null;
+    /** Age of the hotlist in force; null when this kiosk has none. */
     hotlist_age_ms: number | null;
   };
   /** The offline risk limits from the signed config (DESIGN §7). */

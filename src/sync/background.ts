@@ -45,6 +45,10 @@ export interface SyncStatus {
   failures: number;
   last_report: SyncReport | null;
   last_error: string | null;
+  /** When a run last ended with the server holding everything it was sent (ISO 8601), null before the first. */
+  last_success_at: string | null;
+  /** Whether the last run got an answer from the back office (even a refusal or "busy"), false before the first. */
+  reached_server: boolean;
   /** The wait before the next run, as scheduled. */
   next_in_ms: number | null;
 }
@@ -58,6 +62,8 @@ export interface BackgroundSyncOptions {
   random?: () => number;
   timers?: Timers;
   onStatus?: (status: SyncStatus) => void;
+  /** The clock `last_success_at` is read from. */
+  now?: () => Date;
 }
 
 export class BackgroundSync {
@@ -71,7 +77,8 @@ export class BackgroundSync {
   private nudgedWhileRunning = false;
   private running: Promise<void> | null = null;
   private abort: AbortController | null = null;
-  private readonly state: SyncStatus = { phase: 'idle', failures: 0, last_report: null, last_error: null, next_in_ms: null };
+  private readonly now: () => Date;
+  private readonly state: SyncStatus = { phase: 'idle', failures: 0, last_report: null, last_error: null, last_success_at: null, reached_server: false, next_in_ms: null };
 
   constructor(private readonly opts: BackgroundSyncOptions) {
     this.intervalMs = opts.intervalMs ?? 60_000;
@@ -79,6 +86,7 @@ export class BackgroundSync {
     this.backoff = opts.backoff ?? DEFAULT_BACKOFF;
     this.random = opts.random ?? Math.random;
     this.timers = opts.timers ?? REAL_TIMERS;
+    this.now = opts.now ?? (() => new Date());
   }
 
   status(): SyncStatus {
@@ -137,6 +145,11 @@ export class BackgroundSync {
       this.state.last_report = report;
       this.state.last_error = null;
       this.state.failures = 0;
+      // A run with nothing to send asks the server nothing: no news of it either way.
+      if (report.contacted !== false) {
+        this.state.reached_server = true;
+        if (!report.refused) this.state.last_success_at = this.now().toISOString();
+      }
       if (report.refused) {
         this.state.last_error = `${report.refused.error}: ${report.refused.message}`;
         this.setPhase('refused', null);
@@ -147,6 +160,7 @@ export class BackgroundSync {
       if (this.state.phase === 'stopped') return;
       this.state.failures += 1;
       this.state.last_error = e instanceof Error ? e.message : String(e);
+      this.state.reached_server = e instanceof SyncUnreachableError && e.answered;
       const wait = backoffDelayMs(this.state.failures, this.backoff, this.random);
       this.schedule(Math.max(wait, e instanceof SyncUnreachableError ? (e.retryAfterMs ?? 0) : 0));
     } finally {

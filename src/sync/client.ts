@@ -52,6 +52,8 @@ export interface SyncReport {
   last_seq: number;
   /** Entries still not acknowledged. */
   pending: number;
+  /** Whether the server answered anything in this run (a run with nothing to send asks nothing). */
+  contacted?: boolean;
   refused?: SyncRefusal;
   /** Parking sessions and paid citations sent after the ledger (service-uploads.ts); `refused` stops them (not the ledger) until restart. */
   uploads?: { sessions_delivered: number; citations_delivered: number; refused?: SyncRefusal };
@@ -90,7 +92,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
   const now = opts.now ?? Date.now;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const last_seq = ledger.lastEntry()?.seq ?? 0;
-  const report: SyncReport = { server: base.origin, kiosk_id, sent: 0, stored: 0, duplicates: 0, batches: 0, acknowledged_through_seq: 0, last_seq, pending: 0 };
+  const report: SyncReport = { server: base.origin, kiosk_id, sent: 0, stored: 0, duplicates: 0, batches: 0, acknowledged_through_seq: 0, last_seq, pending: 0, contacted: false };
   const finish = (refused?: SyncRefusal): SyncReport => {
     report.pending = ledger.pendingCount();
     report.acknowledged_through_seq = acknowledgedThrough(ledger);
@@ -110,6 +112,7 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     try {
       const res = await doFetch(url, { method, headers, body: method === 'POST' ? body : undefined, signal });
       status = res.status;
+      report.contacted = true;
       retryAfter = res.headers.get('retry-after');
       text = await res.text();
     } catch (e) {

@@ -4,14 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_EVENT_CLIENTS } from '../kiosk/api/api-routes';
 import { attendantRoutes } from '../kiosk/api/attendant-routes';
 import { startKioskApiServer, type KioskApiServer } from '../kiosk/api/http';
-import { maintenanceRoute, type MaintenanceSource } from '../kiosk/api/maintenance-route';
+import { maintenanceRoute } from '../kiosk/api/maintenance-route';
 import { simRoutes } from '../kiosk/api/sim-routes';
 import { speakRoute, type SpeakerPort } from '../kiosk/api/speak-route';
 import { startSimAttendant, type SimAttendant } from '../kiosk/demo/sim-attendant';
 import { startSimKiosk, type SimKiosk } from '../kiosk/demo/sim-kiosk';
-import { DEFAULT_RISK_POLICY } from '../kiosk/runtime/risk';
+import { simMaintenanceSource } from '../kiosk/demo/sim-maintenance';
 import type { KioskServiceConfig } from '../kiosk/config/service-config';
-import type { MaintenanceView } from '../shared/maintenance-api';
 import { staticSite } from './static-site';
 
 // The web shell: the kiosk core on simulated devices, its typed API and the
@@ -59,8 +58,10 @@ export interface WebShellOptions {
   speaker?: SpeakerPort | null;
   /** An attendant booth beside the kiosk (default true). */
   attendant?: boolean;
-  /** The services the kiosk sells (ILS, tariffs, citations; default: fixed-fee stand-ins), see sim-kiosk.ts. */
+  /** The services the kiosk sells (ILS, tariffs, citations; default: the bundled simulators, sim-services.ts). */
   services?: KioskServiceConfig;
+  /** Upload the kiosk's and the booth's ledgers to this back office in the background (their keys enrolled there: sim-enrollment.ts). */
+  sync?: { serverUrl: string };
   onNote?: (line: string) => void;
 }
 
@@ -81,27 +82,12 @@ export interface WebShell {
 
 export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
   const started_at = new Date().toISOString();
-  const kiosk = await startSimKiosk({ dir: opts.dir, pcscd: opts.pcscd, onNote: opts.onNote, ...(opts.services ? { services: opts.services } : {}) });
+  const kiosk = await startSimKiosk({ dir: opts.dir, pcscd: opts.pcscd, onNote: opts.onNote, ...(opts.services ? { services: opts.services } : {}), ...(opts.sync ? { sync: opts.sync } : {}) });
   let attendant: SimAttendant | null = null;
   let api: KioskApiServer;
   try {
-    if (opts.attendant ?? true) attendant = await startSimAttendant(kiosk);
-    const maintenance: MaintenanceSource = {
-      ledger: kiosk.ledger,
-      policy: DEFAULT_RISK_POLICY,
-      versions: { app: APP_VERSION, config: null, ledger_schema: kiosk.ledger.db.pragma('user_version', { simple: true }) as number, card_keys: 'test keyset (simulated)' },
-      online: () => true,
-      lastSyncAt: () => null,
-      hotlistAgeMs: () => 3_600_000,
-      devices: async () => [
-        { name: 'card_reader', state: 'ok', detail_key: null },
-        { name: 'printer', ...printerDevice((await kiosk.printer.status()).status) },
-        { name: 'scanner', state: 'ok', detail_key: null },
-        { name: 'network', state: 'ok', detail_key: null },
-      ],
-      selfTest: () => ({ at: started_at, ok: true, failed: [] }),
-      now: () => new Date(),
-    };
+    if (opts.attendant ?? true) attendant = await startSimAttendant(kiosk, opts.sync ? { sync: opts.sync } : {});
+    const maintenance = simMaintenanceSource(kiosk, { app_version: APP_VERSION, self_test_at: started_at });
     const max_event_clients = DEFAULT_MAX_EVENT_CLIENTS;
     api = await startKioskApiServer(kiosk, {
       port: opts.port,
@@ -145,10 +131,4 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       await kiosk.stop();
     },
   };
-}
-
-function printerDevice(status: string): Pick<MaintenanceView['devices'][number], 'state' | 'detail_key'> {
-  if (status === 'ready') return { state: 'ok', detail_key: null };
-  if (status === 'paper_near_end') return { state: 'ok', detail_key: 'printer.paper_near_end' };
-  return { state: 'fault', detail_key: `printer.${status}` };
 }

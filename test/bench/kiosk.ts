@@ -38,6 +38,7 @@ import { join } from 'node:path';
 import { Purse } from '../../src/card/purse';
 import { residentVisit } from '../../src/kiosk/demo/resident-visit';
 import { startSimKiosk } from '../../src/kiosk/demo/sim-kiosk';
+import { startOfLocalDay } from '../../src/kiosk/runtime/risk';
 import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
 import { loadOrCreateKioskKey } from '../../src/ledger';
 import { InMemoryCardTransport } from '../../hardware/sim/in-memory-transport';
@@ -203,7 +204,9 @@ async function paymentsAndRss() {
 
 async function tapToReceipt() {
   const dir = mkdtempSync(join(tmpdir(), 'civicard-bench-tap-'));
-  const kiosk = await startSimKiosk({ dir, pcscd: true });
+  // Parking from the bundled tariff fixture, priced at 10:25 today as the scripted day does (a quarter hour: $0.75).
+  const at_10_25 = startOfLocalDay(Date.now(), 'America/Chicago') + (10 * 60 + 25) * 60_000;
+  const kiosk = await startSimKiosk({ dir, pcscd: true, now: () => new Date(at_10_25) });
   try {
     const { card } = await kiosk.issueCard('bench', 50_000);
     const samples: number[] = [];
@@ -211,7 +214,7 @@ async function tapToReceipt() {
       const printed = kiosk.printerSim.receipts.length;
       const t0 = performance.now();
       const hand = kiosk.counter.hand(card);
-      const visit = residentVisit(kiosk.actor, hand, { kind: 'parking', reference: `SPACE-${i}` });
+      const visit = residentVisit(kiosk.actor, hand, { kind: 'parking', reference: `plate:101/B${String(i).padStart(6, '0')}`, choose: (options) => options.filter((o) => o.label_params.minutes === 15).map((o) => o.id) });
       await kiosk.printerSim.waitForReceipts(printed + 1, 30_000);
       samples.push(performance.now() - t0);
       await visit;

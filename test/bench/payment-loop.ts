@@ -12,7 +12,7 @@ import { residentVisit, type CardHand } from '../../src/kiosk/demo/resident-visi
 import { CardStation } from '../../src/kiosk/runtime/card-station';
 import { startResidentKiosk, type ResidentKiosk } from '../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../src/kiosk/runtime/risk';
-import { FixedFeeService } from '../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../support/fixed-fee';
 import { RuntimeLedger } from '../../src/kiosk/runtime/runtime-ledger';
 import { loadOrCreateKioskKey } from '../../src/ledger';
 import { FakeCardReader } from '../../hardware/pcsc/fake-reader';

@@ -2,7 +2,7 @@
 // has paid — as a SIP2 "payment accepted = N" does — so the kiosk must credit
 // the money back onto the card (or record a refund).
 import type { FulfilInput, FulfilResult } from '../../src/kiosk/machines/contracts';
-import { FixedFeeService } from '../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../support/fixed-fee';
 
 export class RefusingService extends FixedFeeService {
   /** Refuse every payment fulfilled from now on until set back. */

@@ -86,6 +86,24 @@ describe('civicard kiosk --sim', () => {
     expect(simUrl).not.toBe(url);
   });
 
+  it('sells the bundled simulators by default: the ILS simulator over SIP2, the tariff and citation fixtures', () => {
+    expect(stdout).toMatch(/selling library fines \(ILS simulator, SIP2 on 127\.0\.0\.1:\d+\), parking \(.*chicago-downtown\.json\), citations \(.*downtown\.json\)/);
+  });
+
+  it('pays the fines of a fixture library card through the ILS simulator (SIP2 patron information, then Fee Paid)', async () => {
+    expect((await sim('/sim/card/present', { card: 'L' })).status).toBe(200);
+    await until(/^session\.balanceShown$/);
+    await api('/api/command', { type: 'CONTINUE' });
+    await api('/api/command', { type: 'SELECT_SERVICE', kind: 'library_fine', reference: '29000000000001' });
+    const confirming = await until(/^session\.confirming$/);
+    expect(confirming.quote).toMatchObject({ kind: 'library_fine', amount_minor: 350 + 175 }); // the fixture's two fines, as the koha profile totals them
+    await api('/api/command', { type: 'CONFIRM' });
+    expect((await until(/^payment\.done$/)).payment?.stage).toBe('settled');
+    await sim('/sim/card/withdraw', {});
+    await api('/api/command', { type: 'FINISH' });
+    await until(/^idle$/);
+  });
+
   it('takes a payment driven only through the typed API, and the ledger verifies afterwards', async () => {
     expect((await api('/api/state')).json.screen).toBe('idle');
     expect((await sim('/sim/card/present', { card: 'A' })).status).toBe(200);
@@ -94,9 +112,9 @@ describe('civicard kiosk --sim', () => {
     expect(JSON.stringify(shown)).not.toMatch(/card_ref|uid/i);
     await api('/api/command', { type: 'SET_LANGUAGE', language: 'es' });
     await api('/api/command', { type: 'CONTINUE' });
-    await api('/api/command', { type: 'SELECT_SERVICE', kind: 'library_fine', reference: 'FINE-1' });
+    await api('/api/command', { type: 'SELECT_SERVICE', kind: 'citation', reference: '4000123051' });
     const confirming = await until(/^session\.confirming$/);
-    expect(confirming.quote).toMatchObject({ kind: 'library_fine', amount_minor: 350 });
+    expect(confirming.quote).toMatchObject({ kind: 'citation', amount_minor: 1_250 });
     await api('/api/command', { type: 'CONFIRM' });
     const done = await until(/^payment\.done$/);
     expect(done.payment?.stage).toBe('settled');
@@ -120,6 +138,6 @@ describe('civicard kiosk --sim', () => {
     const pub = join(dir, 'kiosk.pub');
     writeFileSync(pub, createPublicKey(readFileSync(join(dir, 'kiosk-key.pem'))).export({ type: 'spki', format: 'pem' }));
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'ledger', 'verify', '--db', join(dir, 'kiosk.db'), '--public-key', pub]);
-    expect(stdout).toMatch(/^ledger VERIFIED: 4 entries/); // intent, committed, service post, service answer
+    expect(stdout).toMatch(/^ledger VERIFIED: 8 entries/); // two payments: intent, committed, service post, service answer
   });
 });

@@ -50,10 +50,10 @@ describe('civicard sync', () => {
       await enrollKiosk(store, { publicKeyPem: key.publicKeyPem, by: 'test' });
       const first = await civicard('sync', '--ledger', path, '--server', url);
       expect(first.code).toBe(0);
-      expect(JSON.parse(first.stdout)).toEqual({ server: url, kiosk_id: kioskIdOf(key.publicKeyPem), sent: 20, stored: 20, duplicates: 0, batches: 1, acknowledged_through_seq: 20, last_seq: 20, pending: 0 });
+      expect(JSON.parse(first.stdout)).toEqual({ server: url, kiosk_id: kioskIdOf(key.publicKeyPem), sent: 20, stored: 20, duplicates: 0, batches: 1, acknowledged_through_seq: 20, last_seq: 20, pending: 0, contacted: true });
       const again = await civicard('sync', '--ledger', path, '--server', url);
       expect(again.code).toBe(0);
-      expect(JSON.parse(again.stdout)).toMatchObject({ sent: 0, batches: 0, acknowledged_through_seq: 20, pending: 0 });
+      expect(JSON.parse(again.stdout)).toMatchObject({ sent: 0, batches: 0, acknowledged_through_seq: 20, pending: 0, contacted: false });
     } finally {
       await app.close();
       await store.close();

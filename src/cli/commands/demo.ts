@@ -1,12 +1,12 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { runDemoDay } from '../../kiosk/demo/day';
+import { simServiceFiles } from '../../kiosk/demo/sim-services';
 
 /** What a previous demo left in its directory; nothing else there is touched. */
 const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'issuing.db', 'issuing.db-wal', 'issuing.db-shm', 'issuing-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards', 'patrons-pending.json', 'parking-sessions.json', 'citations-paid.json', 'backoffice.db', 'backoffice.db-wal', 'backoffice.db-shm', 'reconciliation'];
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const FILES = simServiceFiles();
 
 export function registerDemoCommand(program: Command): void {
   program
@@ -15,9 +15,9 @@ export function registerDemoCommand(program: Command): void {
     .requiredOption('--out <dir>', 'where to leave kiosk.db, receipts/ and the card states')
     .option('--replace', "remove a previous demo's files from DIR first")
     .option('--no-pcscd', 'tap cards on an in-memory reader instead of through pcscd + vpcd')
-    .option('--ils-data <file>', "the ILS simulator's patrons and fines", join(REPO, 'test/fixtures/ils/library.json'))
-    .option('--tariffs <file>', 'CDS tariff file parking is priced from', join(REPO, 'test/fixtures/tariffs/chicago-downtown.json'))
-    .option('--citations <file>', 'citations file', join(REPO, 'test/fixtures/citations/downtown.json'))
+    .option('--ils-data <file>', "the ILS simulator's patrons and fines", FILES.ils_data)
+    .option('--tariffs <file>', 'CDS tariff file parking is priced from', FILES.tariffs)
+    .option('--citations <file>', 'citations file', FILES.citations)
     .action(async (opts: { out: string; pcscd: boolean; replace?: boolean; ilsData: string; tariffs: string; citations: string }) => {
       const out = resolve(opts.out);
       if (existsSync(join(out, 'kiosk.db'))) {

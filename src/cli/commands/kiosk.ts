@@ -41,7 +41,7 @@ export function registerKioskCommand(program: Command): void {
     .option('--ils-profile <name>', 'how the ILS writes fine items (koha, evergreen, …)')
     .option('--tariffs <file>', 'parking: CDS tariff file the kiosk prices from, offline too (docs/parking-tariffs.md)')
     .option('--citations <file>', 'citations: the file of citations and amounts due (test/fixtures/citations/README.md)')
-    .addHelpText('after', '\nWithout --sip2, --tariffs or --citations the kiosk sells fixed-fee stand-ins (for trying the screens); with any of them it sells only those configured.')
+    .addHelpText('after', '\nWithout --sip2, --tariffs or --citations the kiosk sells the bundled simulators, as `civicard demo` does: library fines from the ILS simulator (SIP2 on a free loopback port, test/fixtures/ils/library.json), parking from test/fixtures/tariffs/chicago-downtown.json, citations from test/fixtures/citations/downtown.json. With any of them it sells only those configured.')
     .option('--server <url>', 'upload the ledger to this back office in the background (the kiosk key in --dir must be enrolled there)')
     .option('--plate-key <file>', "the city's plate key (civicard keys plate-key), taken into the kiosk config at first start; without it a new kiosk makes a key of its own")
     .action(async (opts: { sim?: boolean; dir?: string; port: string; simPort: string; pcscd: boolean; server?: string; plateKey?: string } & ServiceFlags) => {
@@ -50,6 +50,7 @@ export function registerKioskCommand(program: Command): void {
       const sim_port = portOption('--sim-port', opts.simPort);
       const configured = [opts.sip2, opts.sip2Login, opts.institution, opts.ilsProfile, opts.tariffs, opts.citations].some((v) => v !== undefined);
       // Checked before anything starts: a bad flag is named, nothing is created.
+      // Without a service flag the kiosk starts the bundled simulators (sim-services.ts).
       const services = configured ? serviceConfigOf(opts, 'USD') : undefined;
       const dir = opts.dir ? resolve(opts.dir) : mkdtempSync(join(tmpdir(), 'civicard-kiosk-'));
       const sync = opts.server === undefined ? undefined : { serverUrl: serverUrlOption(opts.server) };

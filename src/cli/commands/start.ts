@@ -10,13 +10,16 @@ import { writeApiTokenFile } from '../../kiosk/api/token-file';
 import { createSpeaker } from '../../kiosk/runtime/speech';
 import { chooseUi, electronBinary, hasDisplay, openChromium, CHROMIUM_PATH, type OpenedBrowser } from '../../webshell/launch';
 import { ensureRendererBuilt } from '../../webshell/renderer-build';
+import { enrollSimStations } from '../../webshell/sim-enrollment';
 import { startWebShell } from '../../webshell/web-shell';
 
 // `npm start`: everything a newcomer needs on one machine, until Ctrl-C — the
 // back office (embedded, SQLite), the resident kiosk and an attendant booth on
 // simulated card, printer and scanner, and the UI: the Electron shell when its
 // binary is installed, otherwise the web shell in Chromium (or its URL printed).
-// The scripted day is `civicard demo`.
+// The kiosk sells the bundled simulators (ILS over SIP2, tariff and citation
+// fixtures); the kiosk and booth are enrolled in the back office and sync their
+// ledgers to it in the background. The scripted day is `civicard demo`.
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -72,6 +75,7 @@ export function registerStartCommand(program: Command): void {
         if (temp) rmSync(dir, { recursive: true, force: true });
       };
       try {
+        let sync: { serverUrl: string } | undefined;
         if (opts.backoffice) {
           const store = await openBackOfficeDb(`sqlite:${join(dir, 'backoffice.db')}`);
           const server = buildServer({ store });
@@ -81,9 +85,14 @@ export function registerStartCommand(program: Command): void {
           });
           const url = await server.listen({ host: '127.0.0.1', port: backoffice_port });
           say(`back office at ${url} (SQLite ${join(dir, 'backoffice.db')})`);
+          if (ui.kind !== 'electron') {
+            const [kiosk, booth] = await enrollSimStations(store, dir);
+            say(`  kiosk ${kiosk!.kiosk_id} (${kiosk!.status}) and booth ${booth!.kiosk_id} (${booth!.status}) enrolled; their ledgers sync to it in the background`);
+            sync = { serverUrl: url };
+          } else say('  (the Electron kiosk keeps its own data dir and does not sync to it yet)');
         }
         if (ui.kind === 'electron') await runElectron(ui.binary, sim_port, say, stops);
-        else await runWebShell(ui, { dir, port, sim_port, pcscd: opts.pcscd }, say, stops);
+        else await runWebShell(ui, { dir, port, sim_port, pcscd: opts.pcscd, sync }, say, stops);
         say('Ctrl-C stops everything.');
         const signal = await untilSignal();
         say(`${signal}: stopping`);
@@ -94,16 +103,17 @@ export function registerStartCommand(program: Command): void {
     });
 }
 
-async function runWebShell(ui: Exclude<ReturnType<typeof chooseUi>, { kind: 'electron' }>, o: { dir: string; port: number; sim_port: number; pcscd: boolean }, say: (line: string) => void, stops: (() => Promise<void>)[]): Promise<void> {
+async function runWebShell(ui: Exclude<ReturnType<typeof chooseUi>, { kind: 'electron' }>, o: { dir: string; port: number; sim_port: number; pcscd: boolean; sync: { serverUrl: string } | undefined }, say: (line: string) => void, stops: (() => Promise<void>)[]): Promise<void> {
   ensureRendererBuilt(say);
   const espeak = spawnSync('espeak-ng', ['--version'], { stdio: 'ignore' }).status === 0;
   if (!espeak) say('espeak-ng is not installed: spoken guidance is off (bash scripts/setup.sh installs it)');
-  const shell = await startWebShell({ dir: o.dir, pcscd: o.pcscd, port: o.port, sim_port: o.sim_port, speaker: espeak ? createSpeaker() : null, onNote: say });
+  const shell = await startWebShell({ dir: o.dir, pcscd: o.pcscd, port: o.port, sim_port: o.sim_port, speaker: espeak ? createSpeaker() : null, onNote: say, ...(o.sync ? { sync: o.sync } : {}) });
   stops.push(() => shell.stop());
   const token_path = writeApiTokenFile(o.dir, shell.token);
   stops.push(async () => rmSync(token_path, { force: true }));
   if (!shell.kiosk.through_pcscd && o.pcscd) say('cards are tapped on an in-memory reader (pcscd could not start; bash scripts/setup.sh installs pcscd and vpcd)');
   say(`kiosk ready (cards via ${shell.kiosk.counter.kind}, ledger ${shell.kiosk.ledger_path}, token file ${token_path})`);
+  say(`  selling ${shell.kiosk.services_label}`);
   say(`  kiosk screen:                 ${shell.kiosk_url}`);
   say(`  attendant booth:              ${shell.attendant_url}`);
   say(`  simulated devices + kiosk:    ${shell.panel_url}`);

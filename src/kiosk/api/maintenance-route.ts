@@ -14,8 +14,10 @@ export interface MaintenanceSource {
   readonly ledger: Pick<KioskLedger, 'pendingOutbox' | 'unsyncedTotalMinor'>;
   readonly policy: RiskPolicy;
   readonly versions: MaintenanceView['versions'];
+  /** Whether the last sync attempt reached the back office. */
   online(): boolean;
   lastSyncAt(): string | null;
+  lastSyncError(): string | null;
   hotlistAgeMs(): number | null;
   devices(): Promise<MaintenanceView['devices']>;
   selfTest(): MaintenanceView['self_test'];
@@ -35,6 +37,7 @@ export async function maintenanceViewOf(src: MaintenanceSource, staff_masked_ser
       oldest_unsynced_age_ms: oldest ? Math.max(0, src.now().getTime() - Date.parse(oldest.at)) : null,
       unsynced_debits_minor: src.ledger.unsyncedTotalMinor('debit'),
       last_sync_at: src.lastSyncAt(),
+      last_error: src.lastSyncError(),
       hotlist_age_ms: src.hotlistAgeMs(),
     },
     limits: { offline_tx_max_minor, unsynced_cap_minor, daily_card_max_minor, hotlist_max_age_ms },

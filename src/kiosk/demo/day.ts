@@ -1,8 +1,5 @@
 import { join } from 'node:path';
 import { loadPublicKey, verifyLedger } from '../../ledger';
-import { loadIlsData } from '../../library/ils-data';
-import { IlsSimulator } from '../../library/ils-simulator';
-import { loadCitationsFile, loadTariffsFile } from '../config/service-config';
 import type { QuoteOption } from '../machines/contracts';
 import { startOfLocalDay } from '../runtime/risk';
 import { newTxId } from '../../shared/ids';
@@ -14,6 +11,7 @@ import { runDemoNight } from './night';
 import { residentVisit, type VisitPlan } from './resident-visit';
 import { DEMO_PINS, startSimAttendant } from './sim-attendant';
 import { startSimKiosk } from './sim-kiosk';
+import { startSimServices } from './sim-services';
 
 // `civicard demo --out DIR`: a scripted day at a branch-library kiosk through
 // the real code paths — card issuance, the resident machine, purse, ledger,
@@ -82,10 +80,8 @@ class StoryClock {
 export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
   const { out, say } = opts;
   // Everything that could refuse a file is read before anything starts.
-  const tariffs = loadTariffsFile(opts.tariffs, 'USD');
-  const citations = loadCitationsFile(opts.citations, 'USD');
-  const ils = new IlsSimulator({ data: loadIlsData(opts.ils_data), profile: 'koha' });
-  const { port } = await ils.start(0, '127.0.0.1');
+  const simulated = await startSimServices({ ils_data: opts.ils_data, tariffs: opts.tariffs, citations: opts.citations }, 'USD');
+  const { ils, ils_port: port } = simulated;
   const story = new StoryClock();
   let kiosk;
   try {
@@ -93,11 +89,11 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
       dir: out,
       pcscd: opts.pcscd,
       onNote: (line) => say(`(${line})`),
-      services: { library: { host: '127.0.0.1', port, institution_id: 'CIVICLIB', profile: 'koha', login: { user_id: 'kiosk', password: 'kiosk-pass' } }, tariffs, citations },
+      services: simulated.config,
       now: story.now,
     });
   } catch (err) {
-    await ils.stop();
+    await simulated.stop();
     throw err;
   }
   const { printerSim, ledger, counter } = kiosk;
@@ -179,7 +175,7 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
     day = { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && verified.verified && boothVerified.ok && boothVerified.verified, transport: counter.kind };
   } finally {
     await kiosk.stop();
-    await ils.stop();
+    await simulated.stop();
   }
   const night = await runDemoNight({
     dir: out,

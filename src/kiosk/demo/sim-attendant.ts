@@ -41,7 +41,8 @@ export interface SimAttendant {
 
 export const DEMO_PINS = { attendant: '2468', supervisor: '9999' } as const;
 
-export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> {
+/** `sync`: upload the booth's ledger to this back office in the background (its key DIR/attendant-key.pem enrolled there), and ask it for lost cards' replacements. */
+export async function startSimAttendant(kiosk: SimKiosk, opts: { sync?: { serverUrl: string } } = {}): Promise<SimAttendant> {
   const attendant = await kiosk.issueCard('staff-attendant', 0);
   const supervisor = await kiosk.issueCard('staff-supervisor', 0);
   const [attendantCard, supervisorCard] = [attendant.card, supervisor.card];
@@ -67,7 +68,8 @@ export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> 
     counter = inMemoryCounter(fake);
   }
   const ledger_path = join(kiosk.dir, 'attendant.db');
-  const ledger = RuntimeLedger.open(ledger_path, loadOrCreateKioskKey(join(kiosk.dir, 'attendant-key.pem')));
+  const key = loadOrCreateKioskKey(join(kiosk.dir, 'attendant-key.pem'));
+  const ledger = RuntimeLedger.open(ledger_path, key);
   const station = new CardStation({ reader, vault: loadKeyVault(kiosk.keys_path, { simulated: true, roles: ['credit', 'read'] }), terminal_id: 20, card_ref_key: kiosk.card_ref_key, ledger, isHotlisted: kiosk.downlink?.isHotlisted });
   const actor = await startAttendantStation({
     reader,
@@ -78,6 +80,8 @@ export async function startSimAttendant(kiosk: SimKiosk): Promise<SimAttendant> 
     receipt: { kiosk_id: 'A-LOT-4', location_label: 'Lot 4 attendant booth', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => 'en',
     now: () => new Date(),
+    // The back office it syncs to also answers its lost-card replacement codes (docs/lost-card.md).
+    ...(opts.sync ? { sync: { serverUrl: opts.sync.serverUrl, key }, backoffice: { serverUrl: opts.sync.serverUrl, key } } : {}),
   });
   const hands = new Map<DesfireSim, CardHand>();
   const handFor = (card: DesfireSim) => hands.get(card) ?? hands.set(card, counter.hand(card)).get(card)!;

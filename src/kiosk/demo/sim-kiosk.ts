@@ -25,22 +25,25 @@ import { kioskIdOf } from '../../backoffice/auth/request-signing';
 import { plateKeyId } from '../../shared/plates';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
-import { DEFAULT_RISK_POLICY } from '../runtime/risk';
+import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../runtime/risk';
+import type { SyncStatus } from '../../sync/background';
 import { Sip2Client } from '../../library/client';
 import { ILS_PROFILES } from '../../library/profiles';
 import type { KioskServiceConfig } from '../config/service-config';
 import { CitationService, CitationStore } from '../services/citations';
-import { FixedFeeService } from '../services/fixed-fee';
 import { LibraryFineService, PatronStore } from '../services/library-fines';
 import { ParkingService } from '../services/parking';
 import { ParkingSessionStore } from '../services/parking-sessions';
 import type { KioskService } from '../services/types';
 import { inMemoryCounter, vpcdCounter, type CardCounter } from './card-hands';
+import { simServiceFiles, startSimServices, type SimServices } from './sim-services';
 
 // A complete resident kiosk on simulated devices, in one directory: test
 // keyset, kiosk config (card-reference key), kiosk key and ledger, virtual
 // cards (through pcscd + vpcd when it can be started), a virtual ESC/POS
-// printer on a socat pty. Used by `civicard demo` and `civicard kiosk --sim`.
+// printer on a socat pty, and the services it sells (by default the bundled
+// simulators, sim-services.ts). Used by `civicard demo`, `civicard kiosk
+// --sim`, `civicard start` and the Electron core with simulated devices.
 // Started again on the same directory it carries on with all of them.
 
 export interface SimKiosk {
@@ -61,8 +64,12 @@ export interface SimKiosk {
   readonly downlink: DownlinkStore | null;
   /** The parking sessions sold (null when parking is not configured). */
   readonly parking_sessions: ParkingSessionStore | null;
-  /** What the kiosk sells: the configured services, or `stand-ins`. */
+  /** What the kiosk sells: the configured services, or the bundled simulators and their files. */
   readonly services_label: string;
+  /** The offline risk limits in force. */
+  readonly risk_policy: RiskPolicy;
+  /** The background sync's last word; null when the kiosk does not sync. */
+  syncStatus(): SyncStatus | null;
   language: Language;
   /**
    * The issuing desk: a new simulated card with an opening balance, its state
@@ -80,9 +87,12 @@ export interface SimKioskOptions {
   /**
    * The services the kiosk sells: the ILS over SIP2, parking from a tariff
    * file, citations from a citations file; a kind without one is not sold.
-   * Absent altogether: fixed-fee stand-ins for every kind (tests, screens).
+   * Absent altogether: the bundled simulators (sim-services.ts), started
+   * with the kiosk and stopped with it.
    */
   services?: KioskServiceConfig;
+  /** Where the bundled simulators' data files are (default: the repository's test/fixtures). */
+  fixtures_dir?: string;
   /** The clock parking sells by (the demo's story clock); the wall clock by default. */
   now?: () => Date;
   /** How often unanswered service posts are sent again (default one minute). */
@@ -100,14 +110,11 @@ const DOWNLINK_POLL_MS = 5 * 60_000;
 /** The kiosk's services as configured, in DIR: each keeps what it must keep apart from the ledger in a 0600 file there. */
 function servicesFor(
   dir: string,
-  config: KioskServiceConfig | undefined,
+  config: KioskServiceConfig,
   plate_key: Buffer,
   now: () => Date,
   downlink: DownlinkStore | null = null,
 ): { services: KioskService[]; close: () => void; parking_sessions: ParkingSessionStore | null; citations_paid: CitationStore | null } {
-  if (config === undefined) {
-    return { services: [new FixedFeeService('library_fine', 350), new FixedFeeService('parking', 200), new FixedFeeService('citation', 4_500)], close: () => {}, parking_sessions: null, citations_paid: null };
-  }
   const services: KioskService[] = [];
   let client: Sip2Client | null = null;
   if (config.library) {
@@ -152,6 +159,9 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   }
   const config = loadOrCreateKioskConfig(configPath, { kiosk_id: 'K-EASTBRANCH-1', terminal_id: 101 }, opts.plate_key === undefined ? {} : { plate_key: opts.plate_key });
 
+  // Read and checked before any device starts: a bad fixture starts nothing.
+  const bundled: SimServices | null = opts.services === undefined ? await startSimServices(simServiceFiles(opts.fixtures_dir), KIOSK_CURRENCY) : null;
+
   let pcscd: PcscdHandle | null = null;
   if (opts.pcscd) {
     try {
@@ -180,7 +190,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
   const downlink = openKioskDownlink(dir, config);
   for (const note of downlink?.bootNotes ?? []) opts.onNote?.(`downlink: ${note}`);
   const plate_key = config.plate_key ?? never('the kiosk config has no plate_key');
-  const wired = servicesFor(dir, opts.services, plate_key, now, downlink);
+  const wired = servicesFor(dir, opts.services ?? bundled!.config, plate_key, now, downlink);
   // The issuing desk keeps its own ledger: every opening balance is recorded there.
   const issuingLedger = RuntimeLedger.open(join(dir, 'issuing.db'), loadOrCreateKioskKey(join(dir, 'issuing-key.pem')));
   const desk = { ledger: issuingLedger, vault: issuerVault, card_ref_key };
@@ -200,6 +210,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
         })
       : null;
 
+  let syncStatus: SyncStatus | null = null;
   const sim: SimKiosk = {
     actor: undefined as unknown as ResidentKiosk,
     ledger,
@@ -215,7 +226,9 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     through_pcscd: pcscd !== null,
     downlink,
     parking_sessions: wired.parking_sessions,
-    services_label: opts.services === undefined ? 'fixed-fee stand-ins' : wired.services.map((x) => x.kind).join(', ') || 'none',
+    services_label: bundled ? bundled.label : wired.services.map((x) => x.kind).join(', ') || 'none',
+    risk_policy: DEFAULT_RISK_POLICY,
+    syncStatus: () => (opts.sync ? syncStatus : null),
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
@@ -236,6 +249,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
       await printerSim.stop();
       await pcscd?.stop();
       wired.close();
+      await bundled?.stop();
     },
   };
   const actor = startResidentKiosk({
@@ -246,13 +260,14 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     services: wired.services,
     risk: downlink
       ? downlink.riskEnvironment({ online: () => true, now: () => new Date(), time_zone: 'America/Chicago' })
-      : { policy: DEFAULT_RISK_POLICY, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
+      : { policy: sim.risk_policy, online: () => true, hotlistAgeMs: () => 3_600_000, now: () => new Date(), time_zone: 'America/Chicago' },
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
     sync: opts.sync && {
       serverUrl: opts.sync.serverUrl,
       key: kioskKey,
+      onStatus: (status) => (syncStatus = status),
       // Plates leave the kiosk's file once the back office holds their sessions (as keyed hashes).
       uploads: {
         ...(wired.parking_sessions ? { parking: { outboundSessions: () => wired.parking_sessions!.outboundSessions(), markDelivered: (sent) => wired.parking_sessions!.markDelivered(sent), plate_key_id: plateKeyId(plate_key) } } : {}),

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../../../src/electron/channels';
-import type { KioskCoreHost } from '../../../src/electron/core';
+import { stationRoutes, type KioskCoreHost } from '../../../src/electron/core';
+import type { AttendantView } from '../../../src/shared/attendant-api';
+import type { MaintenanceView } from '../../../src/shared/maintenance-api';
 import { REFUSED_SENDER } from '../../../src/electron/ipc';
 import { runKioskShell, type ShellOptions } from '../../../src/electron/main';
 import { APP_URL, CONTENT_SECURITY_POLICY, OUT_OF_SERVICE_URL, SCHEME } from '../../../src/electron/protocol';
@@ -122,6 +124,20 @@ describe('the main process', () => {
     await runKioskShell(options({ startCore, extra_routes: () => [{ channel: 'civicard:attendant:x', validate: () => ({ ok: true, value: 1 }), handle: () => 2 }] }));
     expect(startCore).toHaveBeenCalledWith(expect.objectContaining({ sim: true, dir: '/tmp/civicard-test' }));
     expect(ipcMain.handlers.has('civicard:attendant:x')).toBe(true);
+  });
+
+  it('plugs in the booth and maintenance channels through extra_routes, and pushes every booth view to the window', async () => {
+    const boothListeners = new Set<(v: AttendantView) => void>();
+    const booth: AttendantView = { screen: 'signedOut.waitingForStaffCard' } as unknown as AttendantView;
+    const core = Object.assign(fakeCore(), {
+      attendant: { view: () => booth, apply: () => booth, subscribe: (l: (v: AttendantView) => void) => (boothListeners.add(l), () => void boothListeners.delete(l)) },
+      maintenance: { view: async () => ({}) as MaintenanceView, apply: async () => ({}) as MaintenanceView },
+    });
+    await runKioskShell(options({ startCore: async () => core, extra_routes: stationRoutes }));
+    expect([...ipcMain.handlers.keys()].sort()).toEqual([CHANNELS.command, CHANNELS.speak, CHANNELS.state, CHANNELS.attendantState, CHANNELS.attendantCommand, CHANNELS.maintenanceState, CHANNELS.maintenanceCommand].sort());
+    expect(await ipcMain.handlers.get(CHANNELS.attendantCommand)!({ senderFrame: { url: 'https://example.org/' } }, { type: 'SIGN_OUT' })).toEqual(REFUSED_SENDER);
+    for (const l of boothListeners) l({ ...booth, screen: 'signedOut.enteringPin' } as AttendantView);
+    expect(BrowserWindow.instances[0]!.webContents.sent).toEqual([{ channel: CHANNELS.attendantView, payload: { ...booth, screen: 'signedOut.enteringPin' } }]);
   });
 
   it('shows the out-of-service page and opens no channel when the core cannot start', async () => {

@@ -21,8 +21,9 @@ describe('the simulated kiosk restarted on its own directory', () => {
     const first = await startSimKiosk({ dir, pcscd: false });
     const keyset = readFileSync(first.keys_path, 'utf8');
     const cardRefKey = Buffer.from(first.card_ref_key);
-    const issued = await first.issueCard('A', 1_000);
-    const paid = await residentVisit(first.actor, first.counter.hand(issued.card), { kind: 'library_fine', reference: 'FINE-1' });
+    const issued = await first.issueCard('A', 5_000);
+    // the bundled simulators: a fixture library card's fines through the ILS simulator, then a fixture citation
+    const paid = await residentVisit(first.actor, first.counter.hand(issued.card), { kind: 'library_fine', reference: '29000000000001' });
     expect(paid.paid).toBe(true);
     const entriesBefore = first.ledger.entriesSince(0).length;
     await first.stop();
@@ -33,10 +34,10 @@ describe('the simulated kiosk restarted on its own directory', () => {
       expect(second.card_ref_key.equals(cardRefKey)).toBe(true);
       expect(second.ledger.entriesSince(0).length).toBe(entriesBefore);
 
-      const again = await second.issueCard('A', 1_000); // the desk hands back the card it already issued
+      const again = await second.issueCard('A', 5_000); // the desk hands back the card it already issued
       expect(again.masked_serial).toBe(issued.masked_serial);
       expect(again.card.state.uidHex).toBe(issued.card.state.uidHex);
-      const paidAgain = await residentVisit(second.actor, second.counter.hand(again.card), { kind: 'parking', reference: 'SPACE-1' });
+      const paidAgain = await residentVisit(second.actor, second.counter.hand(again.card), { kind: 'citation', reference: '4000123051' });
       expect(paidAgain.paid).toBe(true);
 
       const refs = intentsOf(second.ledger.entriesSince(0));

@@ -6,7 +6,7 @@ import { residentInputAfterRestart } from '../../../src/kiosk/machines/recovery'
 import { CardStation } from '../../../src/kiosk/runtime/card-station';
 import { startResidentKiosk, type ResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import type { KioskService } from '../../../src/kiosk/services/types';
 import type { ResidentInput } from '../../../src/kiosk/machines/resident';
 import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';

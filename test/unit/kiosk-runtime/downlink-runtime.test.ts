@@ -6,7 +6,7 @@ import { waitFor } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signBundle, signHotlistDelta } from '../../../src/downlink';
 import { DownlinkStore } from '../../../src/kiosk/runtime/downlink-store';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import { startTestKiosk } from '../../support/resident-kiosk';
 import { memoryLedger } from '../ledger/helpers';
 

@@ -10,7 +10,7 @@ import { attachScanner, type ScanRefusal } from '../../../src/kiosk/runtime/scan
 import { luhnCheckDigit } from '../../../src/shared/barcodes';
 import { SimulatedScanner } from '../../../hardware/sim/scanner';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import type { KioskService } from '../../../src/kiosk/services/types';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';

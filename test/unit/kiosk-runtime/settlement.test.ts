@@ -6,7 +6,7 @@ import type { PaymentTx } from '../../../src/kiosk/machines/contracts';
 import { CardStation } from '../../../src/kiosk/runtime/card-station';
 import { startResidentKiosk } from '../../../src/kiosk/runtime/resident-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';
 import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';

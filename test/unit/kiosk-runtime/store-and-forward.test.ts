@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FulfilInput, FulfilResult } from '../../../src/kiosk/machines/contracts';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import { ServiceForwarder } from '../../../src/kiosk/services/store-and-forward';
 import type { KioskService } from '../../../src/kiosk/services/types';
 import type { RuntimeLedger } from '../../../src/kiosk/runtime/runtime-ledger';

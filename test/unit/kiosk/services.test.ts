@@ -5,7 +5,7 @@ import { createActor, toPromise } from 'xstate';
 import { ok, type PaymentTx, type RefundInput } from '../../../src/kiosk/machines/contracts';
 import { residentMachine, type ResidentContext } from '../../../src/kiosk/machines/resident';
 import { serviceActors } from '../../../src/kiosk/services/actors';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import { Driver } from './support/driver';
 import { CREDIT_BACK_EVIDENCE, TEST_TIMEOUTS, TX_ID, progressAt } from './support/fixtures';
 import { HAPPY, RESIDENT_ACTORS } from './support/resident-model';

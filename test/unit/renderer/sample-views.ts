@@ -71,7 +71,7 @@ export const MAINTENANCE: MaintenanceView = {
     { name: 'scanner', state: 'absent', detail_key: null },
     { name: 'network', state: 'ok', detail_key: null },
   ],
-  sync: { online: false, unsynced_entries: 12, oldest_unsynced_age_ms: 3 * 3_600_000, unsynced_debits_minor: 9_900, last_sync_at: '2026-12-01T22:10:00Z', hotlist_age_ms: 5 * 3_600_000 },
+  sync: { online: false, unsynced_entries: 12, oldest_unsynced_age_ms: 3 * 3_600_000, unsynced_debits_minor: 9_900, last_sync_at: '2026-12-01T22:10:00Z', last_error: 'GET /v1/sync/status: fetch failed (connect ECONNREFUSED)', hotlist_age_ms: 5 * 3_600_000 },
   limits: { offline_tx_max_minor: 5_000, unsynced_cap_minor: 200_000, daily_card_max_minor: 20_000, hotlist_max_age_ms: 72 * 3_600_000 },
   versions: { app: '0.1.0', config: 'cfg-2026-11-30', ledger_schema: 7, card_keys: null },
   self_test: { at: '2026-12-02T06:00:00Z', ok: false, failed: ['reader'] },

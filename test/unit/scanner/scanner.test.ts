@@ -82,6 +82,13 @@ describe('what a barcode means', () => {
     expect(parseScannedCode(`${citation}\r\n`)).toEqual({ kind: 'parking_citation', citation_number: citation });
   });
 
+  it('reads a library card (14-digit patron barcode starting with 2) as the library card number', () => {
+    expect(parseScannedCode('29000000000001')).toEqual({ kind: 'library_card', card_number: '29000000000001' });
+    expect(parseScannedCode('29000000000001\r\n')).toEqual({ kind: 'library_card', card_number: '29000000000001' });
+    expect(parseScannedCode('39000000000001')).toEqual({ kind: 'unknown', reason: 'not_a_known_format' }); // 3…: an item, not a patron
+    expect(parseScannedCode('2900000000001')).toEqual({ kind: 'unknown', reason: 'not_a_known_format' });
+  });
+
   it('refuses garbage with a reason', () => {
     expect(parseScannedCode('1234567890')).toEqual({ kind: 'unknown', reason: 'bad_check_digit' });
     expect(parseScannedCode('LF\u0000DROP')).toEqual({ kind: 'unknown', reason: 'control_characters' });

@@ -10,7 +10,7 @@ import { FakeCardReader } from '../../../hardware/pcsc/fake-reader';
 import { EscPosPrinter } from '../../../hardware/printer';
 import { SimPrinterTransport } from '../../../hardware/sim/printer';
 import { issuedSimCard, vaultFor } from '../../support/card-fixtures';
-import { FixedFeeService } from '../../../src/kiosk/services/fixed-fee';
+import { FixedFeeService } from '../../support/fixed-fee';
 import { kioskIdOf } from '../../../src/backoffice/auth/request-signing';
 import { backoffDelayMs, BackgroundSync, startKioskSync, type SyncStatus, type Timers } from '../../../src/sync/background';
 import { SyncUnreachableError, type SyncReport } from '../../../src/sync/client';
@@ -68,6 +68,28 @@ describe('BackgroundSync schedule', () => {
     for (let i = 0; i < 7; i += 1) await timers.fireNext();
     expect(timers.requested).toEqual([0, 1_000, 2_000, 4_000, 8_000, 16_000, 20_000, 20_000]);
     expect(sync.status()).toMatchObject({ phase: 'backing_off', failures: 7, last_error: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it('tells when it last got through and whether the last attempt reached the server (for the maintenance screen)', async () => {
+    const timers = new ManualTimers();
+    let answer: () => Promise<SyncReport> = async () => OK;
+    const sync = new BackgroundSync({ run: () => answer(), timers, random: () => 1, now: () => new Date(Date.UTC(2026, 11, 2, 9, 0, 0) + timers.now) });
+    expect(sync.status()).toMatchObject({ last_success_at: null, reached_server: false });
+    sync.start();
+    await timers.fireNext();
+    expect(sync.status()).toMatchObject({ last_success_at: '2026-12-02T09:00:00.000Z', reached_server: true, last_error: null });
+    answer = down;
+    await timers.fireNext();
+    expect(sync.status()).toMatchObject({ last_success_at: '2026-12-02T09:00:00.000Z', reached_server: false, last_error: expect.stringMatching(/ECONNREFUSED/) });
+    answer = async () => {
+      throw new SyncUnreachableError('the back office is busy', { answered: true, retryAfterMs: 5_000 });
+    };
+    await timers.fireNext();
+    expect(sync.status()).toMatchObject({ reached_server: true, last_error: 'the back office is busy', last_success_at: '2026-12-02T09:00:00.000Z' });
+    answer = async () => ({ ...OK, sent: 0, batches: 0, contacted: false }); // nothing to send, nothing asked
+    await timers.fireNext();
+    expect(sync.status()).toMatchObject({ reached_server: true, last_error: null, last_success_at: '2026-12-02T09:00:00.000Z' });
+    await sync.stop();
   });
 
   it('jitters each wait between half and all of its ceiling', () => {

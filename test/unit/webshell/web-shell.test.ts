@@ -37,6 +37,14 @@ function raw(url: string, path: string): Promise<{ status: number; text: string 
   });
 }
 
+/** The code a scan button of the served panel sends. */
+async function panelCode(testid: string): Promise<string> {
+  const html = await (await fetch(`${shell.sim_url}/`)).text();
+  const button = new RegExp(`<button[^>]*data-code="([^"]+)"[^>]*data-testid="${testid}"`).exec(html);
+  if (!button) throw new Error(`the panel has no scan button ${testid}`);
+  return button[1]!;
+}
+
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'civicard-webshell-unit-'));
   site = join(base, 'dist');
@@ -160,18 +168,31 @@ describe('the simulated-devices panel', () => {
 
   it('scans a barcode as the kiosk scanner would, refusing one it cannot take now or at all', async () => {
     const sim = (path: string, body: unknown) => call(shell.sim_url, path, { headers: authorized(shell.token, JSON_TYPE), body: JSON.stringify(body) });
-    expect((await sim('/sim/scan', { code: '1234567897' })).json).toMatchObject({ refusal: 'not_now' });
+    const citation = await panelCode('sim-scan-citation');
+    expect((await sim('/sim/scan', { code: citation })).json).toMatchObject({ refusal: 'not_now' });
     expect((await sim('/sim/scan', {})).status).toBe(400);
     expect((await sim('/sim/card/present', { card: 'A' })).status).toBe(200);
     expect((await sim('/sim/card/present', { card: 'B' })).status).toBe(409);
     await waitFor(shell.kiosk.actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 10_000 });
-    expect((await sim('/sim/scan', { code: 'HELLO' })).json).toMatchObject({ refusal: 'not_a_known_barcode' });
+    expect((await sim('/sim/scan', { code: await panelCode('sim-scan-unknown') })).json).toMatchObject({ refusal: 'not_a_known_barcode' });
     expect((await sim('/sim/scan', { code: '1234567898' })).json).toMatchObject({ refusal: 'bad_check_digit' });
-    expect((await sim('/sim/scan', { code: '1234567897' })).status).toBe(200);
+    expect((await sim('/sim/scan', { code: citation })).status).toBe(200);
     await waitFor(shell.kiosk.actor, (s) => s.matches({ session: 'confirming' }), { timeout: 10_000 });
-    expect((await call(shell.api_url, '/api/state', { headers: authorized(shell.token) })).json.quote).toMatchObject({ kind: 'citation' });
+    expect((await call(shell.api_url, '/api/state', { headers: authorized(shell.token) })).json.quote).toMatchObject({ kind: 'citation', amount_minor: 1_250 });
+    await call(shell.api_url, '/api/command', { headers: authorized(shell.token, JSON_TYPE), body: JSON.stringify({ type: 'CANCEL' }) });
     expect((await sim('/sim/card/withdraw', {})).status).toBe(200);
     expect((await sim('/sim/card/withdraw', {})).status).toBe(409);
+  }, 30_000);
+
+  it("the panel's library card button scans a fixture patron: the ILS simulator quotes their fines", async () => {
+    const sim = (path: string, body: unknown) => call(shell.sim_url, path, { headers: authorized(shell.token, JSON_TYPE), body: JSON.stringify(body) });
+    await waitFor(shell.kiosk.actor, (s) => s.matches('idle'), { timeout: 10_000 });
+    expect((await sim('/sim/card/present', { card: 'A' })).status).toBe(200);
+    await waitFor(shell.kiosk.actor, (s) => s.matches({ session: 'balanceShown' }), { timeout: 10_000 });
+    expect((await sim('/sim/scan', { code: await panelCode('sim-scan-library-card') })).status).toBe(200);
+    await waitFor(shell.kiosk.actor, (s) => s.matches({ session: 'confirming' }), { timeout: 10_000 });
+    expect((await call(shell.api_url, '/api/state', { headers: authorized(shell.token) })).json.quote).toMatchObject({ kind: 'library_fine', amount_minor: 525 });
+    expect((await sim('/sim/card/withdraw', {})).status).toBe(200);
   }, 30_000);
 });
 

@@ -1,10 +1,10 @@
-// FixedFeeService: a stand-in with a fixed fee, used until the real library
-// (SIP2) and parking (tariff) services exist. It charges the same amount for
-// any non-empty reference and remembers what it fulfilled, so fulfil and
-// refund are idempotent by tx_id like the real ones must be.
-import { err, ok, type FulfilInput, type FulfilResult, type PayableServiceKind, type QuoteInput, type QuoteResult, type RefundInput } from '../machines/contracts';
-import { newTxId } from '../../shared/ids';
-import type { KioskService, ServiceRefundResult } from './types';
+// FixedFeeService: a stand-in with a fixed fee, for tests only (the product
+// sells the real services, or their bundled simulators: src/kiosk/demo/sim-services.ts).
+// It charges the same amount for any non-empty reference and remembers what it
+// fulfilled, so fulfil and refund are idempotent by tx_id like the real ones must be.
+import { err, ok, type FulfilInput, type FulfilResult, type PayableServiceKind, type QuoteInput, type QuoteResult, type RefundInput } from '../../src/kiosk/machines/contracts';
+import { newTxId } from '../../src/shared/ids';
+import type { KioskService, ServiceRefundResult } from '../../src/kiosk/services/types';
 
 export class FixedFeeService implements KioskService {
   private readonly fulfilled = new Set<string>();
