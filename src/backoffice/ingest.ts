@@ -6,6 +6,7 @@ import { parsePayload, txIdOf } from '../ledger/payload';
 import type { BackOfficeStore } from './db/connect';
 import type { BackOfficeDb, EntriesTable } from './db/schema';
 import { projectEntry } from './project';
+import { markReplacementsUsed } from './lost-card/replacements';
 import { POOL_MIN_SIGNATURES, signaturePool } from './signature-pool';
 
 // Storing what a kiosk uploads (docs/sync-protocol.md, "Uplink"). One database
@@ -125,6 +126,8 @@ export async function ingestBatch(store: BackOfficeStore, kiosk_id: string, rows
     // 5. Store.
     await insertEntries(trx, fresh.map((row) => toStored(kiosk_id, row, received_at)));
     await trx.updateTable('kiosks').set({ last_sync_at: received_at }).where('kiosk_id', '=', kiosk_id).execute();
+    // A lost card's authorisation is used up by the committed credit that names it.
+    if (fresh.length > 0) await markReplacementsUsed(trx, kiosk_id, fresh[0]!.seq);
     const through = fresh.length > 0 ? fresh[fresh.length - 1]!.seq : (lastHeld?.seq ?? 0);
     return { ok: true, kiosk_id, received: batch.length, stored: fresh.length, duplicates, acknowledged_through_seq: through };
   });

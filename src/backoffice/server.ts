@@ -10,6 +10,7 @@ import { registerDashboard, type DashboardOptions } from './dashboard/routes';
 import { KyselyDownlinkRepository } from './downlink/kysely-repository';
 import { registerDownlinkRoutes } from './downlink/routes';
 import { acknowledgedThrough, ingestBatch } from './ingest';
+import { registerReplacementRoutes } from './lost-card/routes';
 import { registerParkingRoutes } from './parking/routes';
 
 // The back office's HTTP server (docs/sync-protocol.md). Every answer is JSON;
@@ -141,6 +142,7 @@ export function buildServer(opts: ServerOptions): FastifyInstance {
     const repo = KyselyDownlinkRepository.on(store.db);
     registerDownlinkRoutes(app, { repo, key: opts.downlink.key, signed, now });
   }
+  registerReplacementRoutes(app, { store, signed });
 
   return app;
 }

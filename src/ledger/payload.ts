@@ -15,7 +15,7 @@ import { isMinor, type Minor } from '../shared/money';
 // `reverses_tx_id` naming the payment.
 
 export const DEBIT_SERVICES = ['library_fine', 'parking', 'citation', 'void'] as const;
-export const CREDIT_SERVICES = ['top_up', 'credit_back', 'opening_balance'] as const;
+export const CREDIT_SERVICES = ['top_up', 'credit_back', 'opening_balance', 'replacement'] as const;
 /** The services that reverse an earlier transaction, and the service they may reverse. */
 export const REVERSALS = { void: ['top_up'], credit_back: ['library_fine', 'parking', 'citation'] } as const;
 export const ABORT_REASONS = [

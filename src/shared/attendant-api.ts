@@ -39,11 +39,15 @@ export type AttendantCommand =
   | { type: 'OPEN_SHIFT'; opening_float_minor: number }
   | { type: 'AMOUNT_ENTERED'; amount_minor: number }
   | { type: 'CASH_COUNTED'; counted_minor: number }
+  | { type: 'REPLACE_CARD' }
+  | { type: 'CODE_ENTERED'; code: string }
   | { type: 'SET_LANGUAGE'; language: Language };
 
 export type AttendantCommandCheck = { ok: true; command: AttendantCommand } | { ok: false; error: string };
 
-const SIMPLE = new Set(['TOUCH', 'CANCEL', 'BACK', 'ACK', 'CONFIRM', 'SIGN_OUT', 'TOP_UP', 'VOID_LAST', 'CLOSE_SHIFT']);
+const SIMPLE = new Set(['TOUCH', 'CANCEL', 'BACK', 'ACK', 'CONFIRM', 'SIGN_OUT', 'TOP_UP', 'VOID_LAST', 'CLOSE_SHIFT', 'REPLACE_CARD']);
+/** A lost card's replacement code as typed: letters and digits, a dash or space between the halves allowed. */
+export const REPLACEMENT_CODE = /^[A-Za-z0-9]{4}[ -]?[A-Za-z0-9]{4}$/;
 /** A staff PIN: digits only, 4 to 8 of them. */
 export const STAFF_PIN = /^[0-9]{4,8}$/;
 /** No drawer or top-up is anywhere near this: 1 000 000.00 in minor units. */
@@ -69,6 +73,10 @@ export function checkAttendantCommand(input: unknown): AttendantCommandCheck {
       return { ok: false, error: `"${field}" must be a whole number of minor units from 0 to ${MAX_ENTERED_MINOR}` };
     }
     return { ok: true, command: { type, [field]: amount } as AttendantCommand };
+  }
+  if (c.type === 'CODE_ENTERED') {
+    if (typeof c.code !== 'string' || !REPLACEMENT_CODE.test(c.code)) return { ok: false, error: '"code" must be the 8 letters and digits of a replacement code' };
+    return { ok: true, command: { type: 'CODE_ENTERED', code: c.code } };
   }
   if (c.type === 'SET_LANGUAGE') {
     if (!LANGUAGES.includes(c.language as Language)) return { ok: false, error: `"language" must be one of ${LANGUAGES.join(', ')}` };

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -72,5 +73,28 @@ describe('civicard demo --out DIR (through pcscd)', () => {
     expect(exported.stdout).not.toMatch(personal);
     // The plates wait apart (0600) until the back office has the sessions.
     expect(statSync(join(out, 'parking-sessions.json')).mode & 0o777).toBe(0o600);
+
+    // The night: both ledgers synced to the embedded back office and reconciled.
+    for (const ledger of ['kiosk.db', 'attendant.db']) {
+      const db = new Database(join(out, ledger), { readonly: true });
+      try {
+        expect(db.prepare('SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL').pluck().get(), `${ledger} not fully acknowledged`).toBe(0);
+        expect(db.prepare('SELECT COUNT(*) FROM outbox').pluck().get()).toBeGreaterThan(0);
+      } finally {
+        db.close();
+      }
+    }
+    expect(stdout).toMatch(/Night: the back office \(SQLite .*backoffice\.db\) on http:\/\/127\.0\.0\.1:\d+ enrolls the East Branch kiosk and the Lot 4 booth; their ledgers sync: 29 and 12 entries acknowledged, 0 pending/);
+    const summary = JSON.parse(readFileSync(join(out, 'reconciliation', 'summary.json'), 'utf8')) as {
+      liability: { holds: boolean };
+      exceptions: { kind: string; detail: { over_short_minor?: number } }[];
+    };
+    expect(summary.liability.holds).toBe(true);
+    const short = summary.exceptions.filter((e) => e.kind === 'shift_short');
+    expect(short).toHaveLength(1);
+    expect(short[0]!.detail.over_short_minor).toBe(-50);
+    expect(stdout).toMatch(/liability: .* = \$[\d.,]+; the cards hold \$[\d.,]+ ✓/);
+    expect(stdout).toMatch(/WARNING shift_short: The cash shift of staff-17 at the Lot 4 booth closed short by 50: counted 8,450, expected 8,500/);
+    expect(stdout).toMatch(/Reports: .*reconciliation.*summary\.json/);
   }, 180_000);
 });

@@ -53,7 +53,7 @@ describe('civicard reconcile', () => {
     expect(clean.stderr).toBe('');
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain('reconciliation of 2026-03-02 (America/Chicago, 2026-03-02T06:00:00.000Z to 2026-03-03T06:00:00.000Z): 2 card transactions');
-    expect(clean.stdout).toContain('liability 2,000 + top-ups 0 + opening balances 0 − payments 550 − voids 0 + credit backs 0 = 1,450; cards hold 1,450 ✓');
+    expect(clean.stdout).toContain('liability 2,000 + top-ups 0 + opening balances 0 − payments 550 − voids 0 + credit backs 0 + replacements 0 = 1,450; cards hold 1,450 ✓');
     expect(clean.stdout).toContain('exceptions: 0 critical, 0 warning, 0 info');
     for (const f of ['summary.json', 'exceptions.csv', 'revenue.csv', 'shifts.csv', 'cards.csv', 'report.pdf']) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, 'revenue.csv'), 'utf8')).toContain('branch,"Parking, East ""Lot 4""",');

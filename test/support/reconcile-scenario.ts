@@ -80,7 +80,7 @@ export class ScenarioKiosk {
 
   /** An intent for `card`, not closed: returns the tx id and the payload's figures. */
   intent(card: TestCard, service: string, amount: number, opts: TxOptions = {}) {
-    const credit = ['top_up', 'credit_back', 'opening_balance'].includes(service);
+    const credit = ['top_up', 'credit_back', 'opening_balance', 'replacement'].includes(service);
     const tx_id = newTxId();
     const after = credit ? card.balance + amount : card.balance - amount;
     this.ledger.appendIntent({

@@ -80,6 +80,7 @@ function Menu(p: Props) {
         <>
           <Button label={t('menu.top_up')} onPress={() => p.send({ type: 'TOP_UP' })} testId="top-up" variant="primary" />
           <Button label={t('menu.void')} disabled={!p.view.void_available} onPress={() => p.send({ type: 'VOID_LAST' })} testId="void-last" />
+          <Button label={t('menu.replace')} onPress={() => p.send({ type: 'REPLACE_CARD' })} testId="replace-card" />
           <Button label={t('menu.close')} onPress={() => p.send({ type: 'CLOSE_SHIFT' })} testId="close-shift" />
           <Button label={t('menu.sign_out')} onPress={() => p.send({ type: 'SIGN_OUT' })} testId="sign-out" />
         </>
@@ -141,6 +142,42 @@ function ConfirmTopUp(p: Props) {
         <>
           <Button label={t('top_up.confirm', { amount: money(p.view.amount_minor ?? 0) })} onPress={() => p.send({ type: 'CONFIRM' })} testId="confirm" variant="primary" />
           <Button label={t('common.back')} onPress={() => p.send({ type: 'BACK' })} testId="back" />
+          {cancel(p, t)}
+        </>
+      }
+    >
+      <CardLine view={p.view} />
+    </Frame>
+  );
+}
+
+function ReplacementCode(p: Props) {
+  const { t } = useTranslation();
+  const [code, setCode] = useState('');
+  return (
+    <Frame
+      {...p}
+      actions={
+        <>
+          <Button label={t('top_up.submit')} disabled={code.length !== 8} onPress={() => p.send({ type: 'CODE_ENTERED', code })} testId="code-next" variant="primary" />
+          {cancel(p, t)}
+        </>
+      }
+    >
+      <Keypad label={t('replacement.code')} value={code} onChange={setCode} keys="alnum" max_length={8} testId="code" />
+    </Frame>
+  );
+}
+
+function ConfirmReplacement(p: Props) {
+  const { t } = useTranslation();
+  const money = useMoney();
+  return (
+    <Frame
+      {...p}
+      actions={
+        <>
+          <Button label={t('replacement.confirm', { amount: money(p.view.amount_minor ?? 0) })} onPress={() => p.send({ type: 'CONFIRM' })} testId="confirm" variant="primary" />
           {cancel(p, t)}
         </>
       }
@@ -216,6 +253,8 @@ export const ATTENDANT_SCREEN_COMPONENTS: Readonly<Record<AttendantScreenId, (p:
   presentCard: PresentCard,
   amount: Amount,
   confirmTopUp: ConfirmTopUp,
+  replacementCode: ReplacementCode,
+  confirmReplacement: ConfirmReplacement,
   processing: Plain,
   txnDone: TxnDone,
   uncertain: Uncertain,

@@ -99,6 +99,8 @@ export type AttendantScreenId =
   | 'presentCard'
   | 'amount'
   | 'confirmTopUp'
+  | 'replacementCode'
+  | 'confirmReplacement'
   | 'processing'
   | 'txnDone'
   | 'uncertain'
@@ -133,6 +135,12 @@ export const ATTENDANT_SCREENS: Readonly<Record<string, ScreenEntry<AttendantScr
   'signedIn.void.waitingForCard': { id: 'presentCard', title: 'void.present', body: 'present_card.body' },
   'signedIn.void.reading': staffWorking,
   'signedIn.void.voidRefused': staffNotice,
+  'signedIn.replacement.enteringCode': { id: 'replacementCode', title: 'replacement.code_title' },
+  'signedIn.replacement.fetching': staffWorking,
+  'signedIn.replacement.waitingForCard': { id: 'presentCard', title: 'replacement.present', body: 'present_card.body' },
+  'signedIn.replacement.reading': staffWorking,
+  'signedIn.replacement.refused': staffNotice,
+  'signedIn.replacement.confirming': { id: 'confirmReplacement', title: 'replacement.confirm_title' },
   'signedIn.cardTxn.allocating': txnProcessing,
   'signedIn.cardTxn.writingIntent': txnProcessing,
   'signedIn.cardTxn.crediting': txnProcessing,

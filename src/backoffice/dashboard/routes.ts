@@ -7,6 +7,7 @@ import { attemptLogin, loginThrottles } from '../auth/login';
 import { endSession, findSession, sameToken, SESSION_IDLE_MS, SESSION_LIFETIME_MS, type SessionTimes } from '../auth/sessions';
 import type { BackOfficeStore } from '../db/connect';
 import type { UserRole } from '../db/schema';
+import { LostCardError, reportLostCard } from '../lost-card/replacements';
 import type { DashboardActions } from './actions';
 import {
   CARD_REF_PREFIX,
@@ -355,8 +356,33 @@ ${
 <tbody>${rows.length === 0 ? html`<tr><td colspan="11">No entry of this card has been synced.</td></tr>` : rows}</tbody>
 </table>
 <h2>Exceptions of this card (${exceptions.length})</h2>
-${exceptionTable(exceptions, 'Exceptions naming this card')}`;
+${exceptionTable(exceptions, 'Exceptions naming this card')}
+${
+  v.role === 'administrator'
+    ? html`<h2>Lost card</h2><form method="post" action="/cards/${card_ref}/lost">${csrfField(v)}
+<p>Hotlists this card and authorises its reconciled balance, once, for a replacement card at an attendant station (docs/lost-card.md).</p>
+<p><button type="submit">Report lost and authorise a replacement</button></p></form>`
+    : ''
+}`;
       return sendPage(reply, 200, `Card ${shortRef(card_ref)}`, body, v, '/cards');
+    });
+
+    // A lost card: the same as `civicard admin lost-card`. Reported again while pending, the same code.
+    scope.post('/cards/:card_ref/lost', { preHandler: admin }, async (req, reply) => {
+      const { card_ref } = req.params as { card_ref: string };
+      if (!/^[0-9a-f]{32}$/.test(card_ref)) throw new PageError(400, 'Nothing changed', 'A card reference is 32 lower-case hexadecimal digits.');
+      let r;
+      try {
+        r = await reportLostCard(ctx.store, { card_ref, now: new Date(ctx.now()) });
+      } catch (e) {
+        if (e instanceof LostCardError) throw new PageError(400, 'Nothing changed', e.message);
+        throw e;
+      }
+      ctx.log?.(`dashboard lost card: replacement=${r.id} by=${viewerOf(req).username}`);
+      const body = html`<p class="notice" role="status">Card <code>${card_ref}</code> is on the hotlist (version ${r.hotlist_version}); kiosks refuse it from their next sync.</p>
+<p>Replacement code for the attendant: <strong class="mono" data-testid="replacement-code">${r.code}</strong>, for ${money(r.amount_minor)} (${r.status}), the card's balance as of ${localTime(r.hotlisted_at, time_zone)}.</p>
+<p><a href="/cards/${card_ref}">Back to the card</a></p>`;
+      return sendPage(reply, 200, 'Lost card', body, viewerOf(req), '/cards');
     });
 
     // ---- hotlist and configuration (published to kiosks by downlink)

@@ -133,6 +133,25 @@ function migrations(f: Flavour): Record<string, Migration> {
     },
     // Parking sessions (plate hashes), paid citations, and their upload evidence (src/backoffice/parking/tables.ts).
     '0004_parking': parkingMigration(f.autoId),
+    // Lost cards' balances authorised for their replacements (docs/lost-card.md).
+    '0005_replacement_credits': {
+      async up(db: AnyDb) {
+        await db.schema
+          .createTable('replacement_credits')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('code', 'text', (c) => c.notNull().unique())
+          .addColumn('old_card_ref', 'text', (c) => c.notNull())
+          .addColumn('amount_minor', 'bigint', (c) => c.notNull().check(sql`amount_minor >= 0`))
+          .addColumn('hotlisted_at', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().check(sqlIn('status', ['pending', 'used'])))
+          .addColumn('used_tx_id', 'text')
+          .addColumn('used_by_kiosk', 'text')
+          .addColumn('used_at', 'text')
+          .execute();
+        await db.schema.createIndex('replacement_credits_card').on('replacement_credits').column('old_card_ref').execute();
+      },
+    },
   };
 }
 

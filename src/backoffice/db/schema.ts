@@ -118,6 +118,25 @@ export interface KioskOutboxReportsTable {
   reported_at: string;
 }
 
+/**
+ * A lost card's reconciled balance, authorised once for its replacement card
+ * (docs/lost-card.md). `code` is what the attendant types; `id` is what the
+ * replacement credit names as its service_ref.
+ */
+export interface ReplacementCreditsTable {
+  id: string;
+  code: string;
+  old_card_ref: string;
+  amount_minor: Int64;
+  /** When the old card was hotlisted (its balance is as of then). */
+  hotlisted_at: string;
+  created_at: string;
+  status: 'pending' | 'used';
+  used_tx_id: string | null;
+  used_by_kiosk: string | null;
+  used_at: string | null;
+}
+
 export interface BackOfficeDb {
   kiosks: KiosksTable;
   entries: EntriesTable;
@@ -127,4 +146,5 @@ export interface BackOfficeDb {
   users: UsersTable;
   sessions: SessionsTable;
   kiosk_outbox_reports: KioskOutboxReportsTable;
+  replacement_credits: ReplacementCreditsTable;
 }

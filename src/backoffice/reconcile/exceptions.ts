@@ -27,6 +27,9 @@ export const RECONCILIATION_KINDS = [
   'refused_not_returned',
   'liability_unexplained',
   'liability_mismatch',
+  'late_debit_after_hotlist',
+  'replacement_used_twice',
+  'replacement_not_authorised',
 ] as const;
 
 export type ReconciliationKind = (typeof RECONCILIATION_KINDS)[number];

@@ -34,6 +34,7 @@ export interface LiabilityEquation {
   payments_minor: number;
   voids_minor: number;
   credit_backs_minor: number;
+  replacements_minor: number;
   expected_end_minor: number;
   end_minor: number;
   difference_minor: number;
@@ -59,7 +60,7 @@ export async function checkLiability(
   const { start_ms, end_ms } = ctx.day;
   const start = await liabilityAt(ctx, start_ms);
   const end = await liabilityAt(ctx, end_ms);
-  const expected = start.total + flows.top_ups_minor + flows.opening_balances_minor - flows.payments_minor - flows.voids_minor + flows.credit_backs_minor;
+  const expected = start.total + flows.top_ups_minor + flows.opening_balances_minor - flows.payments_minor - flows.voids_minor + flows.credit_backs_minor + flows.replacements_minor;
   const equation: LiabilityEquation = {
     start_minor: start.total,
     top_ups_minor: flows.top_ups_minor,
@@ -67,6 +68,7 @@ export async function checkLiability(
     payments_minor: flows.payments_minor,
     voids_minor: flows.voids_minor,
     credit_backs_minor: flows.credit_backs_minor,
+    replacements_minor: flows.replacements_minor,
     expected_end_minor: expected,
     end_minor: end.total,
     difference_minor: end.total - expected,

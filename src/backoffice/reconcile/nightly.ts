@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { BackOfficeStore } from '../db/connect';
 import { addDays, assertTimeZone, localDate, wallClockInstant } from './day';
+import { units } from './exceptions';
 import { reconcileDay } from './run';
 import type { ReconciliationSummary } from './summary';
 
@@ -29,6 +30,8 @@ export interface NightlyOptions {
 export interface NightlySchedule {
   /** When the next run starts (null once stopped). */
   nextRunAt(): Date | null;
+  /** Reconciles `date` (YYYY-MM-DD) now, through the same path and callbacks as a night's run; one run at a time. */
+  runNow(date: string): void;
   stop(): void;
 }
 
@@ -72,7 +75,10 @@ export function scheduleNightly(store: BackOfficeStore, opts: NightlyOptions): N
   const fire = () => {
     const due = next!;
     arm();
-    const date = addDays(localDate(due, opts.time_zone), -1);
+    start(addDays(localDate(due, opts.time_zone), -1));
+  };
+
+  const start = (date: string) => {
     if (running) {
       opts.onError?.(new Error(`the reconciliation before is still running; ${date} was skipped (run civicard reconcile --date ${date})`), date);
       return;
@@ -97,10 +103,48 @@ export function scheduleNightly(store: BackOfficeStore, opts: NightlyOptions): N
   arm();
   return {
     nextRunAt: () => (next === null ? null : new Date(next)),
+    runNow: (date) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`the date to reconcile must be YYYY-MM-DD, not ${date}`);
+      start(date);
+    },
     stop: () => {
       stopped = true;
       next = null;
       if (handle !== null) clock.clearTimeout(handle);
     },
   };
+}
+
+/** One log line for a night's run: the figures and where the files are. Never a card reference. */
+export function nightlyRunLine(s: ReconciliationSummary, dir: string): string {
+  const c = s.exception_counts;
+  const liability = s.liability.holds ? 'liability holds' : `liability DOES NOT HOLD (${units(s.liability.difference_minor)} apart)`;
+  return `nightly reconciliation of ${s.business_date} (${s.time_zone}): ${s.totals.transactions} card transactions, ${liability}, exceptions ${c.critical} critical / ${c.warning} warning / ${c.info} info; reports in ${dir}`;
+}
+
+/** A card reference is 32 or more hex digits; an error may quote one (a database's duplicate-key detail). */
+const CARD_REF_LIKE = /\b[0-9a-f]{32,}\b/gi;
+
+export interface ServerNightlyOptions {
+  at: string;
+  time_zone: string;
+  out_root: string;
+  /** One line when it is armed, one per run. */
+  log: (line: string) => void;
+  clock?: NightlyClock;
+}
+
+/** The nightly run as `civicard server` starts it: scheduled, and logged a line per run without card references. */
+export function startServerNightly(store: BackOfficeStore, opts: ServerNightlyOptions): NightlySchedule {
+  const { log, out_root } = opts;
+  const schedule = scheduleNightly(store, {
+    at: opts.at,
+    time_zone: opts.time_zone,
+    out_root,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    onDone: (s) => log(nightlyRunLine(s, join(out_root, s.business_date))),
+    onError: (e, date) => log(`nightly reconciliation of ${date} failed: ${e.message.replace(CARD_REF_LIKE, '<card ref>')}; run civicard reconcile --date ${date} once it is fixed`),
+  });
+  log(`nightly reconciliation at ${opts.at} ${opts.time_zone} into ${join(out_root, 'YYYY-MM-DD')}; next run ${schedule.nextRunAt()!.toISOString()}`);
+  return schedule;
 }

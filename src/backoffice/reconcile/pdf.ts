@@ -37,6 +37,7 @@ export function renderReportPdf(s: ReconciliationSummary): Promise<Buffer> {
     ['- payments', units(l.payments_minor)],
     ['- voids', units(l.voids_minor)],
     ['+ credit backs', units(l.credit_backs_minor)],
+    ['+ replacements of lost cards', units(l.replacements_minor)],
     ['= expected at the end', units(l.expected_end_minor)],
     ['Liability at the end (sum of card balances)', units(l.end_minor)],
     ['Difference', units(l.difference_minor)],

@@ -6,7 +6,7 @@ import type { ReconcileContext } from './context';
 // (card-events.ts) of the day. Revenue of a service is what residents paid it
 // (gross), less what went back: credit backs onto the card and cash refunds,
 // both attributed to the service of the payment they return. Top-ups, opening
-// balances and voids move stored value, not revenue; they are listed per
+// balances, replacements and voids move stored value, not revenue; they are listed per
 // branch for the cash and liability side.
 //
 // Branch: the kiosk's enrolled name (the kiosks table has no branch column
@@ -19,6 +19,8 @@ export interface FlowTotals {
   voids_minor: number;
   payments_minor: number;
   credit_backs_minor: number;
+  /** Lost cards' balances put on their replacements (docs/lost-card.md). */
+  replacements_minor: number;
   refunds_minor: number;
   transactions: number;
 }
@@ -84,7 +86,7 @@ export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
       FROM ev WHERE ${inDay('at_ms')}) x
     GROUP BY h ORDER BY h`.execute(ctx.db);
 
-  const totals: FlowTotals = { top_ups_minor: 0, opening_balances_minor: 0, voids_minor: 0, payments_minor: 0, credit_backs_minor: 0, refunds_minor: 0, transactions: 0 };
+  const totals: FlowTotals = { top_ups_minor: 0, opening_balances_minor: 0, voids_minor: 0, payments_minor: 0, credit_backs_minor: 0, replacements_minor: 0, refunds_minor: 0, transactions: 0 };
   const services = new Map<string, ServiceRevenue>(DEBIT_PAYMENT_SERVICES.map((s) => [s, { service: s, payments: 0, gross_minor: 0, credit_backs_minor: 0, refunds_minor: 0, net_minor: 0 }]));
   const branches = new Map<string, BranchRevenue>();
   const branch = (kiosk_id: string) => {
@@ -115,6 +117,9 @@ export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
         break;
       case 'credit_back':
         totals.credit_backs_minor += total;
+        break;
+      case 'replacement':
+        totals.replacements_minor += total;
         break;
       default: {
         totals.payments_minor += total;

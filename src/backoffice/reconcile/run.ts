@@ -10,6 +10,7 @@ import { toCsv } from './csv';
 import { businessDay } from './day';
 import { RECONCILIATION_KINDS, sortExceptions, type ReconException } from './exceptions';
 import { checkLiability, type CardFigures } from './liability';
+import { checkLostCards } from './lost-cards';
 import { checkOpenIntents } from './open-intents';
 import { renderReportPdf } from './pdf';
 import { revenueOfDay, ZONE_NOTE } from './revenue';
@@ -55,8 +56,9 @@ export async function reconcileDay(store: BackOfficeStore, opts: ReconcileOption
   const open = await timed('open_intents', () => checkOpenIntents(ctx));
   const shifts = await timed('shifts', () => checkShifts(ctx));
   const services = await timed('services', () => checkServices(ctx));
+  const lost = await timed('lost_cards', () => checkLostCards(ctx));
   const revenue = await timed('revenue', () => revenueOfDay(ctx));
-  const found = [...chain.exceptions, ...cards.exceptions, ...open.exceptions, ...shifts.exceptions, ...services.exceptions];
+  const found = [...chain.exceptions, ...cards.exceptions, ...open.exceptions, ...shifts.exceptions, ...services.exceptions, ...lost.exceptions];
   const liability = await timed('liability', () => checkLiability(ctx, revenue.totals, found));
   const exceptions = sortExceptions([...found, ...liability.exceptions]);
 
@@ -74,6 +76,7 @@ export async function reconcileDay(store: BackOfficeStore, opts: ReconcileOption
       voids_minor: t.voids_minor,
       payments_minor: t.payments_minor,
       credit_backs_minor: t.credit_backs_minor,
+      replacements_minor: t.replacements_minor,
       refunds_minor: t.refunds_minor,
       revenue_net_minor: revenue.by_service.reduce((s, r) => s + r.net_minor, 0),
       cash_taken_minor: shifts.cash_taken_minor,

@@ -24,6 +24,7 @@ export interface ReconciliationSummary {
     voids_minor: number;
     payments_minor: number;
     credit_backs_minor: number;
+    replacements_minor: number;
     refunds_minor: number;
     revenue_net_minor: number;
     cash_taken_minor: number;

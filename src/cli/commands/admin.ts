@@ -5,6 +5,7 @@ import { enrollKiosk, listKiosks, revokeKiosk } from '../../backoffice/auth/enro
 import { addUser, disableUser, ROLES, type UserRole } from '../../backoffice/auth/users';
 import { openBackOfficeDb, type BackOfficeStore } from '../../backoffice/db/connect';
 import { registerDownlinkAdminCommands } from './downlink-admin';
+import { registerLostCardAdminCommand } from './lost-card-admin';
 import { registerParkingAdminCommands } from './parking-admin';
 import { DEFAULT_BACKOFFICE_DB } from './server';
 
@@ -90,7 +91,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}
 const dbOption = ['--db <url>', 'the back-office store: sqlite:FILE or postgres://…', DEFAULT_BACKOFFICE_DB] as const;
 
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description("the back office's kiosk register (enroll, revoke, list), what it sends kiosks (key, bundles, hotlist), the dashboard's staff accounts, parking enforcement lookup and retention");
+  const admin = program.command('admin').description("the back office's kiosk register (enroll, revoke, list), what it sends kiosks (key, bundles, hotlist), the dashboard's staff accounts, parking enforcement lookup and retention, and lost cards");
   admin
     .command('enroll')
     .description("approve the kiosk whose key signs this ledger; prints {kiosk_id, name, status}")
@@ -143,4 +144,5 @@ export function registerAdminCommands(program: Command): void {
     });
   registerDownlinkAdminCommands(admin);
   registerParkingAdminCommands(admin);
+  registerLostCardAdminCommand(admin);
 }

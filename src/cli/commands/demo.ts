@@ -5,13 +5,13 @@ import { runDemoDay } from '../../kiosk/demo/day';
 import { simServiceFiles } from '../../kiosk/demo/sim-services';
 
 /** What a previous demo left in its directory; nothing else there is touched. */
-const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'issuing.db', 'issuing.db-wal', 'issuing.db-shm', 'issuing-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards', 'patrons-pending.json', 'parking-sessions.json', 'citations-paid.json'];
+const DEMO_FILES = ['kiosk.db', 'kiosk.db-wal', 'kiosk.db-shm', 'kiosk-key.pem', 'attendant.db', 'attendant.db-wal', 'attendant.db-shm', 'attendant-key.pem', 'issuing.db', 'issuing.db-wal', 'issuing.db-shm', 'issuing-key.pem', 'test-keys.json', 'kiosk-config.json', 'attendant-pin-attempts.json', 'api-token', 'print-journal.json', 'receipts', 'cards', 'patrons-pending.json', 'parking-sessions.json', 'citations-paid.json', 'backoffice.db', 'backoffice.db-wal', 'backoffice.db-shm', 'reconciliation'];
 const FILES = simServiceFiles();
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run a scripted day at a kiosk through the real code paths; leaves the ledger and decoded receipts in DIR')
+    .description('run a scripted day at a kiosk and an attendant booth through the real code paths, then sync both ledgers to an embedded back office and reconcile the day; leaves the ledgers, decoded receipts and reconciliation in DIR')
     .requiredOption('--out <dir>', 'where to leave kiosk.db, receipts/ and the card states')
     .option('--replace', "remove a previous demo's files from DIR first")
     .option('--no-pcscd', 'tap cards on an in-memory reader instead of through pcscd + vpcd')
@@ -25,7 +25,7 @@ export function registerDemoCommand(program: Command): void {
         for (const name of DEMO_FILES) rmSync(join(out, name), { recursive: true, force: true });
       }
       const result = await runDemoDay({ out, pcscd: opts.pcscd, ils_data: opts.ilsData, tariffs: opts.tariffs, citations: opts.citations, say: (line) => process.stdout.write(`${line}\n`) });
-      process.stdout.write(`\nCheck the ledger yourself: npx civicard ledger verify --db ${result.ledger_path} --public-key ${join(out, 'kiosk-key.pem')}\nReceipts: ${out}/receipts\n`);
-      if (!result.ledger_ok) process.exitCode = 1;
+      process.stdout.write(`\nCheck the ledger yourself: npx civicard ledger verify --db ${result.ledger_path} --public-key ${join(out, 'kiosk-key.pem')}\nReceipts: ${out}/receipts\nThe night's reconciliation: ${result.reports_dir}\n`);
+      if (!result.ledger_ok || !result.liability_holds) process.exitCode = 1;
     });
 }

@@ -26,7 +26,7 @@ export function summaryLines(s: ReconciliationSummary, out: string): string[] {
   const c = s.exception_counts;
   return [
     `reconciliation of ${s.business_date} (${s.time_zone}, ${s.window.from} to ${s.window.to}): ${t.transactions} card transactions`,
-    `liability ${units(l.start_minor)} + top-ups ${units(l.top_ups_minor)} + opening balances ${units(l.opening_balances_minor)} − payments ${units(l.payments_minor)} − voids ${units(l.voids_minor)} + credit backs ${units(l.credit_backs_minor)} = ${units(l.expected_end_minor)}; cards hold ${units(l.end_minor)} ${l.holds ? '✓' : `✗ (${units(l.difference_minor)} apart: see the liability_mismatch exception)`}`,
+    `liability ${units(l.start_minor)} + top-ups ${units(l.top_ups_minor)} + opening balances ${units(l.opening_balances_minor)} − payments ${units(l.payments_minor)} − voids ${units(l.voids_minor)} + credit backs ${units(l.credit_backs_minor)} + replacements ${units(l.replacements_minor)} = ${units(l.expected_end_minor)}; cards hold ${units(l.end_minor)} ${l.holds ? '✓' : `✗ (${units(l.difference_minor)} apart: see the liability_mismatch exception)`}`,
     `revenue net ${units(t.revenue_net_minor)} (${s.revenue.by_service.map((r) => `${r.service} ${units(r.net_minor)}`).join(', ')}); refunds ${units(t.refunds_minor)}; cash taken in by attendants ${units(t.cash_taken_minor)}`,
     `open intents ${s.open_intents.still_open} (${units(s.open_intents.still_open_minor)}); services acknowledged ${s.services.acknowledged} of ${s.services.payments}`,
     `exceptions: ${c.critical} critical, ${c.warning} warning, ${c.info} info`,

@@ -7,6 +7,7 @@ import { formatMinor, minor } from '../../shared/money';
 import type { Language } from '../../shared/kiosk-api';
 import type { DesfireSim } from '../../../hardware/sim/desfire';
 import { reprintLastReceipt } from '../receipt';
+import { runDemoNight } from './night';
 import { residentVisit, type VisitPlan } from './resident-visit';
 import { DEMO_PINS, startSimAttendant } from './sim-attendant';
 import { startSimKiosk } from './sim-kiosk';
@@ -19,8 +20,11 @@ import { startSimServices } from './sim-services';
 // parking is priced from a CDS tariff file and citations from a citations
 // file; one fine and one parking payment are refused by their service after
 // the debit and credited back to the card.
-// Leaves DIR/kiosk.db (verifiable with `civicard ledger verify`), the decoded
-// receipts in DIR/receipts, and tells the day as it goes.
+// The attendant's blind count closes the booth's shift 50 cents short. At
+// night both ledgers sync to an embedded back office (DIR/backoffice.db) and
+// the day is reconciled into DIR/reconciliation, the short shift among its
+// exceptions. Leaves DIR/kiosk.db (verifiable with `civicard ledger verify`),
+// the decoded receipts in DIR/receipts, and tells the day as it goes.
 
 export interface DemoOptions {
   out: string;
@@ -37,6 +41,9 @@ export interface DemoResult {
   ledger_path: string;
   receipts: string[];
   ledger_ok: boolean;
+  /** The night's reconciliation: summary.json and the rest. */
+  reports_dir: string;
+  liability_holds: boolean;
   transport: 'pcscd' | 'in-memory';
 }
 
@@ -90,6 +97,7 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
     throw err;
   }
   const { printerSim, ledger, counter } = kiosk;
+  let day: Omit<DemoResult, 'reports_dir' | 'liability_holds'>;
   try {
     say(`07:00  The kiosk at East Branch Library boots: crypto self-test passed (${kiosk.selftest_passed} known answers), ledger ${kiosk.ledger_path}, cards via ${counter.kind === 'pcscd' ? 'pcscd + vpcd' : 'an in-memory reader'}, printer on ${printerSim.path}; the library's ILS answers SIP2 on 127.0.0.1:${port}, parking is priced from ${opts.tariffs}.`);
 
@@ -158,14 +166,25 @@ export async function runDemoDay(opts: DemoOptions): Promise<DemoResult> {
       return files ? [files.txt, files.svg] : [];
     });
     const close = await booth.closeShift(8_450);
+    // The drawer is 50 cents light: the night's reconciliation shows the short shift.
     say(`17:30  The attendant closes the shift with a blind count of ${storyMoney(close.counted_minor)}; the ledger expected ${storyMoney(close.expected_minor)}: ${close.over_short_minor < 0 ? `short ${storyMoney(-close.over_short_minor)}` : `over ${storyMoney(close.over_short_minor)}`}.`);
     const boothVerified = verifyLedger(booth.ledger.db, { trustedKey: loadPublicKey(join(out, 'attendant-key.pem')) });
     await booth.stop();
     const verified = verifyLedger(ledger.db, { trustedKey: loadPublicKey(join(out, 'kiosk-key.pem')) });
     say(`18:00  Closing: ${printerSim.receipts.length} kiosk receipts printed (decoded in ${join(out, 'receipts')}); kiosk ledger ${verified.ok && verified.verified ? `verified (${verified.count} entries)` : 'BROKEN'}, open intents: ${(await ledger.openIntents()).length}; booth ledger ${boothVerified.ok && boothVerified.verified ? `verified (${boothVerified.count} entries)` : 'BROKEN'}.`);
-    return { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && verified.verified && boothVerified.ok && boothVerified.verified, transport: counter.kind };
+    day = { ledger_path: kiosk.ledger_path, receipts: receiptFiles, ledger_ok: verified.ok && verified.verified && boothVerified.ok && boothVerified.verified, transport: counter.kind };
   } finally {
     await kiosk.stop();
     await simulated.stop();
   }
+  const night = await runDemoNight({
+    dir: out,
+    time_zone: TIME_ZONE,
+    say,
+    stations: [
+      { label: 'the East Branch kiosk', ledger_path: kiosk.ledger_path, key_path: join(out, 'kiosk-key.pem') },
+      { label: 'the Lot 4 booth', ledger_path: join(out, 'attendant.db'), key_path: join(out, 'attendant-key.pem') },
+    ],
+  });
+  return { ...day, reports_dir: night.reports_dir, liability_holds: night.summary.liability.holds };
 }

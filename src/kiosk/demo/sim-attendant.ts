@@ -41,7 +41,7 @@ export interface SimAttendant {
 
 export const DEMO_PINS = { attendant: '2468', supervisor: '9999' } as const;
 
-/** `sync`: upload the booth's ledger to this back office in the background (its key DIR/attendant-key.pem enrolled there). */
+/** `sync`: upload the booth's ledger to this back office in the background (its key DIR/attendant-key.pem enrolled there), and ask it for lost cards' replacements. */
 export async function startSimAttendant(kiosk: SimKiosk, opts: { sync?: { serverUrl: string } } = {}): Promise<SimAttendant> {
   const attendant = await kiosk.issueCard('staff-attendant', 0);
   const supervisor = await kiosk.issueCard('staff-supervisor', 0);
@@ -80,7 +80,8 @@ export async function startSimAttendant(kiosk: SimKiosk, opts: { sync?: { server
     receipt: { kiosk_id: 'A-LOT-4', location_label: 'Lot 4 attendant booth', time_zone: 'America/Chicago', country: 'US', currency: 'USD' },
     language: () => 'en',
     now: () => new Date(),
-    ...(opts.sync ? { sync: { serverUrl: opts.sync.serverUrl, key } } : {}),
+    // The back office it syncs to also answers its lost-card replacement codes (docs/lost-card.md).
+    ...(opts.sync ? { sync: { serverUrl: opts.sync.serverUrl, key }, backoffice: { serverUrl: opts.sync.serverUrl, key } } : {}),
   });
   const hands = new Map<DesfireSim, CardHand>();
   const handFor = (card: DesfireSim) => hands.get(card) ?? hands.set(card, counter.hand(card)).get(card)!;

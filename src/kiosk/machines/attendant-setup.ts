@@ -13,6 +13,8 @@ import type {
   CardWriteResult,
   CloseShiftInput,
   CloseShiftResult,
+  FetchReplacementInput,
+  FetchReplacementResult,
   LedgerWriteResult,
   OpenShiftInput,
   OpenShiftResult,
@@ -22,6 +24,7 @@ import type {
   ReadCardResult,
   ReadStaffCardResult,
   ReceiptInput,
+  ReplacementAuth,
   RecordAbortedInput,
   RecordCommittedInput,
   RecordUncertainInput,
@@ -69,7 +72,7 @@ export interface AttendantLimits {
 
 export const DEFAULT_ATTENDANT_LIMITS: AttendantLimits = { max_pin_attempts: 3, max_top_up_minor: 20_000, purse_max_minor: 50_000 };
 
-export type CardOp = 'top_up' | 'void';
+export type CardOp = 'top_up' | 'void' | 'replacement';
 export type TxnStage = 'intent_pending' | 'card_in_flight' | 'card_committed' | 'aborting' | 'settled';
 
 export interface TxnProgress {
@@ -110,6 +113,8 @@ export interface AttendantContext {
   readonly counted_minor: number | null;
   /** Shown only after the count is in (blind close). */
   readonly close: ShiftClose | null;
+  /** The lost card's authorisation being put on a new card. */
+  readonly replacement: ReplacementAuth | null;
   readonly notice: Notice | null;
 }
 
@@ -134,6 +139,8 @@ export type AttendantEvent =
   | { type: 'VOID_LAST' }
   | { type: 'CLOSE_SHIFT' }
   | { type: 'CASH_COUNTED'; counted_minor: number }
+  | { type: 'REPLACE_CARD' }
+  | { type: 'CODE_ENTERED'; code: string }
   /** Raised by the machine itself, `void_window_ms` after a top-up committed. */
   | { type: 'VOID_WINDOW_ELAPSED' };
 
@@ -149,7 +156,7 @@ export function attendantReceipt(context: AttendantContext): ReceiptInput {
   return {
     tx_id: t.tx.tx_id,
     kind: t.tx.kind,
-    outcome: t.tx.kind === 'void' ? 'void' : 'top_up',
+    outcome: t.tx.kind === 'void' ? 'void' : 'top_up', // a replacement prints like a top-up, under its own service name
     amount_minor: t.tx.amount_minor,
     masked_serial: t.tx.masked_serial,
     balance_after_minor: t.receipt_balance_minor ?? t.evidence?.balance_after_minor ?? null,
@@ -179,6 +186,7 @@ export const attendantSetup = setup({
     recordUncertain: notProvided<LedgerWriteResult, RecordUncertainInput>('recordUncertain'),
     settleUncertain: notProvided<SettleUncertainResult, SettleUncertainInput>('settleUncertain'),
     printReceipt: notProvided<PrintReceiptResult, ReceiptInput>('printReceipt'),
+    fetchReplacement: notProvided<FetchReplacementResult, FetchReplacementInput>('fetchReplacement'),
   },
   guards: {
     succeeded: (_, result: { ok: boolean }) => result.ok,
@@ -204,7 +212,12 @@ export const attendantSetup = setup({
       result.ok && result.value.card_ref !== context.void_target?.card_ref,
     cannotCoverVoid: ({ context }, result: ReadCardResult) =>
       result.ok && result.value.balance_minor < (context.void_target?.amount_minor ?? 0),
-    opIs: ({ context }, p: { op: CardOp }) => context.op === p.op,
+    /** A top-up or a lost card's replacement: a credit with the credit key. */
+    opCredits: ({ context }) => context.op === 'top_up' || context.op === 'replacement',
+    replacementRefused: (_, result: FetchReplacementResult) => !result.ok,
+    theLostCard: ({ context }, result: ReadCardResult) => result.ok && result.value.card_ref === context.replacement?.old_card_ref,
+    replacementOverLimit: ({ context }, result: ReadCardResult) =>
+      result.ok && result.value.balance_minor + (context.replacement?.amount_minor ?? 0) > context.limits.purse_max_minor,
     cardRemovedDuringIntent: ({ context }) => !context.card_present,
     cardCommitted: (_, result: CardWriteResult) => result.status === 'committed',
     cardRefused: (_, result: CardWriteResult) => result.status === 'refused',
@@ -215,7 +228,7 @@ export const attendantSetup = setup({
   actions: {
     showNotice: assign((_, n: Notice) => ({ notice: n })),
     clearNotice: assign({ notice: null }),
-    signOut: assign({ staff: null, supervisor: null, card: null, amount_minor: null, op: null, txn: null, close: null }),
+    signOut: assign({ staff: null, supervisor: null, card: null, amount_minor: null, op: null, txn: null, close: null, replacement: null }),
     storeStaff: assign((_, staff: StaffCard) => ({ staff })),
     storeSupervisor: assign((_, supervisor: StaffCard) => ({ supervisor })),
     countWrongPin: assign(({ context }) => ({ pin_attempts: context.pin_attempts + 1 })),
@@ -224,18 +237,23 @@ export const attendantSetup = setup({
     storeShift: assign(({ context }, p: { shift_id: string }) => ({
       shift: { shift_id: p.shift_id, staff_ref: context.staff?.staff_ref ?? '', opening_float_minor: context.opening_float_minor ?? 0 },
     })),
-    forgetCard: assign({ card: null, card_present: false, amount_minor: null, op: null, txn: null, supervisor: null, void_target: null }),
+    forgetCard: assign({ card: null, card_present: false, amount_minor: null, op: null, txn: null, supervisor: null, void_target: null, replacement: null }),
     storeCard: assign((_, card: CardRead) => ({ card, card_present: true })),
     cardRemoved: assign({ card_present: false }),
     storeAmount: assign((_, p: { amount_minor: number }) => ({ amount_minor: p.amount_minor })),
     startTopUp: assign({ op: 'top_up' as const }),
     startVoid: assign(({ context }) => ({ op: 'void' as const, void_target: context.last_top_up })),
+    startReplacement: assign({ op: 'replacement' as const, replacement: null }),
+    storeReplacement: assign((_, replacement: ReplacementAuth) => ({ replacement, amount_minor: replacement.amount_minor })),
     beginTxn: assign(({ context }, p: { tx_id: TxId }) => {
       const { card, op, shift, staff } = context;
       if (card === null || op === null || shift === null || staff === null) throw new Error('invariant: txn without card, op, shift');
       const voided = context.void_target;
       if (op === 'void' && voided === null) throw new Error('invariant: void without a top-up');
-      const amount_minor = op === 'void' ? (voided?.amount_minor ?? 0) : (context.amount_minor ?? 0);
+      const replacement = context.replacement;
+      if (op === 'replacement' && replacement === null) throw new Error('invariant: replacement without an authorisation');
+      // A replacement is exactly the authorised amount, never what was typed; it takes no cash, so it is outside the shift.
+      const amount_minor = op === 'void' ? (voided?.amount_minor ?? 0) : op === 'replacement' ? (replacement?.amount_minor ?? 0) : (context.amount_minor ?? 0);
       const direction = op === 'void' ? 'debit' : 'credit';
       const tx: PaymentTx = {
         tx_id: p.tx_id,
@@ -247,9 +265,9 @@ export const attendantSetup = setup({
         balance_before_minor: card.balance_minor,
         expected_balance_after_minor: card.balance_minor + (direction === 'credit' ? amount_minor : -amount_minor),
         tmac_counter_before: card.tmac_counter,
-        quote_ref: null,
+        quote_ref: op === 'replacement' ? (replacement?.id ?? null) : null,
         reverses_tx_id: op === 'void' ? (voided?.tx_id ?? null) : null,
-        shift_id: shift.shift_id,
+        shift_id: op === 'replacement' ? null : shift.shift_id,
         staff_ref: staff.staff_ref,
         authorised_by: op === 'void' ? (context.supervisor?.staff_ref ?? null) : null,
       };
@@ -265,13 +283,14 @@ export const attendantSetup = setup({
     abortBecause: assign(({ context }, p: { reason: AbortReason }) => ({
       txn: { ...txn(context), stage: 'aborting' as const, abort_reason: p.reason },
     })),
-    /** A committed top-up opens the void window; a committed void closes it. */
+    /** A committed top-up opens the void window; a committed void closes it; a replacement leaves it as it was. */
     noteCommitted: enqueueActions(({ context, enqueue }) => {
-      enqueue.cancel('voidWindow');
       if (context.op === 'top_up') {
+        enqueue.cancel('voidWindow');
         enqueue.assign({ last_top_up: txn(context).tx });
         enqueue.raise({ type: 'VOID_WINDOW_ELAPSED' }, { id: 'voidWindow', delay: 'voidWindow' });
-      } else {
+      } else if (context.op === 'void') {
+        enqueue.cancel('voidWindow');
         enqueue.assign({ last_top_up: null });
       }
     }),

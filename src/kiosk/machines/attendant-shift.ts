@@ -7,6 +7,7 @@ import { pinOutcomes } from './attendant-access';
 import { never } from './invariant';
 import { notice } from './messages';
 import { cardTxnState } from './attendant-txn';
+import { replacementState } from './attendant-replacement';
 import { timed } from './timed';
 
 const MENU = '#attendant.signedIn.menu';
@@ -70,6 +71,7 @@ export const signedInState = attendantSetup.createStateConfig({
       on: {
         TOP_UP: { target: 'topUp', actions: ['startTopUp', 'clearNotice'] },
         VOID_LAST: { guard: 'voidable', target: 'void', actions: ['startVoid', 'clearNotice'] },
+        REPLACE_CARD: { target: 'replacement', actions: ['startReplacement', 'clearNotice'] },
         CLOSE_SHIFT: { target: 'countingCash', actions: 'clearNotice' },
         SIGN_OUT: '#attendant.signedOut',
       },
@@ -198,6 +200,7 @@ export const signedInState = attendantSetup.createStateConfig({
         voidRefused: { ...timed(MENU), on: { ACK: MENU } },
       },
     },
+    replacement: replacementState,
     cardTxn: cardTxnState,
     // Blind: nothing in context tells the attendant what the drawer should hold.
     countingCash: {

@@ -91,7 +91,7 @@ export const cardTxnState = attendantSetup.createStateConfig({
             ...ledgerDown,
           },
           {
-            guard: { type: 'opIs', params: { op: 'top_up' } },
+            guard: 'opCredits',
             target: 'crediting',
             actions: { type: 'txnStage', params: { stage: 'card_in_flight' } },
           },

@@ -29,6 +29,7 @@ export const attendantMachine = attendantSetup.createMachine({
     void_target: null,
     counted_minor: null,
     close: null,
+    replacement: null,
     notice: null,
   }),
   on: { VOID_WINDOW_ELAPSED: { actions: 'closeVoidWindow' } },

@@ -48,9 +48,22 @@ export interface CardRead {
 export type ReadCardError = 'card_removed' | 'unreadable' | 'not_a_civicard' | 'reader_lost';
 /** Which key the reader authenticates with: debit key for payments and voids, credit key for top-ups. */
 export interface ReadCardInput {
-  readonly purpose: 'payment' | 'top_up' | 'void' | 'settle';
+  readonly purpose: 'payment' | 'top_up' | 'void' | 'settle' | 'replacement';
 }
 export type ReadCardResult = Result<CardRead, ReadCardError>;
+
+/** A lost card's balance the back office authorised for one replacement card (docs/lost-card.md). */
+export interface ReplacementAuth {
+  /** Named by the credit as its service_ref; the back office marks it used when that credit syncs. */
+  readonly id: string;
+  readonly old_card_ref: string;
+  readonly amount_minor: number;
+}
+export interface FetchReplacementInput {
+  readonly code: string;
+}
+/** `offline`: the back office did not answer (or the station has none); the replacement needs it. */
+export type FetchReplacementResult = Result<ReplacementAuth, 'offline' | 'unknown_code' | 'already_used' | 'refused'>;
 /** The whole history of the card still held, for the resident's history screen. */
 export type ReadHistoryResult = Result<readonly CardRecordSummary[], ReadCardError>;
 
@@ -87,8 +100,11 @@ export type CardWriteResult =
 // ---------------------------------------------------------------- transactions
 
 export type PayableServiceKind = 'library_fine' | 'parking' | 'citation';
-/** `opening_balance`: the value a card is issued with, recorded by the issuing desk. */
-export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back' | 'opening_balance';
+/**
+ * `opening_balance`: the value a card is issued with, recorded by the issuing desk.
+ * `replacement`: a lost card's balance put on its replacement, under the back office's authorisation (docs/lost-card.md).
+ */
+export type TxKind = PayableServiceKind | 'top_up' | 'void' | 'credit_back' | 'opening_balance' | 'replacement';
 
 /** Everything the intent entry records, and everything the card write needs. */
 export interface PaymentTx {

@@ -53,6 +53,12 @@ export const MESSAGE_KEYS = [
   'void.not_supervisor',
   'void.different_card',
   'void.balance_too_low',
+  'replacement.offline',
+  'replacement.unknown_code',
+  'replacement.already_used',
+  'replacement.refused',
+  'replacement.same_card',
+  'replacement.over_limit',
 ] as const;
 
 export type MessageKey = (typeof MESSAGE_KEYS)[number];

@@ -10,6 +10,8 @@ import {
   type CardWriteResult,
   type CloseShiftInput,
   type CloseShiftResult,
+  type FetchReplacementInput,
+  type FetchReplacementResult,
   type OpenShiftInput,
   type OpenShiftResult,
   type ReadStaffCardResult,
@@ -24,6 +26,7 @@ import { commonActors, forwardCardEvents } from './common-actors';
 import { markInterruptedIntents } from './settlement';
 import type { StaffRoster } from './staff';
 import { startKioskSync, type KioskSyncSettings } from '../../sync/background';
+import { fetchReplacement, type BackOfficeLink } from './replacement-client';
 
 // The parking attendant's station: the attendant machine with every actor
 // supplied by real parts. Its card station holds the credit key (top-ups) —
@@ -42,6 +45,8 @@ export interface AttendantStationParts {
   input?: AttendantInput;
   /** Upload the ledger to the back office in the background (docs/sync-protocol.md); no transaction waits for it. */
   sync?: Omit<KioskSyncSettings, 'ledger'>;
+  /** Where lost cards' replacements are looked up; without it a replacement is refused as offline. */
+  backoffice?: BackOfficeLink;
 }
 
 export type AttendantStation = Actor<typeof attendantMachine>;
@@ -82,7 +87,28 @@ export function attendantActors(parts: AttendantStationParts) {
     }),
     creditCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => station.write({ ...input.tx, direction: 'credit' })),
     debitCard: fromPromise<CardWriteResult, CardWriteInput>(({ input }) => station.write({ ...input.tx, direction: 'debit' })),
+    fetchReplacement: fromPromise<FetchReplacementResult, FetchReplacementInput>(async ({ input }) => {
+      const answer = await fetchReplacement(parts.backoffice, input.code);
+      // The back office learns of a use only when this ledger syncs: until then this station remembers it.
+      if (answer.ok && replacementCreditedHere(ledger, answer.value.id)) return err('already_used');
+      return answer;
+    }),
   };
+}
+
+/** A replacement credit naming this authorisation, committed or not known to have failed, is in this station's ledger. */
+export function replacementCreditedHere(ledger: RuntimeLedger, id: string): boolean {
+  return (
+    ledger.db
+      .prepare(
+        `SELECT 1 FROM entries i WHERE i.kind = 'credit_intent'
+           AND json_extract(i.payload, '$.service') = 'replacement' AND json_extract(i.payload, '$.service_ref') = ?
+           AND NOT EXISTS (SELECT 1 FROM entries c WHERE c.tx_id = i.tx_id
+                           AND (c.kind = 'aborted' OR (c.kind = 'settled' AND json_extract(c.payload, '$.outcome') <> 'committed')))
+         LIMIT 1`,
+      )
+      .get(id) !== undefined
+  );
 }
 
 /**

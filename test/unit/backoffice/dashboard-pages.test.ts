@@ -8,6 +8,7 @@ import { enrollKiosk } from '../../../src/backoffice/auth/enrollment';
 import { signRequest } from '../../../src/backoffice/auth/request-signing';
 import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import type { ReconciliationSummary } from '../../../src/backoffice/reconcile/summary';
+import { KyselyDownlinkRepository } from '../../../src/backoffice/downlink/kysely-repository';
 import { ingestBatch } from '../../../src/backoffice/ingest';
 import { buildServer } from '../../../src/backoffice/server';
 import { KioskLedger } from '../../../src/ledger';
@@ -256,6 +257,33 @@ forEachStore('dashboard pages', (t) => {
       expect(one.headers.location).toBe(`/cards/${CARD}`);
       expect((await browser.get('/cards?q=c0ffee0')).body).toContain('Type at least 8 hexadecimal digits');
       expect((await browser.get('/cards?q=deadbeef')).body).toContain('No card reference starts with <code>deadbeef</code>.');
+    });
+  });
+
+  describe('a lost card', () => {
+    it('an administrator reports it from the card page: hotlisted, its balance authorised once with a code; finance may not', async () => {
+      const k = kioskOnClock([T0 - 2 * HOUR], [4], OTHER_CARD, '0190e0d4');
+      const e = await enrollKiosk(t.store, { publicKeyPem: k.key.publicKeyPem, name: 'Kiosk D', by: 'test' });
+      expect((await ingestBatch(t.store, e.kiosk_id, k.rows(), { now: () => new Date(T0) })).ok).toBe(true);
+      expect((await browser.get(`/cards/${OTHER_CARD}`)).body).not.toContain(`action="/cards/${OTHER_CARD}/lost"`);
+      const refused = await browser.post(`/cards/${OTHER_CARD}/lost`, { csrf: await browser.csrf() });
+      expect(refused.statusCode).toBe(403);
+
+      const ada = new Browser(app);
+      await ada.login('ada');
+      expect((await ada.get(`/cards/${OTHER_CARD}`)).body).toContain(`action="/cards/${OTHER_CARD}/lost"`);
+      const res = await ada.post(`/cards/${OTHER_CARD}/lost`, { csrf: await ada.csrf() });
+      expect(res.statusCode).toBe(200);
+      const code = /data-testid="replacement-code">([A-Z0-9-]+)</.exec(res.body)![1]!;
+      expect(res.body).toContain('for 90.00 (pending)'); // 10,000 − 200 × 5 minor units after its payment at counter 4
+      const row = await t.store.db.selectFrom('replacement_credits').selectAll().executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ code, old_card_ref: OTHER_CARD, status: 'pending' });
+      expect(Number(row.amount_minor)).toBe(9_000);
+      expect(await KyselyDownlinkRepository.on(t.store.db).hotlistChangesAfter(0)).toMatchObject([{ card_ref: OTHER_CARD, action: 'add' }]);
+      // Again: the same authorisation.
+      expect((await ada.post(`/cards/${OTHER_CARD}/lost`, { csrf: await ada.csrf() })).body).toContain(code);
+      expect(await t.store.db.selectFrom('replacement_credits').select('id').execute()).toHaveLength(1);
+      expect((await ada.post('/cards/dddddddddddddddddddddddddddddddd/lost', { csrf: await ada.csrf() })).body).toContain('no transactions of card dddddddd… are held');
     });
   });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { enrollKiosk, revokeKiosk } from '../../../src/backoffice/auth/enrollment';
 import { kioskIdOf, signRequest } from '../../../src/backoffice/auth/request-signing';
+import { reportLostCard } from '../../../src/backoffice/lost-card/replacements';
 import { buildServer, type ServerLimits } from '../../../src/backoffice/server';
 import { forEachStore } from '../../support/backoffice-stores';
 import { newKioskKey, testKiosk, type TestKiosk } from '../../support/backoffice-fixtures';
@@ -49,6 +50,24 @@ forEachStore('back-office server', (t) => {
     const status = await send('GET', '/v1/sync/status');
     expect(status.statusCode).toBe(200);
     expect(status.json()).toEqual({ kiosk_id: kiosk.kiosk_id, acknowledged_through_seq: 6, last_hash: kiosk.rows()[5]!.hash });
+  });
+
+  it('answers a replacement authorisation by its code to an enrolled kiosk: pending once, refused when used or unknown', async () => {
+    await send('POST', '/v1/sync/batch', batch());
+    const card_ref = (JSON.parse(kiosk.rows().find((r) => r.kind === 'intent')!.payload) as { card_ref: string }).card_ref;
+    const lost = await reportLostCard(t.store, { card_ref, now: new Date('2100-01-01T00:00:00.000Z') });
+    const typed = lost.code.toLowerCase().replace('-', ' ');
+    const ok = await send('GET', `/v1/replacements/${encodeURIComponent(typed)}`);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ id: lost.id, code: lost.code, old_card_ref: card_ref, amount_minor: lost.amount_minor, status: 'pending' });
+    expect(lines.join('\n')).not.toContain(lost.code);
+    expect((await send('GET', '/v1/replacements/ABCD-EFGH')).json()).toMatchObject({ error: 'unknown_code' });
+    expect((await send('GET', '/v1/replacements/nope')).statusCode).toBe(400);
+    expect((await send('GET', `/v1/replacements/${lost.code}`, undefined, false)).statusCode).toBe(401);
+    await t.store.db.updateTable('replacement_credits').set({ status: 'used', used_tx_id: 'x', used_by_kiosk: kiosk.kiosk_id }).execute();
+    const used = await send('GET', `/v1/replacements/${lost.code}`);
+    expect(used.statusCode).toBe(409);
+    expect(used.json()).toMatchObject({ error: 'replacement_used', message: expect.stringMatching(/already used/) });
   });
 
   it('answers /healthz unsigned', async () => {

@@ -1,9 +1,12 @@
 // Every state and every transition of the attendant machine, reached on a
 // running actor along paths that xstate/graph derives from the definition.
 import { describe, expect, it } from 'vitest';
+import { assign } from 'xstate';
+import type { ReplacementAuth } from '../../../src/kiosk/machines/contracts';
 import { attendantMachine } from '../../../src/kiosk/machines/attendant';
-import { allStateNodes, allTransitionKeys } from './support/driver';
-import { ATTENDANT_ACTORS, ATTENDANT_EVENTS, ATTENDANT_TIMEOUTS, attendantFilter, attendantKey } from './support/attendant-model';
+import { allStateNodes, allTransitionKeys, Driver } from './support/driver';
+import { ATTENDANT_ACTORS, ATTENDANT_EVENTS, ATTENDANT_HAPPY, ATTENDANT_TIMEOUTS, attendantFilter, attendantKey, signedInWithShift } from './support/attendant-model';
+import { checkMoneyInvariants } from './support/money-invariants';
 import { runModel, runRandomWalks, type ModelSpec } from './support/model';
 
 const SPEC: ModelSpec = {
@@ -28,6 +31,19 @@ describe('attendant machine, model-based', () => {
     const broken = attendantMachine.provide({ guards: { failed: () => false } });
     await expect(runModel({ ...SPEC, machine: broken })).rejects.toThrow(/money invariant broken .*(creditCard|debitCard) for .* without a durable intent/);
   }, 300_000);
+
+  it('the invariants hold on a replacement, and catch a station that credits other than what the back office authorised', async () => {
+    const drive = async (machine: typeof attendantMachine) => {
+      const d = new Driver(machine, { actorNames: ATTENDANT_ACTORS, input: { timeouts: ATTENDANT_TIMEOUTS }, responders: ATTENDANT_HAPPY });
+      await signedInWithShift(d);
+      for (const e of [{ type: 'REPLACE_CARD' }, { type: 'CODE_ENTERED', code: 'ABCD-2345' }, { type: 'CARD_PRESENTED' }, { type: 'CONFIRM' }]) await d.act(e);
+      expect(d.snapshot.matches({ signedIn: { cardTxn: 'done' } })).toBe(true);
+      return () => checkMoneyInvariants(d.calls, d.answers);
+    };
+    expect(await drive(attendantMachine)).not.toThrow();
+    const broken = attendantMachine.provide({ actions: { storeReplacement: assign((_, r: ReplacementAuth) => ({ replacement: { ...r, amount_minor: r.amount_minor + 100 } })) } });
+    expect(await drive(broken)).toThrow(/replacement .* of 1850 is not what the back office authorised \(repl-1\)/);
+  });
 
   it('reaches every state and takes every transition on a running actor', async () => {
     const run = await runModel(SPEC);

@@ -2,7 +2,7 @@
 // actor), the context its guards read, and a driver with happy defaults.
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { attendantMachine, type AttendantContext, type AttendantInput } from '../../../../src/kiosk/machines/attendant';
-import { err, ok, type CardWriteResult, type CloseShiftResult, type ReadCardResult, type ReadStaffCardResult, type StaffCard } from '../../../../src/kiosk/machines/contracts';
+import { err, ok, type CardWriteResult, type CloseShiftResult, type FetchReplacementResult, type ReadCardResult, type ReadStaffCardResult, type ReplacementAuth, type StaffCard } from '../../../../src/kiosk/machines/contracts';
 import { Driver, type Responder } from './driver';
 import { CARD, EVIDENCE, done, failure, out } from './fixtures';
 
@@ -21,6 +21,7 @@ export const ATTENDANT_ACTORS = [
   'recordUncertain',
   'settleUncertain',
   'printReceipt',
+  'fetchReplacement',
 ] as const;
 
 export const ATTENDANT: StaffCard = { staff_ref: 'staff-7', role: 'attendant', masked_serial: 'S-**07' };
@@ -39,6 +40,7 @@ export const ATTENDANT_TIMEOUTS = {
   card_watchdog_ms: 15_000,
 };
 
+export const REPLACEMENT: ReplacementAuth = { id: 'repl-1', old_card_ref: 'card-ref-LOST', amount_minor: 1_750 };
 const TOPPED_UP: ReadCardResult = ok({ ...CARD, balance_minor: CARD.balance_minor + TOP_UP_MINOR });
 export const a = {
   staffAttendant: ok(ATTENDANT) satisfies ReadStaffCardResult,
@@ -58,10 +60,15 @@ export const a = {
   committed: { status: 'committed', evidence: { ...EVIDENCE, balance_after_minor: 3_000 } } satisfies CardWriteResult,
   overLimit: { status: 'refused', reason: 'over_purse_limit' } satisfies CardWriteResult,
   uncertain: { status: 'uncertain', reason: 'card_removed' } satisfies CardWriteResult,
+  replacement: ok(REPLACEMENT) satisfies FetchReplacementResult,
+  replacementOffline: err('offline') satisfies FetchReplacementResult,
+  replacementUsed: err('already_used') satisfies FetchReplacementResult,
+  lostCard: ok({ ...CARD, card_ref: REPLACEMENT.old_card_ref }) satisfies ReadCardResult,
+  fullCard: ok({ ...CARD, balance_minor: 49_000 }) satisfies ReadCardResult,
 } as const;
 
 const user: EventObject[] = [
-  ...['TOUCH', 'CANCEL', 'BACK', 'ACK', 'CONFIRM', 'SIGN_OUT', 'CARD_PRESENTED', 'CARD_REMOVED', 'TOP_UP', 'VOID_LAST', 'CLOSE_SHIFT', 'VOID_WINDOW_ELAPSED'].map(
+  ...['TOUCH', 'CANCEL', 'BACK', 'ACK', 'CONFIRM', 'SIGN_OUT', 'CARD_PRESENTED', 'CARD_REMOVED', 'TOP_UP', 'VOID_LAST', 'CLOSE_SHIFT', 'VOID_WINDOW_ELAPSED', 'REPLACE_CARD'].map(
     (type) => ({ type }),
   ),
   { type: 'PIN_ENTERED', pin: '2468' },
@@ -71,6 +78,7 @@ const user: EventObject[] = [
   { type: 'AMOUNT_ENTERED', amount_minor: 10.5 },
   { type: 'CASH_COUNTED', counted_minor: 5_900 },
   { type: 'CASH_COUNTED', counted_minor: -5 },
+  { type: 'CODE_ENTERED', code: 'ABCD-2345' },
 ] as EventObject[];
 
 const staffOutcomes = (id: string): EventObject[] => [done(id, a.staffAttendant), done(id, a.staffSupervisor), done(id, a.notStaff), failure(id)];
@@ -113,6 +121,16 @@ export const ATTENDANT_EVENTS: EventObject[] = [
   done('printReceipt', out.printed),
   done('printReceipt', out.noPaper),
   failure('printReceipt'),
+  done('fetchReplacement', a.replacement),
+  done('fetchReplacement', a.replacementOffline),
+  done('fetchReplacement', a.replacementUsed),
+  failure('fetchReplacement'),
+  done('readReplacementCard', a.card),
+  done('readReplacementCard', a.hotlistedCard),
+  done('readReplacementCard', a.lostCard),
+  done('readReplacementCard', a.fullCard),
+  done('readReplacementCard', out.readUnreadable),
+  failure('readReplacementCard'),
   done('closeShift', a.shiftClosed),
   done('closeShift', out.ledgerDown),
   failure('closeShift'),
@@ -152,6 +170,7 @@ export const ATTENDANT_HAPPY: Readonly<Record<(typeof ATTENDANT_ACTORS)[number],
   recordUncertain: () => out.ledgerOk,
   settleUncertain: () => out.settleCommitted,
   printReceipt: () => out.printed,
+  fetchReplacement: () => a.replacement,
 };
 
 export function attendantDriver(

@@ -5,13 +5,18 @@
 //   1. no card write without a durable intent for that transaction;
 //   2. nothing aborted after the card committed;
 //   3. at most one reversal per transaction (one credit back or refund of a
-//      payment; one void of a top-up once a void intent is durable).
+//      payment; one void of a top-up once a void intent is durable);
+//   4. a replacement credit is exactly what the back office authorised, names
+//      that authorisation, and takes no cash (outside the shift).
 import type { Answer, Call } from './driver';
 
 interface TxLike {
   readonly tx_id: string;
   readonly kind?: string;
   readonly reverses_tx_id?: string | null;
+  readonly amount_minor?: number;
+  readonly quote_ref?: string | null;
+  readonly shift_id?: string | null;
 }
 
 const txOf = (c: Call): TxLike | undefined => (c.input as { tx?: TxLike } | undefined)?.tx;
@@ -53,6 +58,15 @@ export function checkMoneyInvariants(calls: readonly Call[], answers: readonly A
       const n = (creditBacks.get(tx.tx_id) ?? 0) + 1;
       creditBacks.set(tx.tx_id, n);
       if (n > 1) throw new MoneyInvariantError(`${tx.tx_id} credited back or refunded ${n} times`);
+    }
+    if (call.name === 'writeIntent' && tx.kind === 'replacement') {
+      const callAt = calls.indexOf(call);
+      const authorised = answers.some((a) => {
+        const v = (a.output as { ok?: boolean; value?: { id: string; amount_minor: number } }).value;
+        return a.name === 'fetchReplacement' && okOutput(a) && v?.id === tx.quote_ref && v?.amount_minor === tx.amount_minor && calls.findIndex((c) => c.id === a.id && c.input === a.input) < callAt;
+      });
+      if (!authorised) throw new MoneyInvariantError(`replacement ${tx.tx_id} of ${tx.amount_minor} is not what the back office authorised (${String(tx.quote_ref)})`);
+      if (tx.shift_id !== null) throw new MoneyInvariantError(`replacement ${tx.tx_id} counted in the cash shift`);
     }
     if (call.name === 'writeIntent' && tx.kind === 'void' && tx.reverses_tx_id) {
       const target = tx.reverses_tx_id;
