@@ -124,4 +124,22 @@ describe('IPC from the renderer', () => {
     expect(() => registerIpcRoutes(ipcMain, [maintenance, maintenance])).toThrow(/registered twice/);
     expect(ipcMain.handlers.size).toBe(0);
   });
+
+  it("answers a station's row only from that station's window, when main says which window is which", async () => {
+    ipcMain.handlers.clear();
+    const applied: KioskCommand[] = [];
+    const core: ResidentPort = { view: () => VIEW, apply: (c) => (applied.push(c), VIEW) };
+    const notes: string[] = [];
+    registerIpcRoutes(ipcMain, residentRoutes(core, null), { onNote: (l) => notes.push(l), stationOf: (e) => ((e as unknown as { station: 'resident' | 'attendant' | null }).station) });
+    const call = (channel: string, station: string | null, ...args: unknown[]) => ipcMain.handlers.get(channel)!({ senderFrame: { url: APP }, station }, ...args);
+    expect(await call(CHANNELS.command, 'resident', { type: 'TOUCH' })).toEqual(VIEW);
+    for (const station of ['attendant', null]) {
+      expect.soft(await call(CHANNELS.command, station, { type: 'TOUCH' })).toEqual({ error: 'this window is not the resident station' });
+      expect.soft(await call(CHANNELS.state, station)).toEqual({ error: 'this window is not the resident station' });
+    }
+    expect(await call(CHANNELS.speak, 'attendant', { text: 'hello', language: 'en' })).toEqual({ error: 'this kiosk has no voice' });
+    expect(await ipcMain.handlers.get(CHANNELS.command)!({ senderFrame: { url: 'https://example.org/' }, station: 'resident' }, { type: 'TOUCH' })).toEqual(REFUSED_SENDER);
+    expect(applied).toEqual([{ type: 'TOUCH' }]);
+    expect(notes.filter((n) => n.includes('station')).length).toBe(4);
+  });
 });
