@@ -1,6 +1,7 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { checkAttendantCommand, type AttendantCommand, type AttendantView } from '../shared/attendant-api';
-import { checkCommand, LANGUAGES, type KioskCommand, type KioskView, type Language } from '../shared/kiosk-api';
+import { checkCommand, type KioskCommand, type KioskView, type Language } from '../shared/kiosk-api';
+import { checkSpeakRequest, type SpeakRequest } from '../shared/speech-api';
 import { checkMaintenanceCommand, type MaintenanceCommand, type MaintenanceView } from '../shared/maintenance-api';
 import type { BridgeError, Station } from '../shared/bridge';
 import { CHANNELS } from './channels';
@@ -83,16 +84,10 @@ const commandOf = (payload: unknown): Checked<KioskCommand> => {
   return checked.ok ? { ok: true, value: checked.command } : checked;
 };
 
-export const MAX_SPOKEN_CHARS = 600;
-
-export function checkSpeech(payload: unknown): Checked<{ text: string; language: Language }> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, error: 'speech is an object with "text" and "language"' };
-  const p = payload as Record<string, unknown>;
-  if (!LANGUAGES.includes(p.language as Language)) return { ok: false, error: `"language" must be one of ${LANGUAGES.join(', ')}` };
-  if (typeof p.text !== 'string' || p.text.trim() === '' || p.text.length > MAX_SPOKEN_CHARS) return { ok: false, error: `"text" must be 1-${MAX_SPOKEN_CHARS} characters` };
-  // control characters could drive the synthesiser's own markup; speech needs none
-  if (/\p{Cc}/u.test(p.text.replace(/\n/g, ' '))) return { ok: false, error: '"text" must have no control characters' };
-  return { ok: true, value: { text: p.text, language: p.language as Language } };
+/** Spoken text by the shared contract (speech-api.ts), the same check as the HTTP API's. */
+export function checkSpeech(payload: unknown): Checked<SpeakRequest> {
+  const checked = checkSpeakRequest(payload);
+  return checked.ok ? { ok: true, value: checked.request } : checked;
 }
 
 /** What the resident channels need of the kiosk core. */

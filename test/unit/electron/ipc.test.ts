@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../../../src/electron/channels';
 import { checkSpeech, FAILED, REFUSED_SENDER, registerIpcRoutes, residentRoutes, route, type ResidentPort, type Speaker } from '../../../src/electron/ipc';
 import type { KioskCommand, KioskView } from '../../../src/shared/kiosk-api';
+import { checkSpeakRequest } from '../../../src/shared/speech-api';
 import { ipcMain as fakeIpcMain } from './fake-electron';
 
 const ipcMain = Object.assign(fakeIpcMain as unknown as Pick<IpcMain, 'handle'>, { handlers: fakeIpcMain.handlers });
@@ -141,5 +142,17 @@ describe('IPC from the renderer', () => {
     expect(await ipcMain.handlers.get(CHANNELS.command)!({ senderFrame: { url: 'https://example.org/' }, station: 'resident' }, { type: 'TOUCH' })).toEqual(REFUSED_SENDER);
     expect(applied).toEqual([{ type: 'TOUCH' }]);
     expect(notes.filter((n) => n.includes('station')).length).toBe(4);
+  });
+
+  it('checks speech with the shared contract (speech-api.ts), as the HTTP API does: the same answers, the text trimmed', async () => {
+    const speak = vi.fn(() => Promise.resolve());
+    const { invoke } = setup({ speak });
+    for (const bad of [{ text: 'line one\nline two', language: 'es' }, { text: 'a\u0085b', language: 'en' }, { text: '\u0007', language: 'es' }]) {
+      const check = checkSpeakRequest(bad);
+      expect.soft(check.ok, JSON.stringify(bad)).toBe(false);
+      expect.soft(await invoke(CHANNELS.speak, APP, bad)).toEqual({ error: check.ok ? null : check.error });
+    }
+    expect(await invoke(CHANNELS.speak, APP, { text: '  Acerque su tarjeta ', language: 'es' })).toEqual({ ok: true });
+    expect(speak.mock.calls).toEqual([['Acerque su tarjeta', 'es']]);
   });
 });
