@@ -1,8 +1,9 @@
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { checkAttendantCommand, type AttendantCommand, type AttendantView } from '../shared/attendant-api';
-import { checkCommand, LANGUAGES, type KioskCommand, type KioskView, type Language } from '../shared/kiosk-api';
+import { checkCommand, type KioskCommand, type KioskView, type Language } from '../shared/kiosk-api';
+import { checkSpeakRequest, type SpeakRequest } from '../shared/speech-api';
 import { checkMaintenanceCommand, type MaintenanceCommand, type MaintenanceView } from '../shared/maintenance-api';
-import type { BridgeError } from '../shared/bridge';
+import type { BridgeError, Station } from '../shared/bridge';
 import { CHANNELS } from './channels';
 import { isAppUrl } from './protocol';
 
@@ -11,12 +12,16 @@ import { isAppUrl } from './protocol';
 // must pass its channel's validator. A refusal or a failure is answered as
 // `{ error }` — never thrown across IPC (that would put a main-process stack
 // in the page) and never handed to the core. The attendant booth's and the
-// maintenance screen's channels are more rows of the same table.
+// maintenance screen's channels are more rows of the same table. A row that
+// belongs to one station answers only that station's window (when main says
+// which window is which): the resident's screen cannot send a booth command.
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
 
 export interface IpcRoute<T = unknown, R = unknown> {
   channel: string;
+  /** The station whose window may send this message; any station's when absent. */
+  station?: Station;
   validate(payload: unknown): Checked<T>;
   handle(value: T): R | Promise<R>;
 }
@@ -35,8 +40,14 @@ export function senderIsApp(event: Pick<IpcMainInvokeEvent, 'senderFrame'>): boo
 export const REFUSED_SENDER: BridgeError = { error: 'messages are accepted only from the kiosk app' };
 export const FAILED: BridgeError = { error: 'the kiosk could not do that' };
 
+export interface IpcRouteOptions {
+  onNote?: (line: string) => void;
+  /** Which station's window sent the message (null: none of them); without it, rows are not told apart by station. */
+  stationOf?: (event: IpcMainInvokeEvent) => Station | null;
+}
+
 /** Registers each route with `ipcMain.handle`; returns the channels, to remove them again. */
-export function registerIpcRoutes(ipcMain: Pick<IpcMain, 'handle'>, routes: readonly IpcRoute<unknown, unknown>[], opts: { onNote?: (line: string) => void } = {}): string[] {
+export function registerIpcRoutes(ipcMain: Pick<IpcMain, 'handle'>, routes: readonly IpcRoute<unknown, unknown>[], opts: IpcRouteOptions = {}): string[] {
   const seen = new Set<string>();
   for (const r of routes) {
     if (seen.has(r.channel)) throw new Error(`IPC channel ${r.channel} is registered twice`);
@@ -47,6 +58,10 @@ export function registerIpcRoutes(ipcMain: Pick<IpcMain, 'handle'>, routes: read
       if (!senderIsApp(event)) {
         opts.onNote?.(`IPC ${r.channel} refused: sender is not the app`);
         return REFUSED_SENDER;
+      }
+      if (r.station && opts.stationOf && opts.stationOf(event) !== r.station) {
+        opts.onNote?.(`IPC ${r.channel} refused: not sent by the ${r.station} station's window`);
+        return { error: `this window is not the ${r.station} station` } satisfies BridgeError;
       }
       if (args.length > 1) return { error: 'one payload per message' } satisfies BridgeError;
       const checked = r.validate(args[0]);
@@ -69,16 +84,10 @@ const commandOf = (payload: unknown): Checked<KioskCommand> => {
   return checked.ok ? { ok: true, value: checked.command } : checked;
 };
 
-export const MAX_SPOKEN_CHARS = 600;
-
-export function checkSpeech(payload: unknown): Checked<{ text: string; language: Language }> {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return { ok: false, error: 'speech is an object with "text" and "language"' };
-  const p = payload as Record<string, unknown>;
-  if (!LANGUAGES.includes(p.language as Language)) return { ok: false, error: `"language" must be one of ${LANGUAGES.join(', ')}` };
-  if (typeof p.text !== 'string' || p.text.trim() === '' || p.text.length > MAX_SPOKEN_CHARS) return { ok: false, error: `"text" must be 1-${MAX_SPOKEN_CHARS} characters` };
-  // control characters could drive the synthesiser's own markup; speech needs none
-  if (/\p{Cc}/u.test(p.text.replace(/\n/g, ' '))) return { ok: false, error: '"text" must have no control characters' };
-  return { ok: true, value: { text: p.text, language: p.language as Language } };
+/** Spoken text by the shared contract (speech-api.ts), the same check as the HTTP API's. */
+export function checkSpeech(payload: unknown): Checked<SpeakRequest> {
+  const checked = checkSpeakRequest(payload);
+  return checked.ok ? { ok: true, value: checked.request } : checked;
 }
 
 /** What the resident channels need of the kiosk core. */
@@ -91,11 +100,11 @@ export interface Speaker {
   speak(text: string, language: Language): Promise<void>;
 }
 
-/** The resident UI's channels: state, command and speak (refused where the kiosk has no voice). */
+/** The resident UI's channels: state, command and speak (either station's; refused where the kiosk has no voice). */
 export function residentRoutes(core: ResidentPort, speaker: Speaker | null): IpcRoute<unknown, unknown>[] {
   return [
-    route({ channel: CHANNELS.state, validate: nothing, handle: () => core.view() }),
-    route({ channel: CHANNELS.command, validate: commandOf, handle: (command) => core.apply(command) }),
+    route({ channel: CHANNELS.state, station: 'resident', validate: nothing, handle: () => core.view() }),
+    route({ channel: CHANNELS.command, station: 'resident', validate: commandOf, handle: (command) => core.apply(command) }),
     route({
       channel: CHANNELS.speak,
       validate: checkSpeech,
@@ -135,15 +144,15 @@ const maintenanceCommandOf = (payload: unknown): Checked<MaintenanceCommand> => 
 /** The attendant booth's channels: state and command (checkAttendantCommand; a PIN is never echoed). */
 export function attendantIpcRoutes(port: AttendantPort): IpcRoute<unknown, unknown>[] {
   return [
-    route({ channel: CHANNELS.attendantState, validate: nothing, handle: () => port.view() }),
-    route({ channel: CHANNELS.attendantCommand, validate: attendantCommandOf, handle: (command) => port.apply(command) }),
+    route({ channel: CHANNELS.attendantState, station: 'attendant', validate: nothing, handle: () => port.view() }),
+    route({ channel: CHANNELS.attendantCommand, station: 'attendant', validate: attendantCommandOf, handle: (command) => port.apply(command) }),
   ];
 }
 
-/** The maintenance screen's channels: its view (counts and ages only) and its commands (checkMaintenanceCommand). */
+/** The maintenance screen's channels, on the resident station's window: its view (counts and ages only) and its commands (checkMaintenanceCommand). */
 export function maintenanceIpcRoutes(port: MaintenancePort): IpcRoute<unknown, unknown>[] {
   return [
-    route({ channel: CHANNELS.maintenanceState, validate: nothing, handle: () => port.view() }),
-    route({ channel: CHANNELS.maintenanceCommand, validate: maintenanceCommandOf, handle: (command) => port.apply(command) }),
+    route({ channel: CHANNELS.maintenanceState, station: 'resident', validate: nothing, handle: () => port.view() }),
+    route({ channel: CHANNELS.maintenanceCommand, station: 'resident', validate: maintenanceCommandOf, handle: (command) => port.apply(command) }),
   ];
 }

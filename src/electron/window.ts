@@ -1,12 +1,14 @@
 import type { BrowserWindow, BrowserWindowConstructorOptions } from 'electron';
+import { STATION_ARG_PREFIX, type Station } from '../shared/bridge';
 import { APP_URL, OUT_OF_SERVICE_URL } from './protocol';
 
-// The one kiosk window: full screen, kiosk mode, an isolated and sandboxed
+// A kiosk window (one per station): full screen, kiosk mode, an isolated and sandboxed
 // renderer with only the preload's bridge. A renderer that dies is reloaded;
 // one that keeps dying (a crash loop) is replaced by a static out-of-service
 // page so the screen says something true instead of flickering forever.
 
-export function kioskWindowOptions(preload: string): BrowserWindowConstructorOptions {
+/** The station goes to the preload as a launch argument of the renderer (it reads process.argv; nothing else crosses). */
+export function kioskWindowOptions(preload: string, station: Station = 'resident'): BrowserWindowConstructorOptions {
   return {
     kiosk: true,
     fullscreen: true,
@@ -16,6 +18,7 @@ export function kioskWindowOptions(preload: string): BrowserWindowConstructorOpt
     show: false,
     webPreferences: {
       preload,
+      additionalArguments: [`${STATION_ARG_PREFIX}${station}`],
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -61,6 +64,8 @@ export interface KioskWindowDeps {
   /** `new BrowserWindow(options)` (injected so the same code runs under test). */
   create(options: BrowserWindowConstructorOptions): BrowserWindow;
   preload: string;
+  /** Which station the window shows (default resident). */
+  station?: Station;
   /** The first page: the app, or the out-of-service page when the core could not start. */
   url?: string;
   crash_policy?: CrashPolicy;
@@ -69,7 +74,7 @@ export interface KioskWindowDeps {
 }
 
 export function openKioskWindow(deps: KioskWindowDeps): BrowserWindow {
-  const win = deps.create(kioskWindowOptions(deps.preload));
+  const win = deps.create(kioskWindowOptions(deps.preload, deps.station));
   const guard = new CrashGuard(deps.crash_policy, deps.now);
   win.removeMenu();
   win.once('ready-to-show', () => win.show());

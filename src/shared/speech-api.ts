@@ -9,8 +9,8 @@ export interface SpeakRequest {
 }
 
 export const MAX_SPOKEN_CHARS = 600;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Any control character (C0, DEL, C1): speech needs none, and they could drive the synthesiser's own markup. */
+const CONTROL = /\p{Cc}/u;
 
 export type SpeakCheck = { ok: true; request: SpeakRequest } | { ok: false; error: string };
 

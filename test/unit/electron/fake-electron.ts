@@ -168,7 +168,7 @@ export const contextBridge = {
 };
 
 class FakeIpcRenderer extends FakeEmitter {
-  readonly invoke = vi.fn((..._args: unknown[]) => Promise.resolve({ invoked: true }));
+  readonly invoke = vi.fn((..._args: unknown[]): Promise<unknown> => Promise.resolve({ invoked: true }));
 }
 export const ipcRenderer = new FakeIpcRenderer();
 

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { CHANNELS } from '../../../src/electron/channels';
 import { checkSpeech, FAILED, REFUSED_SENDER, registerIpcRoutes, residentRoutes, route, type ResidentPort, type Speaker } from '../../../src/electron/ipc';
 import type { KioskCommand, KioskView } from '../../../src/shared/kiosk-api';
+import { checkSpeakRequest } from '../../../src/shared/speech-api';
 import { ipcMain as fakeIpcMain } from './fake-electron';
 
 const ipcMain = Object.assign(fakeIpcMain as unknown as Pick<IpcMain, 'handle'>, { handlers: fakeIpcMain.handlers });
@@ -123,5 +124,35 @@ describe('IPC from the renderer', () => {
     ipcMain.handlers.clear();
     expect(() => registerIpcRoutes(ipcMain, [maintenance, maintenance])).toThrow(/registered twice/);
     expect(ipcMain.handlers.size).toBe(0);
+  });
+
+  it("answers a station's row only from that station's window, when main says which window is which", async () => {
+    ipcMain.handlers.clear();
+    const applied: KioskCommand[] = [];
+    const core: ResidentPort = { view: () => VIEW, apply: (c) => (applied.push(c), VIEW) };
+    const notes: string[] = [];
+    registerIpcRoutes(ipcMain, residentRoutes(core, null), { onNote: (l) => notes.push(l), stationOf: (e) => ((e as unknown as { station: 'resident' | 'attendant' | null }).station) });
+    const call = (channel: string, station: string | null, ...args: unknown[]) => ipcMain.handlers.get(channel)!({ senderFrame: { url: APP }, station }, ...args);
+    expect(await call(CHANNELS.command, 'resident', { type: 'TOUCH' })).toEqual(VIEW);
+    for (const station of ['attendant', null]) {
+      expect.soft(await call(CHANNELS.command, station, { type: 'TOUCH' })).toEqual({ error: 'this window is not the resident station' });
+      expect.soft(await call(CHANNELS.state, station)).toEqual({ error: 'this window is not the resident station' });
+    }
+    expect(await call(CHANNELS.speak, 'attendant', { text: 'hello', language: 'en' })).toEqual({ error: 'this kiosk has no voice' });
+    expect(await ipcMain.handlers.get(CHANNELS.command)!({ senderFrame: { url: 'https://example.org/' }, station: 'resident' }, { type: 'TOUCH' })).toEqual(REFUSED_SENDER);
+    expect(applied).toEqual([{ type: 'TOUCH' }]);
+    expect(notes.filter((n) => n.includes('station')).length).toBe(4);
+  });
+
+  it('checks speech with the shared contract (speech-api.ts), as the HTTP API does: the same answers, the text trimmed', async () => {
+    const speak = vi.fn(() => Promise.resolve());
+    const { invoke } = setup({ speak });
+    for (const bad of [{ text: 'line one\nline two', language: 'es' }, { text: 'a\u0085b', language: 'en' }, { text: '\u0007', language: 'es' }]) {
+      const check = checkSpeakRequest(bad);
+      expect.soft(check.ok, JSON.stringify(bad)).toBe(false);
+      expect.soft(await invoke(CHANNELS.speak, APP, bad)).toEqual({ error: check.ok ? null : check.error });
+    }
+    expect(await invoke(CHANNELS.speak, APP, { text: '  Acerque su tarjeta ', language: 'es' })).toEqual({ ok: true });
+    expect(speak.mock.calls).toEqual([['Acerque su tarjeta', 'es']]);
   });
 });

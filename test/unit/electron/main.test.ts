@@ -5,7 +5,7 @@ import { stationRoutes, type KioskCoreHost } from '../../../src/electron/core';
 import type { AttendantView } from '../../../src/shared/attendant-api';
 import type { MaintenanceView } from '../../../src/shared/maintenance-api';
 import { REFUSED_SENDER } from '../../../src/electron/ipc';
-import { runKioskShell, type ShellOptions } from '../../../src/electron/main';
+import { runKioskShell, wantedStations, type ShellOptions } from '../../../src/electron/main';
 import { APP_URL, CONTENT_SECURITY_POLICY, OUT_OF_SERVICE_URL, SCHEME } from '../../../src/electron/protocol';
 import type { KioskView } from '../../../src/shared/kiosk-api';
 import { app, BrowserWindow, fakeEvent, FakeWebContents, ipcMain, log, Menu, protocol, resetFakeElectron, session } from './fake-electron';
@@ -30,6 +30,19 @@ function fakeCore() {
   return core;
 }
 
+const BOOTH = { screen: 'signedOut.waitingForStaffCard' } as unknown as AttendantView;
+
+function coreWithBooth() {
+  const boothListeners = new Set<(v: AttendantView) => void>();
+  const applied: unknown[] = [];
+  const core = Object.assign(fakeCore(), {
+    applied,
+    attendant: { view: () => BOOTH, apply: (c: unknown) => (applied.push(c), BOOTH), subscribe: (l: (v: AttendantView) => void) => (boothListeners.add(l), () => void boothListeners.delete(l)) },
+    maintenance: { view: async () => ({}) as MaintenanceView, apply: async (c: unknown) => (applied.push(c), {} as MaintenanceView) },
+  });
+  return { core, boothPush: (v: AttendantView) => boothListeners.forEach((l) => l(v)) };
+}
+
 let signals: EventEmitter;
 
 function options(over: Partial<ShellOptions> = {}): ShellOptions {
@@ -39,6 +52,22 @@ function options(over: Partial<ShellOptions> = {}): ShellOptions {
 beforeEach(() => {
   resetFakeElectron();
   signals = new EventEmitter();
+});
+
+describe('which stations get a window', () => {
+  it('is the resident kiosk by default; --station= or CIVICARD_STATION names one or both, comma-separated', () => {
+    expect(wantedStations(['electron', '.'], {})).toEqual(['resident']);
+    expect(wantedStations(['electron', '.'], { CIVICARD_STATION: 'attendant' })).toEqual(['attendant']);
+    expect(wantedStations(['electron', '.', '--station=resident,attendant'], { CIVICARD_STATION: 'attendant' })).toEqual(['resident', 'attendant']);
+    expect(wantedStations(['electron', '.'], { CIVICARD_STATION: ' attendant , resident ' })).toEqual(['attendant', 'resident']);
+  });
+
+  it('refuses a station it does not know, naming the choices', () => {
+    for (const value of ['booth', '', 'attendant,attendant', 'resident,']) {
+      expect.soft(() => wantedStations([], { CIVICARD_STATION: value }), value).toThrow(/CIVICARD_STATION.*resident.*attendant/);
+    }
+    expect(() => wantedStations(['--station=admin'], {})).toThrow(/--station/);
+  });
 });
 
 describe('the main process', () => {
@@ -126,18 +155,69 @@ describe('the main process', () => {
     expect(ipcMain.handlers.has('civicard:attendant:x')).toBe(true);
   });
 
-  it('plugs in the booth and maintenance channels through extra_routes, and pushes every booth view to the window', async () => {
-    const boothListeners = new Set<(v: AttendantView) => void>();
-    const booth: AttendantView = { screen: 'signedOut.waitingForStaffCard' } as unknown as AttendantView;
-    const core = Object.assign(fakeCore(), {
-      attendant: { view: () => booth, apply: () => booth, subscribe: (l: (v: AttendantView) => void) => (boothListeners.add(l), () => void boothListeners.delete(l)) },
-      maintenance: { view: async () => ({}) as MaintenanceView, apply: async () => ({}) as MaintenanceView },
-    });
+  it('plugs in the booth and maintenance channels through extra_routes; the resident window gets no booth views', async () => {
+    const { core, boothPush } = coreWithBooth();
     await runKioskShell(options({ startCore: async () => core, extra_routes: stationRoutes }));
     expect([...ipcMain.handlers.keys()].sort()).toEqual([CHANNELS.command, CHANNELS.speak, CHANNELS.state, CHANNELS.attendantState, CHANNELS.attendantCommand, CHANNELS.maintenanceState, CHANNELS.maintenanceCommand].sort());
     expect(await ipcMain.handlers.get(CHANNELS.attendantCommand)!({ senderFrame: { url: 'https://example.org/' } }, { type: 'SIGN_OUT' })).toEqual(REFUSED_SENDER);
-    for (const l of boothListeners) l({ ...booth, screen: 'signedOut.enteringPin' } as AttendantView);
-    expect(BrowserWindow.instances[0]!.webContents.sent).toEqual([{ channel: CHANNELS.attendantView, payload: { ...booth, screen: 'signedOut.enteringPin' } }]);
+    boothPush({ ...BOOTH, screen: 'signedOut.enteringPin' } as AttendantView);
+    expect(BrowserWindow.instances).toHaveLength(1);
+    expect(BrowserWindow.instances[0]!.webContents.sent).toEqual([]);
+  });
+
+  it("launches each station's window with its station argument, and pushes each station its own views", async () => {
+    const { core, boothPush } = coreWithBooth();
+    const running = await runKioskShell(options({ startCore: async () => core, extra_routes: stationRoutes, stations: ['resident', 'attendant'] }));
+    const [resident, attendant] = BrowserWindow.instances as [BrowserWindow, BrowserWindow];
+    expect(BrowserWindow.instances).toHaveLength(2);
+    expect(resident.options).toMatchObject({ webPreferences: { additionalArguments: ['--civicard-station=resident'], sandbox: true, contextIsolation: true } });
+    expect(attendant.options).toMatchObject({ webPreferences: { additionalArguments: ['--civicard-station=attendant'], sandbox: true, contextIsolation: true } });
+    expect(attendant.loaded).toEqual([APP_URL]);
+    expect(running?.windows).toEqual({ resident, attendant });
+    core.push({ ...VIEW, screen: 'menu' });
+    boothPush({ ...BOOTH, screen: 'signedOut.enteringPin' } as AttendantView);
+    expect(resident.webContents.sent).toEqual([{ channel: CHANNELS.view, payload: { ...VIEW, screen: 'menu' } }]);
+    expect(attendant.webContents.sent).toEqual([{ channel: CHANNELS.attendantView, payload: { ...BOOTH, screen: 'signedOut.enteringPin' } }]);
+  });
+
+  it("answers a station's channels only from that station's window", async () => {
+    const { core } = coreWithBooth();
+    await runKioskShell(options({ startCore: async () => core, extra_routes: stationRoutes, stations: ['resident', 'attendant'] }));
+    const [resident, attendant] = BrowserWindow.instances as [BrowserWindow, BrowserWindow];
+    const from = (win: BrowserWindow) => ({ senderFrame: { url: APP_URL }, sender: win.webContents });
+    const call = (channel: string, win: BrowserWindow, ...args: unknown[]) => ipcMain.handlers.get(channel)!(from(win), ...args);
+    expect(await call(CHANNELS.attendantCommand, attendant, { type: 'SIGN_OUT' })).toEqual(BOOTH);
+    expect(await call(CHANNELS.attendantCommand, resident, { type: 'SIGN_OUT' })).toEqual({ error: 'this window is not the attendant station' });
+    expect(await call(CHANNELS.attendantState, resident)).toEqual({ error: 'this window is not the attendant station' });
+    expect(await call(CHANNELS.command, attendant, { type: 'TOUCH' })).toEqual({ error: 'this window is not the resident station' });
+    expect(await call(CHANNELS.maintenanceCommand, attendant, { type: 'RUN_SELF_TEST' })).toEqual({ error: 'this window is not the resident station' });
+    expect(await call(CHANNELS.maintenanceState, resident)).toEqual({});
+    expect(await call(CHANNELS.state, resident)).toEqual(VIEW);
+    expect(await call(CHANNELS.speak, attendant, { text: 'Hello', language: 'en' })).toEqual({ error: 'this kiosk has no voice' });
+    expect(await call(CHANNELS.state, new BrowserWindow({}))).toEqual({ error: 'this window is not the resident station' });
+    expect(core.applied).toEqual([{ type: 'SIGN_OUT' }]);
+  });
+
+  it('opens only the attendant window when that station alone is asked for; out of service when the core has no booth', async () => {
+    const { core } = coreWithBooth();
+    await runKioskShell(options({ startCore: async () => core, extra_routes: stationRoutes, stations: ['attendant'] }));
+    expect(BrowserWindow.instances.map((w) => w.options)).toEqual([expect.objectContaining({ webPreferences: expect.objectContaining({ additionalArguments: ['--civicard-station=attendant'] }) })]);
+    resetFakeElectron();
+    const notes: string[] = [];
+    await runKioskShell(options({ stations: ['attendant'], onNote: (l) => notes.push(l) }));
+    expect(BrowserWindow.instances[0]!.loaded).toEqual([OUT_OF_SERVICE_URL]);
+    expect(notes.join('\n')).toContain('no attendant booth');
+  });
+
+  it('focuses the first window when a second instance starts, and keeps every window open until the app quits', async () => {
+    const { core } = coreWithBooth();
+    await runKioskShell(options({ startCore: async () => core, extra_routes: stationRoutes, stations: ['attendant', 'resident'] }));
+    const [first, second] = BrowserWindow.instances as [BrowserWindow, BrowserWindow];
+    app.emit('second-instance', fakeEvent(), ['civicard-kiosk'], '/');
+    expect([first.focused, second.focused]).toEqual([1, 0]);
+    const close = fakeEvent();
+    second.emit('close', close);
+    expect(close.defaultPrevented).toBe(true);
   });
 
   it('shows the out-of-service page and opens no channel when the core cannot start', async () => {

@@ -71,6 +71,28 @@ describe('attendant and maintenance channels', () => {
     expect(await invoke(CHANNELS.maintenanceState, APP, { anything: 1 })).toEqual({ error: 'this message takes no payload' });
     expect(applied).toEqual([]);
   });
+
+  it("answers the booth's rows only from the attendant window and the maintenance rows only from the resident window", async () => {
+    ipcMain.handlers.clear();
+    const applied: unknown[] = [];
+    const attendant: AttendantPort = { view: () => ATTENDANT_VIEW, apply: (c) => (applied.push(c), ATTENDANT_VIEW), subscribe: () => () => undefined };
+    const maintenance: MaintenancePort = { view: async () => MAINTENANCE_VIEW, apply: async (c) => (applied.push(c), MAINTENANCE_VIEW) };
+    const stationOf = (e: unknown) => (e as { station: 'resident' | 'attendant' | null }).station;
+    registerIpcRoutes(ipcMain, [...attendantIpcRoutes(attendant), ...maintenanceIpcRoutes(maintenance)], { onNote: () => undefined, stationOf });
+    const invoke = (channel: string, station: string | null, ...args: unknown[]) => ipcMain.handlers.get(channel)!({ senderFrame: { url: APP }, station }, ...args);
+    for (const station of ['resident', null]) {
+      expect.soft(await invoke(CHANNELS.attendantState, station)).toEqual({ error: 'this window is not the attendant station' });
+      expect.soft(await invoke(CHANNELS.attendantCommand, station, { type: 'OPEN_SHIFT', opening_float_minor: 100 })).toEqual({ error: 'this window is not the attendant station' });
+    }
+    for (const station of ['attendant', null]) {
+      expect.soft(await invoke(CHANNELS.maintenanceState, station)).toEqual({ error: 'this window is not the resident station' });
+      expect.soft(await invoke(CHANNELS.maintenanceCommand, station, { type: 'RUN_SELF_TEST' })).toEqual({ error: 'this window is not the resident station' });
+    }
+    expect(applied).toEqual([]);
+    expect(await invoke(CHANNELS.attendantCommand, 'attendant', { type: 'SIGN_OUT' })).toEqual(ATTENDANT_VIEW);
+    expect(await invoke(CHANNELS.maintenanceCommand, 'resident', { type: 'RUN_SELF_TEST' })).toEqual(MAINTENANCE_VIEW);
+    expect(applied).toEqual([{ type: 'SIGN_OUT' }, { type: 'RUN_SELF_TEST' }]);
+  });
 });
 
 describe('the core with simulated devices (CIVICARD_SIM=1)', () => {

@@ -22,6 +22,13 @@ describe('the kiosk window', () => {
     });
   });
 
+  it("tells the preload its station in the renderer's launch arguments, resident unless asked", () => {
+    expect(kioskWindowOptions('/p.cjs').webPreferences?.additionalArguments).toEqual(['--civicard-station=resident']);
+    expect(kioskWindowOptions('/p.cjs', 'attendant').webPreferences?.additionalArguments).toEqual(['--civicard-station=attendant']);
+    const win = openKioskWindow({ create: (o) => new BrowserWindow(o) as unknown as ElectronWindow, preload: '/p.cjs', station: 'attendant' }) as unknown as BrowserWindow;
+    expect(win.options).toMatchObject({ webPreferences: { additionalArguments: ['--civicard-station=attendant'] } });
+  });
+
   it('loads the app', () => {
     const win = openKioskWindow({ create: (o) => new BrowserWindow(o) as unknown as ElectronWindow, preload: '/p.cjs' }) as unknown as BrowserWindow;
     expect(win.loaded).toEqual([APP_URL]);
