@@ -178,11 +178,19 @@ describe('ledger verification under tampering (properties)', () => {
         const i = at % value.length;
         const from = PRINTABLE.indexOf(value[i]!);
         const to = PRINTABLE[(from + shift) % PRINTABLE.length]!; // a different printable character
-        db.prepare(`UPDATE entries SET ${column} = ? WHERE seq = ?`).run(value.slice(0, i) + to + value.slice(i + 1), victim);
+        try {
+          db.prepare(`UPDATE entries SET ${column} = ? WHERE seq = ?`).run(value.slice(0, i) + to + value.slice(i + 1), victim);
+        } catch (e) {
+          // The change would make this entry's (tx_id, kind) another entry's: the
+          // database refuses it even unprotected, so there is nothing to catch.
+          db.close();
+          if (e instanceof Error && /UNIQUE constraint failed/.test(e.message)) return fc.pre(false);
+          throw e;
+        }
         db.close();
         expect(firstBad(path)).toBe(victim);
       }),
-      { numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 120) },
+      { numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 120), ...(process.env.LEDGER_PROPERTY_SEED ? { seed: Number(process.env.LEDGER_PROPERTY_SEED), path: process.env.LEDGER_PROPERTY_PATH } : {}) },
     );
   }, PROPERTY_TIMEOUT_MS);
 
