@@ -2,6 +2,7 @@
 // through IPC, or a browser through the local web shell). The UI sees screens,
 // message keys and amounts — never card UIDs, never personal data — and sends
 // commands, which are validated here because they come from outside the core.
+import type { MaintenanceView } from './maintenance-api';
 
 export type Language = 'es' | 'en' | 'pt';
 export const LANGUAGES: readonly Language[] = ['es', 'en', 'pt'];
@@ -30,6 +31,11 @@ export interface KioskView {
   } | null;
   payment: { tx_id: string; amount_minor: number; stage: string } | null;
   receipt_available: boolean | null;
+  /**
+   * While a staff card has the maintenance screen open (`screen` "maintenance"): its figures
+   * (counts and ages only), null before the first ones arrive and on every other screen.
+   */
+  maintenance: MaintenanceView | null;
 }
 
 export type KioskCommand =

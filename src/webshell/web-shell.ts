@@ -93,6 +93,7 @@ export async function startWebShell(opts: WebShellOptions): Promise<WebShell> {
       port: opts.port,
       sim_port: opts.sim_port,
       max_event_clients,
+      maintenance,
       more: {
         'POST /api/speak': speakRoute(opts.speaker ?? null),
         'GET /api/maintenance': maintenanceRoute(maintenance),

@@ -34,7 +34,8 @@ export type ResidentScreenId =
   | 'done'
   | 'notTaken'
   | 'uncertain'
-  | 'unresolved';
+  | 'unresolved'
+  | 'maintenance';
 
 const working = (body: MessageKeyOf = 'working.title'): ScreenEntry<'working'> => ({ id: 'working', title: 'working.title', body });
 const processing: ScreenEntry<'processing'> = { id: 'processing', title: 'processing.title', body: 'processing.body' };
@@ -47,6 +48,8 @@ export const RESIDENT_SCREENS: Readonly<Record<string, ScreenEntry<ResidentScree
   outOfService,
   readerLost: outOfService,
   idle: { id: 'attract', title: 'attract.title', body: 'attract.body' },
+  // a staff card's screen: the figures arrive in view.maintenance (apps.tsx shows MaintenanceScreen then)
+  maintenance: { id: 'maintenance', title: 'maintenance.title', body: 'working.title' },
   'session.waitingForCard': { id: 'presentCard', title: 'present_card.title', body: 'present_card.body' },
   'session.reading': working('working.reading'),
   'session.cardUnreadable': { id: 'refused', title: 'refused.title' },

@@ -7,6 +7,7 @@ import { useTranslation } from 'react-i18next';
 import type { ResidentCommand, ResidentView } from '../api/views';
 import { Button, Keypad, ScreenFrame, useMoney, useUi } from '../components/ui';
 import { formatDate, formatTime } from '../format/format';
+import { MaintenanceScreen } from './maintenance';
 import type { ResidentScreenId, ScreenEntry } from './registry';
 
 export interface ResidentScreenProps {
@@ -50,6 +51,11 @@ function Attract(p: Props) {
 
 function Plain(p: Props) {
   return <Frame {...p} />;
+}
+
+/** The staff card's screen: its figures once the core has them, "one moment" until then. */
+function Maintenance(p: Props) {
+  return p.view.maintenance ? <MaintenanceScreen view={p.view.maintenance} state={p.view.screen} send={p.send} /> : <Frame {...p} />;
 }
 
 function PresentCard(p: Props) {
@@ -322,4 +328,5 @@ export const RESIDENT_SCREEN_COMPONENTS: Readonly<Record<ResidentScreenId, (p: P
   notTaken: Acknowledge,
   uncertain: Uncertain,
   unresolved: Acknowledge,
+  maintenance: Maintenance,
 };

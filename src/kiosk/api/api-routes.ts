@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkCommand, type KioskView, type Language } from '../../shared/kiosk-api';
+import { checkMaintenanceCommand, type MaintenanceCommand } from '../../shared/maintenance-api';
 import type { ResidentKiosk } from '../runtime/resident-kiosk';
 import { readJsonBody, SECURITY_HEADERS, send } from './doors';
+import { MaintenanceFigures } from './maintenance-figures';
+import type { MaintenanceSource } from './maintenance-route';
 import { viewOf } from './view';
 
 //   GET  /api/state     the KioskView
 //   GET  /api/events    the KioskView as server-sent events, on every change
-//   POST /api/command   a KioskCommand (validated; 400 with a reason otherwise)
+//   POST /api/command   a KioskCommand, or while a staff card has the maintenance screen open a
+//                       MaintenanceCommand (validated; 400 with a reason otherwise, 409 when refused)
 
 export const DEFAULT_MAX_EVENT_CLIENTS = 8;
 
@@ -20,10 +24,31 @@ export type Route = (req: IncomingMessage, res: ServerResponse, path: string) =>
 /** More endpoints beside the resident's, by "METHOD /path" (e.g. "POST /api/speak"); see src/webshell. */
 export type RouteTable = Readonly<Record<string, Route>>;
 
-export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number; more?: RouteTable }): Route {
-  const view = (): KioskView => viewOf(kiosk.actor.getSnapshot(), kiosk.language);
-  // every open stream's push, so a change outside the machine (the language) reaches them too
+/** `maintenance`: where the maintenance screen's figures come from; without it that screen shows none. */
+export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number; more?: RouteTable; maintenance?: MaintenanceSource }): Route {
+  // every open stream's push, so a change outside the machine (the language, new maintenance figures) reaches them too
   const streams = new Set<() => void>();
+  const figures = opts.maintenance ? new MaintenanceFigures(opts.maintenance, kiosk.actor, () => streams.forEach((push) => push())) : null;
+  const view = (): KioskView => viewOf(kiosk.actor.getSnapshot(), kiosk.language, figures?.latest() ?? null);
+
+  /** Only while the screen is open: nothing here reaches a resident's session. */
+  const maintenanceCommand = async (command: MaintenanceCommand): Promise<{ status: number; body: unknown }> => {
+    if (!kiosk.actor.getSnapshot().hasTag('maintenance')) return { status: 409, body: { error: 'the maintenance screen is not open: present a staff card' } };
+    if (command.type === 'EXIT_MAINTENANCE') {
+      kiosk.actor.send({ type: 'EXIT_MAINTENANCE' });
+      return { status: 200, body: view() };
+    }
+    const source = opts.maintenance;
+    if (command.type === 'RUN_SELF_TEST') {
+      if (!source?.runSelfTest) return { status: 409, body: { error: 'this kiosk cannot run its self-test on demand' } };
+      await source.runSelfTest();
+    } else {
+      const refused = source?.syncNow ? await source.syncNow() : { error: 'this kiosk cannot sync on demand' };
+      if (refused) return { status: 409, body: refused };
+    }
+    await figures?.refresh();
+    return { status: 200, body: view() };
+  };
 
   return async (req, res, path) => {
     if (req.method === 'GET' && path === '/api/state') return send(res, 200, view());
@@ -46,7 +71,12 @@ export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number; m
       const body = await readJsonBody(req, res);
       if (!body) return;
       const checked = checkCommand(body.value);
-      if (!checked.ok) return send(res, 400, { error: checked.error });
+      if (!checked.ok) {
+        const staff = checkMaintenanceCommand(body.value);
+        if (!staff.ok) return send(res, 400, { error: checked.error });
+        const answer = await maintenanceCommand(staff.command);
+        return send(res, answer.status, answer.body);
+      }
       const command = checked.command;
       if (command.type === 'SET_LANGUAGE') {
         kiosk.language = command.language;

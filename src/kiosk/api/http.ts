@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { SimKiosk } from '../demo/sim-kiosk';
 import { apiRoutes, DEFAULT_MAX_EVENT_CLIENTS, type Route, type RouteTable } from './api-routes';
 import { admit, send } from './doors';
+import type { MaintenanceSource } from './maintenance-route';
 import { simRoutes } from './sim-routes';
 import { newApiToken } from './token';
 
@@ -71,6 +72,8 @@ export interface KioskApiOptions {
   max_event_clients?: number;
   /** Endpoints beside the resident's (the web shell's speech, attendant, maintenance). */
   more?: RouteTable;
+  /** The maintenance screen's figures, carried in the resident view while a staff card has it open. */
+  maintenance?: MaintenanceSource;
   /**
    * The renderer's pages on the API listener (the web shell). `urls` is filled
    * in as the listeners are bound: read it when a request comes, not before.
@@ -93,7 +96,7 @@ export async function startKioskApiServer(kiosk: SimKiosk, opts: KioskApiOptions
   const token = newApiToken();
   const urls: ListenerUrls = { api_url: '', sim_url: null };
   const pages = opts.pages?.(urls);
-  const api = await listen(opts.port, token, apiRoutes(kiosk, { max_event_clients: opts.max_event_clients ?? DEFAULT_MAX_EVENT_CLIENTS, more: opts.more }), {
+  const api = await listen(opts.port, token, apiRoutes(kiosk, { max_event_clients: opts.max_event_clients ?? DEFAULT_MAX_EVENT_CLIENTS, more: opts.more, maintenance: opts.maintenance }), {
     query_token_path: '/api/events',
     pages: pages ? { private_prefix: '/api/', route: pages } : undefined,
   });

@@ -22,6 +22,10 @@ export interface MaintenanceSource {
   devices(): Promise<MaintenanceView['devices']>;
   selfTest(): MaintenanceView['self_test'];
   now(): Date;
+  /** RUN_SELF_TEST: runs the self-test again (`selfTest()` then answers it); absent, the command is refused. */
+  runSelfTest?(): Promise<void>;
+  /** SYNC_NOW: a sync attempt now, answering why not when it cannot; absent, the command is refused. */
+  syncNow?(): Promise<{ error: string } | null>;
 }
 
 export async function maintenanceViewOf(src: MaintenanceSource, staff_masked_serial: string): Promise<MaintenanceView> {

@@ -1,5 +1,6 @@
 import type { SnapshotFrom } from 'xstate';
 import type { KioskView, Language, ServiceKind } from '../../shared/kiosk-api';
+import type { MaintenanceView } from '../../shared/maintenance-api';
 import type { ResidentKiosk } from '../runtime/resident-kiosk';
 
 // What the UI may see of the resident machine: the screen, message keys and
@@ -14,7 +15,8 @@ export function screenOf(value: unknown): string {
   return rest === 'active' || rest === 'warning' ? key : `${key}.${rest}`;
 }
 
-export function viewOf(s: SnapshotFrom<ResidentKiosk>, language: Language): KioskView {
+/** `maintenance`: the latest maintenance figures (maintenance-figures.ts), shown only while a staff card has that screen open. */
+export function viewOf(s: SnapshotFrom<ResidentKiosk>, language: Language, maintenance: MaintenanceView | null = null): KioskView {
   const c = s.context;
   return {
     screen: screenOf(s.value),
@@ -42,5 +44,6 @@ export function viewOf(s: SnapshotFrom<ResidentKiosk>, language: Language): Kios
       : null,
     payment: c.payment ? { tx_id: c.payment.tx.tx_id, amount_minor: c.payment.tx.amount_minor, stage: c.payment.stage } : null,
     receipt_available: c.receipt_available,
+    maintenance: s.hasTag('maintenance') ? maintenance : null,
   };
 }

@@ -57,6 +57,7 @@ export async function startSimAttendant(kiosk: SimKiosk, opts: { sync?: { server
     ],
     pinAttempts,
   );
+  kiosk.staff_roster = roster; // the same staff cards open the kiosk's maintenance screen
   let reader: CardReader;
   let counter: CardCounter;
   if (kiosk.through_pcscd) {

@@ -25,6 +25,7 @@ import { kioskIdOf } from '../../backoffice/auth/request-signing';
 import { plateKeyId } from '../../shared/plates';
 import { issueRecorded } from '../runtime/issuing-desk';
 import { startResidentKiosk, type ResidentKiosk } from '../runtime/resident-kiosk';
+import type { StaffRoster } from '../runtime/staff';
 import { DEFAULT_RISK_POLICY, type RiskPolicy } from '../runtime/risk';
 import type { SyncStatus } from '../../sync/background';
 import { Sip2Client } from '../../library/client';
@@ -70,6 +71,11 @@ export interface SimKiosk {
   readonly risk_policy: RiskPolicy;
   /** The background sync's last word; null when the kiosk does not sync. */
   syncStatus(): SyncStatus | null;
+  /**
+   * The staff roster whose cards open the maintenance screen at this kiosk:
+   * the booth's, set when it starts beside the kiosk (sim-attendant.ts); null, no staff card is known.
+   */
+  staff_roster: Pick<StaffRoster, 'byCardRef'> | null;
   language: Language;
   /**
    * The issuing desk: a new simulated card with an opening balance, its state
@@ -229,6 +235,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     services_label: bundled ? bundled.label : wired.services.map((x) => x.kind).join(', ') || 'none',
     risk_policy: DEFAULT_RISK_POLICY,
     syncStatus: () => (opts.sync ? syncStatus : null),
+    staff_roster: null,
     language: 'en',
     async issueCard(label, opening_minor) {
       const statePath = join(dir, 'cards', `${label.replace(/[^A-Za-z0-9-]/g, '-').toLowerCase()}.json`);
@@ -264,6 +271,7 @@ export async function startSimKiosk(opts: SimKioskOptions): Promise<SimKiosk> {
     receipt: { kiosk_id: config.kiosk_id, location_label: 'East Branch Library', time_zone: 'America/Chicago', country: 'US', currency: KIOSK_CURRENCY },
     ...(opts.service_retry_ms === undefined ? {} : { service_retry_ms: opts.service_retry_ms }),
     language: () => sim.language,
+    staffRoleOf: (card_ref) => sim.staff_roster?.byCardRef(card_ref)?.role ?? null,
     sync: opts.sync && {
       serverUrl: opts.sync.serverUrl,
       key: kioskKey,

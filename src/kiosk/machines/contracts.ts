@@ -51,6 +51,20 @@ export interface ReadCardInput {
   readonly purpose: 'payment' | 'top_up' | 'void' | 'settle' | 'replacement';
 }
 export type ReadCardResult = Result<CardRead, ReadCardError>;
+/**
+ * At a resident kiosk, a card on the staff roster (attendant or supervisor) is
+ * not read for paying: it opens the maintenance screen. Only its role and
+ * masked serial leave the reader; a failure for the payment read, a key to
+ * the maintenance screen.
+ */
+export interface StaffCardPresented {
+  readonly ok: false;
+  readonly error: 'staff_card';
+  readonly role: StaffRole;
+  readonly masked_serial: string;
+}
+/** The resident kiosk's card read: a resident's card, a staff card, or why neither. */
+export type ReadPresentedCardResult = ReadCardResult | StaffCardPresented;
 
 /** A lost card's balance the back office authorised for one replacement card (docs/lost-card.md). */
 export interface ReplacementAuth {

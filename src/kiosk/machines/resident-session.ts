@@ -7,8 +7,10 @@ import { never } from './invariant';
 import { residentSetup } from './resident-setup';
 import { timed } from './timed';
 
-const READ_ERROR_KEY: Record<ReadCardError, MessageKey> = {
+const READ_ERROR_KEY: Record<ReadCardError | 'staff_card', MessageKey> = {
   card_removed: 'card.removed',
+  staff_card: 'card.not_a_civicard', // never shown: a staff card opens the maintenance screen
+
   unreadable: 'card.unreadable',
   not_a_civicard: 'card.not_a_civicard',
   reader_lost: 'reader.lost',
@@ -116,6 +118,23 @@ export const idleState = residentSetup.createStateConfig({
   },
 });
 
+/**
+ * A staff card at the reader: devices, sync, offline limits, versions and the
+ * self-test for staff to see (the figures are the API's, src/kiosk/api).
+ * Nothing here reads a resident's card or moves money; it ends when the staff
+ * card leaves the reader, on EXIT_MAINTENANCE or CANCEL, or after the timeout.
+ */
+export const maintenanceState = residentSetup.createStateConfig({
+  tags: ['maintenance'],
+  ...timed('#resident.idle'),
+  on: {
+    EXIT_MAINTENANCE: '#resident.idle',
+    CANCEL: '#resident.idle',
+    CARD_REMOVED: '#resident.idle',
+    READER_LOST: '#resident.readerLost',
+  },
+});
+
 export const sessionState = residentSetup.createStateConfig({
   initial: 'waitingForCard',
   on: {
@@ -137,6 +156,14 @@ export const sessionState = residentSetup.createStateConfig({
         src: 'readCard',
         input: { purpose: 'payment' },
         onDone: [
+          {
+            guard: { type: 'failedWith', params: ({ event }) => ({ result: event.output, error: 'staff_card' }) },
+            target: '#resident.maintenance',
+            actions: {
+              type: 'openMaintenance',
+              params: ({ event }) => (!event.output.ok && event.output.error === 'staff_card' ? { masked_serial: event.output.masked_serial } : never()),
+            },
+          },
           {
             guard: { type: 'succeeded', params: ({ event }) => event.output },
             target: 'checkingCard',

@@ -24,7 +24,7 @@ import type {
   QuoteInput,
   QuoteResult,
   ReadCardInput,
-  ReadCardResult,
+  ReadPresentedCardResult,
   ReadHistoryResult,
   CardRecordSummary,
   ReceiptInput,
@@ -125,6 +125,8 @@ export interface ResidentContext {
   /** Something went wrong that staff must see: out of service once the resident is served. */
   readonly fault: MessageKey | null;
   readonly unrecorded: UnrecordedCommit | null;
+  /** The masked serial of the staff card that opened the maintenance screen; nothing else of it is kept. */
+  readonly maintenance_staff: string | null;
 }
 
 export interface ResidentInput {
@@ -151,7 +153,8 @@ export type ResidentEvent =
   | { type: 'CARD_REMOVED' }
   | { type: 'READER_LOST' }
   | { type: 'READER_RESTORED' }
-  | { type: 'MAINTENANCE_RETRY' };
+  | { type: 'MAINTENANCE_RETRY' }
+  | { type: 'EXIT_MAINTENANCE' };
 
 const SESSION_CLEARED = {
   card: null,
@@ -161,6 +164,7 @@ const SESSION_CLEARED = {
   receipt_available: null,
   payment: null,
   record_attempts: 0,
+  maintenance_staff: null,
 } as const;
 
 export function progress(context: ResidentContext): PaymentProgress {
@@ -187,11 +191,11 @@ export const residentSetup = setup({
     context: {} as ResidentContext,
     events: {} as ResidentEvent,
     input: {} as ResidentInput,
-    tags: {} as 'timeout_warning' | 'card_write_in_flight' | 'out_of_service' | 'money_path',
+    tags: {} as 'timeout_warning' | 'card_write_in_flight' | 'out_of_service' | 'money_path' | 'maintenance',
   },
   actors: {
     selfTest: notProvided<SelfTestResult, void>('selfTest'),
-    readCard: notProvided<ReadCardResult, ReadCardInput>('readCard'),
+    readCard: notProvided<ReadPresentedCardResult, ReadCardInput>('readCard'),
     readHistory: notProvided<ReadHistoryResult, void>('readHistory'),
     checkRisk: notProvided<CheckRiskResult, CheckRiskInput>('checkRisk'),
     quote: notProvided<QuoteResult, QuoteInput>('quote'),
@@ -243,6 +247,8 @@ export const residentSetup = setup({
     clearNotice: assign({ notice: null }),
     clearSession: assign(SESSION_CLEARED),
     cardPresent: assign({ card_present: true }),
+    /** A staff card: whatever the session held is dropped, only the card's masked serial is kept. */
+    openMaintenance: assign((_, p: { masked_serial: string }) => ({ ...SESSION_CLEARED, card_present: true, maintenance_staff: p.masked_serial })),
     cardRemoved: assign({ card_present: false }),
     storeCard: assign((_, card: CardRead) => ({ card, card_present: true })),
     storeHistory: assign(({ context }, p: { recent: readonly CardRecordSummary[] }) => ({ card: context.card === null ? null : { ...context.card, recent: p.recent } })),

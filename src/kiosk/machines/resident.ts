@@ -8,6 +8,7 @@ import { paymentState } from './resident-payment';
 import {
   bootState,
   idleState,
+  maintenanceState,
   outOfServiceState,
   readerLostState,
   recordingUnrecordedState,
@@ -31,6 +32,7 @@ export const residentMachine = residentSetup.createMachine({
     notice: null,
     fault: null,
     unrecorded: input.unrecorded ?? null,
+    maintenance_staff: null,
   }),
   initial: 'boot',
   states: {
@@ -41,6 +43,7 @@ export const residentMachine = residentSetup.createMachine({
     readerLost: readerLostState,
     idle: idleState,
     session: sessionState,
+    maintenance: maintenanceState,
     payment: paymentState,
   },
 });

@@ -11,6 +11,9 @@ import {
   type CheckRiskInput,
   type CheckRiskResult,
   type PaymentTx,
+  type ReadCardInput,
+  type ReadPresentedCardResult,
+  type StaffRole,
   type LedgerWriteResult,
   type PrinterStatusResult,
   type RecordCommittedInput,
@@ -52,6 +55,8 @@ export interface ResidentKioskParts {
   service_retry_ms?: number;
   /** Upload the ledger to the back office in the background (docs/sync-protocol.md); no transaction waits for it. */
   sync?: Omit<KioskSyncSettings, 'ledger'>;
+  /** The role of a card on the staff roster (null for anyone else): a staff card opens the maintenance screen. */
+  staffRoleOf?: (card_ref: string) => StaffRole | null;
 }
 
 export type ResidentKiosk = Actor<typeof residentMachine>;
@@ -140,6 +145,14 @@ export function residentActors(parts: ResidentKioskParts, forwarder = new Servic
       // Posts a crash or an outage left unanswered go out again, with their own transaction ids.
       await forwarder.postUnanswered().catch(() => undefined);
       return ok(null);
+    }),
+    // A staff card is only looked at (never written): let go of it, keep its masked serial and role.
+    readCard: fromPromise<ReadPresentedCardResult, ReadCardInput>(async ({ signal }) => {
+      const read = await parts.station.readCard(signal);
+      const role = read.ok ? (parts.staffRoleOf?.(read.value.card_ref) ?? null) : null;
+      if (!read.ok || role === null) return read;
+      await parts.station.release();
+      return { ok: false, error: 'staff_card', role, masked_serial: read.value.masked_serial };
     }),
     checkRisk: fromPromise<CheckRiskResult, CheckRiskInput>(({ input }) => checkRisk(riskEnv(), input)),
     printerStatus: fromPromise<PrinterStatusResult, void>(async () => printerStatusResult(await parts.printer.status())),

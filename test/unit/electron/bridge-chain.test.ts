@@ -20,7 +20,7 @@ vi.mock('electron', () => import('./fake-electron'));
 // reason, the maintenance figures inside the resident view.
 
 const ipcMain = fakeIpcMain as unknown as Pick<IpcMain, 'handle'>;
-const VIEW: KioskView = { screen: 'idle', timeout_warning: false, notice: null, language: 'es', card: null, quote: null, payment: null, receipt_available: null };
+const VIEW: KioskView = { screen: 'idle', timeout_warning: false, notice: null, language: 'es', card: null, quote: null, payment: null, receipt_available: null, maintenance: null };
 const BOOTH = { screen: 'signedOut.waitingForStaffCard', language: 'en' } as unknown as AttendantView;
 const FIGURES = { staff_masked_serial: '', sync: { online: false, unsynced_entries: 2 } } as unknown as MaintenanceView;
 

@@ -12,7 +12,7 @@ const ipcMain = Object.assign(fakeIpcMain as unknown as Pick<IpcMain, 'handle'>,
 // must be a frame showing civicard://app, the payload must pass the channel's
 // validator, and whatever goes wrong comes back as { error }, never a throw.
 
-const VIEW: KioskView = { screen: 'idle', timeout_warning: false, notice: null, language: 'es', card: null, quote: null, payment: null, receipt_available: null };
+const VIEW: KioskView = { screen: 'idle', timeout_warning: false, notice: null, language: 'es', card: null, quote: null, payment: null, receipt_available: null, maintenance: null };
 
 function setup(speaker: Speaker | null = null) {
   ipcMain.handlers.clear();

@@ -15,7 +15,7 @@ vi.mock('electron', () => import('./fake-electron'));
 // The main process on the fake electron module, with a fake core: what it
 // registers, in which order, and what it does on each event.
 
-const VIEW: KioskView = { screen: 'idle', timeout_warning: false, notice: null, language: 'es', card: null, quote: null, payment: null, receipt_available: null };
+const VIEW: KioskView = { screen: 'idle', timeout_warning: false, notice: null, language: 'es', card: null, quote: null, payment: null, receipt_available: null, maintenance: null };
 
 function fakeCore() {
   const listeners = new Set<(v: KioskView) => void>();

@@ -16,7 +16,7 @@ export function residentView(screen: string, language: Language, over: Partial<R
     timeout_warning: false,
     notice: null,
     language,
-    card: screen === 'idle' || screen === 'session.waitingForCard' ? null : {
+    card: screen === 'idle' || screen === 'session.waitingForCard' || screen === 'maintenance' ? null : {
       masked_serial: MASKED_SERIAL,
       balance_minor: 4_250,
       expires_on: '2028-06-30',
@@ -40,6 +40,7 @@ export function residentView(screen: string, language: Language, over: Partial<R
       : null,
     payment: payment ? { tx_id: TX_ID, amount_minor: 1_275, stage: 'debit_in_flight' } : null,
     receipt_available: true,
+    maintenance: screen === 'maintenance' ? MAINTENANCE : null,
     ...over,
   };
 }

@@ -7,6 +7,7 @@ import { waitFor } from 'xstate';
 import { startKioskApiServer } from '../../../src/kiosk/api/http';
 import { startSimKiosk } from '../../../src/kiosk/demo/sim-kiosk';
 import { DEFAULT_RISK_POLICY } from '../../../src/kiosk/runtime/risk';
+import type { KioskView } from '../../../src/shared/kiosk-api';
 import type { SpeakRequest } from '../../../src/shared/speech-api';
 import { staticSite } from '../../../src/webshell/static-site';
 import { rendererCsp, startWebShell, type WebShell } from '../../../src/webshell/web-shell';
@@ -284,4 +285,39 @@ describe('spoken guidance, attendant booth and maintenance routes', () => {
     expect((a.json.devices as { name: string }[]).map((d) => d.name)).toEqual(['card_reader', 'printer', 'scanner', 'network']);
     expect((await post('/api/maintenance', {})).status).toBe(404);
   });
+
+  it('a staff card on the kiosk reader opens the maintenance screen: its figures in the view, its commands checked, no money moved', async () => {
+    const sim = (path: string, body: unknown) => call(shell.sim_url, path, { headers: authorized(shell.token, JSON_TYPE), body: JSON.stringify(body) });
+    const state = async () => (await call(shell.api_url, '/api/state', { headers: authorized(shell.token) })).json as unknown as KioskView;
+    const actor = shell.kiosk.actor;
+    if (!actor.getSnapshot().matches('idle')) await post('/api/command', { type: 'CANCEL' });
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 10_000 });
+    expect((await post('/api/command', { type: 'EXIT_MAINTENANCE' })).status).toBe(409); // not open: nothing to leave
+    const money = () => shell.kiosk.ledger.db.prepare('SELECT COUNT(*) AS n FROM money').get();
+    const before = money();
+
+    expect((await sim('/sim/card/present', { card: 'supervisor', at: 'kiosk' })).status).toBe(200);
+    await waitFor(actor, (s) => s.hasTag('maintenance'), { timeout: 10_000 });
+    let view = await state();
+    for (let i = 0; view.maintenance === null && i < 50; i++) view = (await new Promise((r) => setTimeout(r, 100)), await state());
+    expect(view.screen).toBe('maintenance');
+    expect(view.card).toBeNull();
+    expect(view.maintenance?.devices.map((d) => d.name)).toEqual(['card_reader', 'printer', 'scanner', 'network']);
+    expect(view.maintenance?.staff_masked_serial).toMatch(/\d{4}$/);
+
+    const tested = await post('/api/command', { type: 'RUN_SELF_TEST' });
+    expect(tested.status).toBe(200);
+    expect((tested.json as unknown as KioskView).maintenance?.self_test).toMatchObject({ ok: true, failed: [] });
+    const sync = await post('/api/command', { type: 'SYNC_NOW' });
+    expect(sync.status).toBe(409);
+    expect(sync.json.error).toMatch(/no back office/);
+    for (const c of [{ type: 'CONTINUE' }, { type: 'SELECT_SERVICE', kind: 'citation', reference: '4000123051' }, { type: 'CONFIRM' }]) await post('/api/command', c);
+    expect(actor.getSnapshot().hasTag('maintenance')).toBe(true);
+
+    const exit = await post('/api/command', { type: 'EXIT_MAINTENANCE' });
+    expect(exit.status).toBe(200);
+    expect(exit.json).toMatchObject({ screen: 'idle', maintenance: null });
+    expect(money()).toEqual(before);
+    expect((await sim('/sim/card/withdraw', { at: 'kiosk' })).status).toBe(200);
+  }, 30_000);
 });

@@ -12,6 +12,7 @@ import type {
   Quote,
   QuoteResult,
   ReadCardResult,
+  ReadPresentedCardResult,
   ReadHistoryResult,
   RefundResult,
   SelfTestResult,
@@ -64,6 +65,8 @@ export const out = {
   readRemoved: err('card_removed') satisfies ReadCardResult,
   readReaderLost: err('reader_lost') satisfies ReadCardResult,
   readUnreadable: err('unreadable') satisfies ReadCardResult,
+  /** A card on the staff roster tapped at a resident kiosk. */
+  readStaff: { ok: false, error: 'staff_card', role: 'attendant', masked_serial: '•••• 0417' } satisfies ReadPresentedCardResult,
   riskOk: ok(null) satisfies CheckRiskResult,
   riskHotlisted: err('hotlisted') satisfies CheckRiskResult,
   riskOfflineLimit: err('offline_tx_limit') satisfies CheckRiskResult,

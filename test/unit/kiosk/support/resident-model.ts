@@ -38,6 +38,7 @@ const userEvents: EventObject[] = [
   'READER_LOST',
   'READER_RESTORED',
   'MAINTENANCE_RETRY',
+  'EXIT_MAINTENANCE',
 ].map((type) => ({ type }));
 
 const actorOutcomes: EventObject[] = [
@@ -48,6 +49,7 @@ const actorOutcomes: EventObject[] = [
   done('readCard', out.readRemoved),
   done('readCard', out.readReaderLost),
   done('readCard', out.readUnreadable),
+  done('readCard', out.readStaff),
   failure('readCard'),
   done('readHistory', out.historyOk),
   done('readHistory', out.readRemoved),
