@@ -10,8 +10,10 @@ import type { ReconcileContext } from './context';
 // branch for the cash and liability side.
 //
 // Branch: the kiosk's enrolled name (the kiosks table has no branch column
-// yet). Zone: not reported — a parking payment's service_ref is the parking
-// system's opaque quote id, so the zone is not in the back office's data.
+// yet). Zone: a parking payment's service_ref is its session id, and the
+// kiosk uploads that session (zone, times, the plate only as a keyed hash) to
+// parking_sessions after the ledger; a payment whose session has not arrived
+// yet is counted under zone null.
 
 export interface FlowTotals {
   top_ups_minor: number;
@@ -47,15 +49,24 @@ export interface BranchRevenue {
   voids_minor: number;
 }
 
+export interface ZoneRevenue {
+  /** The curb zone the session was sold in; null while its session has not reached the back office. */
+  zone: string | null;
+  payments: number;
+  gross_minor: number;
+}
+
 export interface Revenue {
   totals: FlowTotals;
   by_service: ServiceRevenue[];
   by_branch: BranchRevenue[];
+  /** Parking payments of the day by zone (gross). */
+  by_zone: ZoneRevenue[];
   /** Net change of stored value per hour of the day (credits − debits), for the liability line. */
   hourly_net_minor: number[];
 }
 
-export const ZONE_NOTE = 'Revenue by parking zone is not reported: a parking payment carries only the parking system\'s opaque quote reference, not its zone.';
+export const ZONE_NOTE = 'Parking revenue by zone is gross, matched through the session each kiosk uploads; zone null: sessions not received yet.';
 
 export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
   const { start_ms, end_ms } = ctx.day;
@@ -79,6 +90,14 @@ export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
       WHERE f.kind = 'refund' AND ${inDay('f.at_ms')})
     SELECT kiosk_id, service, SUM(credited) AS credited, SUM(refunded) AS refunded
     FROM m GROUP BY kiosk_id, service ORDER BY kiosk_id, service`.execute(ctx.db);
+  const { rows: zones } = await sql<{ zone: string | null; n: number | string; total: number | string }>`
+    WITH ${cardEventsCte()}
+    SELECT p.zone AS zone, COUNT(*) AS n, SUM(e.amount_minor) AS total
+    FROM ev e
+    JOIN entries i ON i.kiosk_id = e.kiosk_id AND i.tx_id = e.tx_id AND i.kind = 'intent'
+    LEFT JOIN parking_sessions p ON p.session_id = i.service_ref
+    WHERE e.service = 'parking' AND ${inDay('e.at_ms')}
+    GROUP BY p.zone`.execute(ctx.db);
   const { rows: hours } = await sql<{ h: number | string; net: number | string }>`
     WITH ${cardEventsCte()}
     SELECT h, SUM(net) AS net FROM (
@@ -152,6 +171,10 @@ export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
     totals,
     by_service: [...services.values()],
     by_branch: [...branches.values()].sort((a, b) => (a.branch < b.branch ? -1 : a.branch > b.branch ? 1 : 0)),
+    // Zones in order, the not-yet-received last.
+    by_zone: zones
+      .map((z) => ({ zone: z.zone, payments: int(z.n), gross_minor: int(z.total) }))
+      .sort((a, b) => (a.zone === null ? 1 : b.zone === null ? -1 : a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0)),
     hourly_net_minor,
   };
 }

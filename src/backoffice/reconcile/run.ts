@@ -82,7 +82,7 @@ export async function reconcileDay(store: BackOfficeStore, opts: ReconcileOption
       cash_taken_minor: shifts.cash_taken_minor,
     },
     liability: liability.equation,
-    revenue: { by_service: revenue.by_service, by_branch: revenue.by_branch, by_zone: null, zone_note: ZONE_NOTE, hourly_net_minor: revenue.hourly_net_minor },
+    revenue: { by_service: revenue.by_service, by_branch: revenue.by_branch, by_zone: revenue.by_zone, zone_note: ZONE_NOTE, hourly_net_minor: revenue.hourly_net_minor },
     shifts: shifts.shifts,
     open_intents: open.figures,
     services: services.figures,
@@ -165,6 +165,7 @@ async function writeOutputs(dir: string, s: ReconciliationSummary, cards: CardFi
       [
         ...s.revenue.by_service.map((r) => ['service', r.service, null, r.payments, r.gross_minor, r.credit_backs_minor, r.refunds_minor, r.net_minor, null, null, null]),
         ...s.revenue.by_branch.map((r) => ['branch', r.branch, r.kiosk_id, r.payments, r.gross_minor, r.credit_backs_minor, r.refunds_minor, r.net_minor, r.top_ups_minor, r.opening_balances_minor, r.voids_minor]),
+        ...s.revenue.by_zone.map((r) => ['zone', r.zone ?? '(session not received)', null, r.payments, r.gross_minor, null, null, null, null, null, null]),
       ],
     ),
   );

@@ -3,7 +3,7 @@ import type { TmacFigures } from './cards';
 import type { ReconException } from './exceptions';
 import type { CardFigures, LiabilityEquation } from './liability';
 import type { OpenIntentFigures } from './open-intents';
-import type { BranchRevenue, ServiceRevenue } from './revenue';
+import type { BranchRevenue, ServiceRevenue, ZoneRevenue } from './revenue';
 import type { ServiceFigures } from './services';
 import type { ShiftRow } from './shifts';
 
@@ -30,7 +30,7 @@ export interface ReconciliationSummary {
     cash_taken_minor: number;
   };
   liability: LiabilityEquation;
-  revenue: { by_service: ServiceRevenue[]; by_branch: BranchRevenue[]; by_zone: null; zone_note: string; hourly_net_minor: number[] };
+  revenue: { by_service: ServiceRevenue[]; by_branch: BranchRevenue[]; by_zone: ZoneRevenue[]; zone_note: string; hourly_net_minor: number[] };
   shifts: ShiftRow[];
   open_intents: OpenIntentFigures;
   services: ServiceFigures;

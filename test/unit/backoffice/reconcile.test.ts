@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,6 +103,43 @@ forEachStore('reconcileDay', (t) => {
     expect((pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length).toBe(3);
     expect(readFileSync(join(c.out, 'revenue.csv'), 'utf8').split('\r\n')[1]).toBe('service,library_fine,,2,650,300,0,350,,,');
     expect(readFileSync(join(c.out, 'cards.csv'), 'utf8')).toContain(`${cardRef(1)},2,2000,0,550,1450,0,`);
+  });
+
+  it('revenue by parking zone, from the sessions kiosks uploaded (matched by the intent\'s service_ref); a payment whose session has not arrived is counted apart', async () => {
+    const c = await city();
+    const card = c.issued(1, 5_000);
+    c.clock.set(MORNING);
+    c.parking.pay(card, 'parking', 200, { service_ref: 'pk:00000000-0000-4000-8000-000000000001' });
+    c.parking.pay(card, 'parking', 300, { service_ref: 'pk:00000000-0000-4000-8000-000000000002' });
+    c.parking.pay(card, 'parking', 150, { service_ref: 'pk:00000000-0000-4000-8000-000000000003' });
+    c.parking.pay(card, 'parking', 75, { service_ref: 'pk:00000000-0000-4000-8000-000000000004' });
+    await c.syncAll();
+    const session = (n: number, zone: string) => ({
+      session_id: `pk:00000000-0000-4000-8000-00000000000${n}`,
+      kiosk_id: c.parking.kiosk_id,
+      plate_key_id: 'k1',
+      zone,
+      space: null,
+      plate_hash: 'ab'.repeat(32),
+      stay_start: '2026-03-02T09:00:00-06:00',
+      start_at: '2026-03-02T09:00:00-06:00',
+      end_at: '2026-03-02T10:00:00-06:00',
+      start_ms: 0,
+      end_ms: 0,
+      status: 'paid',
+      received_at: '2026-03-02T16:00:00.000Z',
+      updated_at: '2026-03-02T16:00:00.000Z',
+    });
+    const db = c.db as unknown as Kysely<{ parking_sessions: ReturnType<typeof session> }>;
+    await db.insertInto('parking_sessions').values([session(1, 'curb-101'), session(2, 'curb-101'), session(3, 'curb-205')]).execute();
+
+    const s = await c.reconcile();
+    expect(s.revenue.by_zone).toEqual([
+      { zone: 'curb-101', payments: 2, gross_minor: 500 },
+      { zone: 'curb-205', payments: 1, gross_minor: 150 },
+      { zone: null, payments: 1, gross_minor: 75 },
+    ]);
+    expect(readFileSync(join(c.out, 'revenue.csv'), 'utf8')).toContain('zone,curb-101,,2,500,');
   });
 
   it('a clone: two kiosks charging the same card counter is critical, and the liability difference names it', async () => {
