@@ -1,17 +1,18 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runBuiltInSelftest } from '../card/selftest';
 import type { AttendantView } from '../shared/attendant-api';
 import type { KioskCommand, KioskView, Language } from '../shared/kiosk-api';
 import type { KioskCore } from '../kiosk/api/api-routes';
 import { attendantViewOf } from '../kiosk/api/attendant-view';
 import { startKioskApiServer } from '../kiosk/api/http';
-import { maintenanceViewOf } from '../kiosk/api/maintenance-route';
+import { applyMaintenanceCommand } from '../kiosk/api/maintenance-command';
+import { MaintenanceFigures } from '../kiosk/api/maintenance-figures';
+import { maintenanceViewOf, type MaintenanceSource } from '../kiosk/api/maintenance-route';
 import { simRoutes } from '../kiosk/api/sim-routes';
 import { writeApiTokenFile } from '../kiosk/api/token-file';
 import { viewOf } from '../kiosk/api/view';
 import { startSimAttendant, type SimAttendant } from '../kiosk/demo/sim-attendant';
-import { startSimKiosk, type SimKiosk } from '../kiosk/demo/sim-kiosk';
+import { startSimKiosk } from '../kiosk/demo/sim-kiosk';
 import { simMaintenanceSource } from '../kiosk/demo/sim-maintenance';
 import { attendantIpcRoutes, maintenanceIpcRoutes, type AttendantPort, type IpcRoute, type MaintenancePort, type ResidentPort } from './ipc';
 
@@ -39,17 +40,30 @@ export interface CoreStartOptions {
   fixtures_dir?: string;
 }
 
-/** A host over a running core: a command is applied exactly as the HTTP API applies it (api-routes.ts). */
-export function hostCore(kiosk: KioskCore, stop: () => Promise<void>, stations: Pick<KioskCoreHost, 'attendant' | 'maintenance'> = {}): KioskCoreHost {
+/** The stations beside the resident's: the booth's port, and where the maintenance screen's figures come from. */
+export interface CoreStations {
+  attendant?: AttendantPort;
+  maintenance?: MaintenanceSource;
+}
+
+/**
+ * A host over a running core: a command is applied exactly as the HTTP API
+ * applies it (api-routes.ts), and the resident view carries the maintenance
+ * figures the same way (maintenance-figures.ts), pushed again when they refresh.
+ */
+export function hostCore(kiosk: KioskCore, stop: () => Promise<void>, stations: CoreStations = {}): KioskCoreHost {
   const listeners = new Set<(view: KioskView) => void>();
-  const view = () => viewOf(kiosk.actor.getSnapshot(), kiosk.language);
+  const source = stations.maintenance;
+  const figures = source ? new MaintenanceFigures(source, kiosk.actor, () => notify()) : null;
+  const view = () => viewOf(kiosk.actor.getSnapshot(), kiosk.language, figures?.latest() ?? null);
   const notify = () => {
     const v = view();
     for (const l of listeners) l(v);
   };
   const sub = kiosk.actor.subscribe(notify);
   return {
-    ...stations,
+    ...(stations.attendant ? { attendant: stations.attendant } : {}),
+    ...(source ? { maintenance: maintenancePort(kiosk, source, figures) } : {}),
     view,
     apply(command: KioskCommand) {
       if (command.type === 'SET_LANGUAGE') {
@@ -63,9 +77,27 @@ export function hostCore(kiosk: KioskCore, stop: () => Promise<void>, stations: 
       return () => void listeners.delete(listener);
     },
     async stop() {
+      figures?.stop();
       sub.unsubscribe();
       listeners.clear();
       await stop();
+    },
+  };
+}
+
+/**
+ * The maintenance channels' port. The state is the operator's view (no staff
+ * serial), as GET /api/maintenance; a command goes through the HTTP API's
+ * function and answers the figures the resident view now carries.
+ */
+function maintenancePort(kiosk: KioskCore, source: MaintenanceSource, figures: MaintenanceFigures | null): MaintenancePort {
+  const view = () => maintenanceViewOf(source, '');
+  return {
+    view,
+    async apply(command) {
+      const refused = await applyMaintenanceCommand(kiosk.actor, source, figures, command);
+      if (refused) return refused;
+      return figures?.latest() ?? view();
     },
   };
 }
@@ -109,29 +141,6 @@ export function attendantPort(booth: Pick<SimAttendant, 'actor'>): AttendantPort
   };
 }
 
-/**
- * The maintenance screen of a simulated kiosk: the real figures (sim-maintenance.ts).
- * RUN_SELF_TEST runs the card-crypto known answers again; SYNC_NOW is refused with
- * the reason (the ledger syncs in the background on its own schedule); EXIT_MAINTENANCE
- * answers the view, the screen is the renderer's to leave.
- */
-export function maintenancePort(kiosk: SimKiosk): MaintenancePort {
-  let self_test = { at: new Date().toISOString(), ok: true, failed: [] as string[] };
-  const source = simMaintenanceSource(kiosk, { app_version: APP_VERSION, self_test_at: self_test.at });
-  const view = () => maintenanceViewOf({ ...source, selfTest: () => self_test }, '');
-  return {
-    view,
-    async apply(command) {
-      if (command.type === 'SYNC_NOW') return { error: kiosk.syncStatus() ? 'the ledger syncs in the background on its own schedule; sync on demand is not available yet' : 'this kiosk has no back office to sync to' };
-      if (command.type === 'RUN_SELF_TEST') {
-        const report = runBuiltInSelftest();
-        self_test = { at: new Date().toISOString(), ok: report.ok, failed: [...new Set(report.outcomes.filter((o) => !o.passed).map((o) => o.section))] };
-      }
-      return view();
-    },
-  };
-}
-
 /** The `extra_routes` of the shell: the booth's and the maintenance channels the core offers. */
 export function stationRoutes(core: KioskCoreHost): IpcRoute<unknown, unknown>[] {
   return [...(core.attendant ? attendantIpcRoutes(core.attendant) : []), ...(core.maintenance ? maintenanceIpcRoutes(core.maintenance) : [])];
@@ -165,7 +174,7 @@ export const startKioskCore: StartCore = async (opts) => {
         await simulated.stop();
         await kiosk.stop();
       },
-      { attendant: attendantPort(simulated), maintenance: maintenancePort(kiosk) },
+      { attendant: attendantPort(simulated), maintenance: simMaintenanceSource(kiosk, { app_version: APP_VERSION, self_test_at: new Date().toISOString() }) },
     );
   } catch (err) {
     await booth?.stop();

@@ -3,6 +3,7 @@ import { checkCommand, type KioskView, type Language } from '../../shared/kiosk-
 import { checkMaintenanceCommand, type MaintenanceCommand } from '../../shared/maintenance-api';
 import type { ResidentKiosk } from '../runtime/resident-kiosk';
 import { readJsonBody, SECURITY_HEADERS, send } from './doors';
+import { applyMaintenanceCommand } from './maintenance-command';
 import { MaintenanceFigures } from './maintenance-figures';
 import type { MaintenanceSource } from './maintenance-route';
 import { viewOf } from './view';
@@ -31,23 +32,9 @@ export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number; m
   const figures = opts.maintenance ? new MaintenanceFigures(opts.maintenance, kiosk.actor, () => streams.forEach((push) => push())) : null;
   const view = (): KioskView => viewOf(kiosk.actor.getSnapshot(), kiosk.language, figures?.latest() ?? null);
 
-  /** Only while the screen is open: nothing here reaches a resident's session. */
   const maintenanceCommand = async (command: MaintenanceCommand): Promise<{ status: number; body: unknown }> => {
-    if (!kiosk.actor.getSnapshot().hasTag('maintenance')) return { status: 409, body: { error: 'the maintenance screen is not open: present a staff card' } };
-    if (command.type === 'EXIT_MAINTENANCE') {
-      kiosk.actor.send({ type: 'EXIT_MAINTENANCE' });
-      return { status: 200, body: view() };
-    }
-    const source = opts.maintenance;
-    if (command.type === 'RUN_SELF_TEST') {
-      if (!source?.runSelfTest) return { status: 409, body: { error: 'this kiosk cannot run its self-test on demand' } };
-      await source.runSelfTest();
-    } else {
-      const refused = source?.syncNow ? await source.syncNow() : { error: 'this kiosk cannot sync on demand' };
-      if (refused) return { status: 409, body: refused };
-    }
-    await figures?.refresh();
-    return { status: 200, body: view() };
+    const refused = await applyMaintenanceCommand(kiosk.actor, opts.maintenance, figures, command);
+    return refused ? { status: 409, body: refused } : { status: 200, body: view() };
   };
 
   return async (req, res, path) => {

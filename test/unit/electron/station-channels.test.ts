@@ -1,12 +1,14 @@
 import type { IpcMain } from 'electron';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../../src/electron/channels';
 import { startKioskCore, stationRoutes, type KioskCoreHost } from '../../../src/electron/core';
+import { API_TOKEN_FILE } from '../../../src/kiosk/api/token-file';
 import { attendantIpcRoutes, maintenanceIpcRoutes, REFUSED_SENDER, registerIpcRoutes, type AttendantPort, type MaintenancePort } from '../../../src/electron/ipc';
 import type { AttendantCommand, AttendantView } from '../../../src/shared/attendant-api';
+import type { KioskView } from '../../../src/shared/kiosk-api';
 import type { MaintenanceCommand, MaintenanceView } from '../../../src/shared/maintenance-api';
 import { ipcMain as fakeIpcMain } from './fake-electron';
 
@@ -118,7 +120,21 @@ describe('the core with simulated devices (CIVICARD_SIM=1)', () => {
     const view = await core.maintenance!.view();
     expect(view.sync).toMatchObject({ online: false, last_sync_at: null, last_error: null, hotlist_age_ms: null });
     expect(view.limits.offline_tx_max_minor).toBeGreaterThan(0);
+    expect(await core.maintenance!.apply({ type: 'RUN_SELF_TEST' })).toEqual({ error: 'the maintenance screen is not open: present a staff card' });
+    // a staff card on the kiosk reader (the simulator API) opens the screen: the pushed view carries its figures, its commands apply
+    const sim_url = /simulated devices at (\S+) /.exec(notes.join('\n'))![1];
+    const token = readFileSync(join(dir, API_TOKEN_FILE), 'utf8').trim();
+    const pushed: KioskView[] = [];
+    const unsubscribe = core.subscribe((v) => pushed.push(v));
+    const tap = await fetch(`${sim_url}/sim/card/present`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ card: 'supervisor', at: 'kiosk' }) });
+    expect(tap.status).toBe(200);
+    for (let i = 0; !pushed.at(-1)?.maintenance && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pushed.at(-1)).toMatchObject({ screen: 'maintenance', maintenance: { staff_masked_serial: expect.stringMatching(/\d{4}$/) } });
     expect((await core.maintenance!.apply({ type: 'RUN_SELF_TEST' })) as MaintenanceView).toMatchObject({ self_test: { ok: true, failed: [] } });
+    expect(await core.maintenance!.apply({ type: 'SYNC_NOW' })).toEqual({ error: 'this kiosk has no back office to sync to' });
+    await core.maintenance!.apply({ type: 'EXIT_MAINTENANCE' });
+    expect(core.view()).toMatchObject({ screen: 'idle', maintenance: null });
+    unsubscribe();
     expect(stationRoutes(core).map((r) => r.channel).sort()).toEqual([CHANNELS.attendantState, CHANNELS.attendantCommand, CHANNELS.maintenanceState, CHANNELS.maintenanceCommand].sort());
     expect(core.attendant!.apply({ type: 'SET_LANGUAGE', language: 'es' }).language).toBe('es');
   }, 30_000);
