@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, repoPath } from '../shared/repo-paths';
 
 // The web shell serves renderer/dist; a fresh clone or a changed source means
 // building it first (vite, a few seconds), so `npm start` never shows a stale UI.
 
-const RENDERER = fileURLToPath(new URL('../../renderer', import.meta.url));
-const SHARED = fileURLToPath(new URL('../shared', import.meta.url));
+const RENDERER = repoPath('renderer');
+const SHARED = repoPath('src', 'shared');
 
 function newestMtime(path: string): number {
   const st = statSync(path);
@@ -31,8 +31,7 @@ export function rendererNeedsBuild(): boolean {
 export function ensureRendererBuilt(onNote: (line: string) => void = () => {}): void {
   if (!rendererNeedsBuild()) return;
   onNote('building the kiosk UI (npm run build:renderer)…');
-  const root = fileURLToPath(new URL('../..', import.meta.url));
-  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const run = spawnSync(process.execPath, [vite, 'build', 'renderer', '--logLevel', 'warn'], { cwd: root, encoding: 'utf8' });
+  const vite = join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+  const run = spawnSync(process.execPath, [vite, 'build', 'renderer', '--logLevel', 'warn'], { cwd: REPO_ROOT, encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`the kiosk UI did not build (npm run build:renderer):\n${run.stdout}${run.stderr}`);
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MAX_EVENT_CLIENTS } from '../kiosk/api/api-routes';
 import { attendantRoutes } from '../kiosk/api/attendant-routes';
@@ -11,6 +10,7 @@ import { startSimAttendant, type SimAttendant } from '../kiosk/demo/sim-attendan
 import { startSimKiosk, type SimKiosk } from '../kiosk/demo/sim-kiosk';
 import { simMaintenanceSource } from '../kiosk/demo/sim-maintenance';
 import type { KioskServiceConfig } from '../kiosk/config/service-config';
+import { repoPath } from '../shared/repo-paths';
 import { staticSite } from './static-site';
 
 // The web shell: the kiosk core on simulated devices, its typed API and the
@@ -19,9 +19,9 @@ import { staticSite } from './static-site';
 // kiosk in a frame. The session token travels in the URL fragment, which a
 // browser never sends to a server; every /api and /sim request must carry it.
 
-export const RENDERER_DIST = join(fileURLToPath(new URL('../../renderer', import.meta.url)), 'dist');
+export const RENDERER_DIST = repoPath('renderer', 'dist');
 export const SIM_PANEL_DIR = fileURLToPath(new URL('./sim-panel', import.meta.url));
-const APP_VERSION = (JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { version: string }).version;
+const APP_VERSION = (JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as { version: string }).version;
 
 /** The renderer's pages: its own scripts and styles, requests to its own origin, framed only by the simulator panel. */
 export function rendererCsp(framed_by: string | null): string {

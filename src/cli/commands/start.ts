@@ -2,13 +2,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { openBackOfficeDb } from '../../backoffice/db/connect';
 import { buildServer } from '../../backoffice/server';
 import { writeApiTokenFile } from '../../kiosk/api/token-file';
 import { createSpeaker } from '../../kiosk/runtime/speech';
 import { chooseUi, electronBinary, hasDisplay, openChromium, CHROMIUM_PATH, type OpenedBrowser } from '../../webshell/launch';
+import { REPO_ROOT } from '../../shared/repo-paths';
 import { ensureRendererBuilt } from '../../webshell/renderer-build';
 import { enrollSimStations } from '../../webshell/sim-enrollment';
 import { startWebShell } from '../../webshell/web-shell';
@@ -21,7 +21,6 @@ import { startWebShell } from '../../webshell/web-shell';
 // fixtures); the kiosk and booth are enrolled in the back office and sync their
 // ledgers to it in the background. The scripted day is `civicard demo`.
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 function portOption(name: string, value: string): number {
   const port = Number(value);
@@ -126,12 +125,12 @@ async function runWebShell(ui: Exclude<ReturnType<typeof chooseUi>, { kind: 'ele
 
 async function runElectron(binary: string, sim_port: number, say: (line: string) => void, stops: (() => Promise<void>)[]): Promise<void> {
   ensureRendererBuilt(say);
-  if (!existsSync(join(ROOT, 'out', 'main', 'index.js'))) {
+  if (!existsSync(join(REPO_ROOT, 'out', 'main', 'index.js'))) {
     say('building the Electron main and preload (npm run build:electron)…');
-    const built = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'build-electron.ts')], { cwd: ROOT, stdio: 'inherit' });
+    const built = spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(REPO_ROOT, 'scripts', 'build-electron.ts')], { cwd: REPO_ROOT, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('npm run build:electron failed');
   }
-  const child = spawn(binary, [ROOT, '--sim'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, CIVICARD_SIM: '1', CIVICARD_SIM_PORT: String(sim_port) } });
+  const child = spawn(binary, [REPO_ROOT, '--sim'], { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, CIVICARD_SIM: '1', CIVICARD_SIM_PORT: String(sim_port) } });
   say(`Electron kiosk started (pid ${child.pid}); its simulated devices are on 127.0.0.1:${sim_port}, token file in its data dir`);
   stops.push(
     () =>
