@@ -172,17 +172,17 @@ export async function syncOnce(opts: SyncOptions): Promise<SyncReport> {
     throw e;
   }
 
-  /** What the kiosk still holds, for the dashboard's kiosk health (docs/sync-protocol.md, optional outbox field). */
-  function outboxReport(): { unsynced: number; oldest_at: string | null } {
-    return { unsynced: ledger.pendingCount(), oldest_at: ledger.pendingOutbox(1)[0]?.at ?? null };
-  }
-
   async function uploadFrom(start: number | SyncRefusal): Promise<SyncReport> {
     let next = start;
     let resumes = 0;
     while (typeof next === 'number' && next <= last_seq) {
       const rows: EntryRow[] = ledger.rowsSince(next - 1, Math.min(batchSize, last_seq - next + 1));
-      const a = await request('POST', '/v1/sync/batch', JSON.stringify({ kiosk_id, entries: rows, outbox: outboxReport() }));
+      const a = await request('POST', '/v1/sync/batch', JSON.stringify({
+        kiosk_id,
+        entries: rows,
+        // For the dashboard's kiosk health: everything from this batch's first entry on is what the back office does not hold yet.
+        outbox: { unsynced: last_seq - next + 1, oldest_at: rows[0]?.at ?? null },
+      }));
       if (a.status === 200) {
         const through = a.body.acknowledged_through_seq;
         if (typeof through !== 'number' || !Number.isSafeInteger(through)) throw new SyncUnreachableError('POST /v1/sync/batch: the answer has no acknowledged_through_seq');
