@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIlsData } from '../../src/library/ils-data';
 import { IlsSimulator } from '../../src/library/ils-simulator';
 import type { KioskView } from '../../src/shared/kiosk-api';
+import { startSimKioskProcess, type KioskProcess } from '../support/kiosk-process';
 
 // `civicard kiosk --sim --sip2 HOST:PORT --sip2-login U:P --institution ID
 // --tariffs FILE --citations FILE` as a process: library fines through the ILS
@@ -21,7 +22,7 @@ const CITATIONS = join(process.cwd(), 'test/fixtures/citations/downtown.json');
 const dir = mkdtempSync(join(tmpdir(), 'civicard-kiosk-services-'));
 const ils = new IlsSimulator({ data: loadIlsData(join(process.cwd(), 'test/fixtures/ils/library.json')), profile: 'koha' });
 let ils_port = 0;
-let child: ChildProcess;
+let kiosk: KioskProcess | undefined;
 let url = '';
 let simUrl = '';
 let token = '';
@@ -70,35 +71,14 @@ async function leave(): Promise<void> {
   await until(/^idle$/);
 }
 
-function startKiosk(args: string[]): ChildProcess {
-  return spawn(process.execPath, [CLI, 'kiosk', '--sim', '--no-pcscd', '--port', '0', '--sim-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
 beforeAll(async () => {
   ({ port: ils_port } = await ils.start(0, '127.0.0.1'));
-  child = startKiosk(['--dir', dir, '--sip2', `127.0.0.1:${ils_port}`, '--sip2-login', 'kiosk:kiosk-pass', '--institution', 'CIVICLIB', '--tariffs', TARIFFS, '--citations', CITATIONS]);
-  [url, simUrl] = await new Promise<[string, string]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kiosk did not start: ${stdout}`)), 30_000);
-    const read = (d: Buffer) => {
-      stdout += d.toString();
-      const m = /API at (http:\/\/127\.0\.0\.1:\d+), simulator at (http:\/\/127\.0\.0\.1:\d+)\n[\s\S]*try: .*\n/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve([m[1]!, m[2]!]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-  });
-  token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
+  kiosk = await startSimKioskProcess(dir, ['--sip2', `127.0.0.1:${ils_port}`, '--sip2-login', 'kiosk:kiosk-pass', '--institution', 'CIVICLIB', '--tariffs', TARIFFS, '--citations', CITATIONS]);
+  ({ url, simUrl, token, startup: stdout } = kiosk);
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await kiosk?.stop();
   await ils.stop();
 });
 

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -7,13 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskView } from '../../src/shared/kiosk-api';
+import { startSimKioskProcess, type KioskProcess } from '../support/kiosk-process';
 
 // `civicard kiosk --sim` as the UI will use it: the typed API over loopback HTTP,
 // with the session token from DIR/api-token; the simulated devices on their own port.
 
 const CLI = join(process.cwd(), 'bin/civicard.js');
 const dir = mkdtempSync(join(tmpdir(), 'civicard-kiosk-sim-'));
-let child: ChildProcess;
+let kiosk: KioskProcess | undefined;
 let url = '';
 let simUrl = '';
 let token = '';
@@ -47,29 +47,12 @@ async function until(screen: RegExp, timeout_ms = 15_000): Promise<KioskView> {
 }
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [CLI, 'kiosk', '--sim', '--no-pcscd', '--port', '0', '--sim-port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  [url, simUrl] = await new Promise<[string, string]>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`kiosk --sim did not start: ${stdout}`)), 30_000);
-    const read = (d: Buffer) => {
-      stdout += d.toString();
-      const m = /API at (http:\/\/127\.0\.0\.1:\d+), simulator at (http:\/\/127\.0\.0\.1:\d+)\n[\s\S]*try: .*\n/.exec(stdout);
-      if (m) {
-        clearTimeout(timer);
-        resolve([m[1]!, m[2]!]);
-      }
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-  });
-  token = readFileSync(join(dir, 'api-token'), 'utf8').trim();
+  kiosk = await startSimKioskProcess(dir);
+  ({ url, simUrl, token, startup: stdout } = kiosk);
 }, 60_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await kiosk?.stop();
 });
 
 describe('civicard kiosk --sim', () => {
