@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { PaymentTx, Quote } from '../../../src/kiosk/machines/contracts';
 import { CitationService, CitationStore, parseCitations } from '../../../src/kiosk/services/citations';
+import { paymentTx } from '../../support/ledger-fixtures';
 
 const FIXTURE = JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/citations/downtown.json'), 'utf8')) as unknown;
 
@@ -15,22 +16,10 @@ function setup() {
   const service = new CitationService({ book: parsed.book, store });
   const ask = (reference: string) => service.quote({ kind: 'citation', reference, card_ref: 'c1' });
   let n = 0;
-  const txFor = (quote: Quote): PaymentTx => ({
-    tx_id: `tx-${++n}`,
-    kind: 'citation',
-    direction: 'debit',
-    card_ref: 'c1',
-    masked_serial: '**** 1234',
-    amount_minor: quote.amount_minor,
-    balance_before_minor: 10_000,
-    expected_balance_after_minor: 10_000 - quote.amount_minor,
-    tmac_counter_before: 1,
-    quote_ref: quote.quote_ref,
-    reverses_tx_id: null,
-    shift_id: null,
-    staff_ref: null,
-    authorised_by: null,
-  });
+  const txFor = (quote: Quote): PaymentTx => {
+    n += 1;
+    return paymentTx(n, { tx_id: `tx-${n}`, kind: 'citation', card_ref: 'c1', amount_minor: quote.amount_minor, balance_before_minor: 10_000, expected_balance_after_minor: 10_000 - quote.amount_minor, tmac_counter_before: 1, quote_ref: quote.quote_ref });
+  };
   return { service, store, path, ask, txFor };
 }
 

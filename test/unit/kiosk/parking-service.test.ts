@@ -6,6 +6,7 @@ import type { PaymentTx, Quote, QuoteInput } from '../../../src/kiosk/machines/c
 import { ParkingService } from '../../../src/kiosk/services/parking';
 import { ParkingSessionStore, plateHash } from '../../../src/kiosk/services/parking-sessions';
 import { parseTariffs } from '../../../src/parking';
+import { paymentTx } from '../../support/ledger-fixtures';
 
 // ParkingService against the sample tariffs (test/fixtures/tariffs/README.md):
 // zone 101, Mon–Sat 08:00–18:00 metered (first hour 5¢/min by the quarter hour,
@@ -27,22 +28,10 @@ function setup(opts: { file?: boolean } = {}) {
   const at = (iso: string) => (clock.now = new Date(iso));
   const ask = (reference: string, chosen?: string[]) => service.quote({ kind: 'parking', reference, card_ref: 'c1', ...(chosen ? { chosen } : {}) } as QuoteInput);
   let n = 0;
-  const txFor = (quote: Quote): PaymentTx => ({
-    tx_id: `tx-${++n}`,
-    kind: 'parking',
-    direction: 'debit',
-    card_ref: 'c1',
-    masked_serial: '**** 1234',
-    amount_minor: quote.amount_minor,
-    balance_before_minor: 10_000,
-    expected_balance_after_minor: 10_000 - quote.amount_minor,
-    tmac_counter_before: 1,
-    quote_ref: quote.quote_ref,
-    reverses_tx_id: null,
-    shift_id: null,
-    staff_ref: null,
-    authorised_by: null,
-  });
+  const txFor = (quote: Quote): PaymentTx => {
+    n += 1;
+    return paymentTx(n, { tx_id: `tx-${n}`, kind: 'parking', card_ref: 'c1', amount_minor: quote.amount_minor, balance_before_minor: 10_000, expected_balance_after_minor: 10_000 - quote.amount_minor, tmac_counter_before: 1, quote_ref: quote.quote_ref });
+  };
   /** Choose `minutes`, pay: the final quote and what fulfil answered. */
   const buy = async (reference: string, minutes: number) => {
     const q = await ask(reference, [`m${minutes}`]);
