@@ -1,6 +1,7 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { downlinkMigration } from '../downlink/tables';
 import { parkingMigration } from '../parking/tables';
+import { cardBookMigration } from '../reconcile/tables';
 
 // The back office's schema, one list of migrations for SQLite and PostgreSQL.
 // Kysely's Migrator records what ran in kysely_migration (and locks, so two
@@ -152,6 +153,8 @@ function migrations(f: Flavour): Record<string, Migration> {
         await db.schema.createIndex('replacement_credits_card').on('replacement_credits').column('old_card_ref').execute();
       },
     },
+    // The card book reconciliation folds new entries into, so a night's work follows the new entries, not all history (src/backoffice/reconcile/tables.ts).
+    '0006_card_book': cardBookMigration(),
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, int, intOrNull } from './card-events';
+import { int, intOrNull } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 
@@ -17,7 +17,8 @@ import { shortRef, units, type ReconException } from './exceptions';
 //     a balance discontinuity (value appeared or vanished on the card).
 //   - Transaction MAC: present and well formed (8 bytes), and never the same
 //     value for two different counters of one card (a replayed commit).
-// All of it in SQL (window functions), so the database does the work.
+// All of it in SQL (window functions) over the card book (fold.ts), so the
+// database does the work and reads only the day's cards.
 
 /** A DESFire EV2 Transaction MAC is 8 bytes: 16 hex digits. */
 const TMAC_HEX_DIGITS = 16;
@@ -40,7 +41,7 @@ export async function checkCards(ctx: ReconcileContext): Promise<{ exceptions: R
 }
 
 function dayCards(ctx: ReconcileContext) {
-  return sql`day_cards AS (SELECT DISTINCT card_ref FROM ev WHERE at_ms >= ${ctx.day.start_ms} AND at_ms < ${ctx.day.end_ms})`;
+  return sql`day_cards AS (SELECT DISTINCT card_ref FROM card_events WHERE at_ms >= ${ctx.day.start_ms} AND at_ms < ${ctx.day.end_ms})`;
 }
 
 interface EventRow {
@@ -59,11 +60,11 @@ interface EventRow {
 async function sameCounter(ctx: ReconcileContext): Promise<ReconException[]> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<EventRow>`
-    WITH ${cardEventsCte()}, ${dayCards(ctx)},
+    WITH ${dayCards(ctx)},
     g AS (
       SELECT ev.*, COUNT(*) OVER (PARTITION BY ev.card_ref, ev.counter_before) AS n,
              MAX(ev.at_ms) OVER (PARTITION BY ev.card_ref, ev.counter_before) AS last_at
-      FROM ev JOIN day_cards d ON d.card_ref = ev.card_ref
+      FROM card_events ev JOIN day_cards d ON d.card_ref = ev.card_ref
       WHERE ev.at_ms < ${end_ms})
     SELECT kiosk_id, tx_id, card_ref, direction, amount_minor, counter_before, balance_before, balance_after, tmac_value, at_ms
     FROM g WHERE n > 1 AND last_at >= ${start_ms}
@@ -118,10 +119,10 @@ interface ContinuityRow extends EventRow {
 async function continuity(ctx: ReconcileContext): Promise<ReconException[]> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<ContinuityRow>`
-    WITH ${cardEventsCte()}, ${dayCards(ctx)},
+    WITH ${dayCards(ctx)},
     d AS (
       SELECT ev.*, ROW_NUMBER() OVER (PARTITION BY ev.card_ref, ev.counter_before ORDER BY ev.at_ms, ev.kiosk_id, ev.tx_id) AS rn
-      FROM ev JOIN day_cards c ON c.card_ref = ev.card_ref
+      FROM card_events ev JOIN day_cards c ON c.card_ref = ev.card_ref
       WHERE ev.at_ms < ${end_ms}),
     s AS (
       SELECT d.*,
@@ -188,8 +189,7 @@ async function continuity(ctx: ReconcileContext): Promise<ReconException[]> {
 async function tmacChecks(ctx: ReconcileContext, out: ReconException[]): Promise<TmacFigures> {
   const { start_ms, end_ms } = ctx.day;
   const { rows: day } = await sql<{ kiosk_id: string; tx_id: string; card_ref: string; tmac_value: string }>`
-    WITH ${cardEventsCte()}
-    SELECT kiosk_id, tx_id, card_ref, tmac_value FROM ev
+    SELECT kiosk_id, tx_id, card_ref, tmac_value FROM card_events
     WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms} AND tmac_value IS NOT NULL
     ORDER BY kiosk_id, tx_id`.execute(ctx.db);
   let wellFormed = 0;
@@ -209,12 +209,12 @@ async function tmacChecks(ctx: ReconcileContext, out: ReconException[]): Promise
     });
   }
   const { rows: reused } = await sql<{ card_ref: string; tmac_value: string; kiosk_id: string; tx_id: string; counter_before: number | string }>`
-    WITH ${cardEventsCte()}, ${dayCards(ctx)},
+    WITH ${dayCards(ctx)},
     t AS (
       SELECT ev.card_ref, ev.tmac_value, ev.kiosk_id, ev.tx_id, ev.counter_before, ev.at_ms,
              COUNT(*) OVER (PARTITION BY ev.card_ref, ev.tmac_value) AS uses,
              MIN(ev.counter_before) OVER (PARTITION BY ev.card_ref, ev.tmac_value) AS first_counter
-      FROM ev JOIN day_cards c ON c.card_ref = ev.card_ref
+      FROM card_events ev JOIN day_cards c ON c.card_ref = ev.card_ref
       WHERE ev.tmac_value IS NOT NULL AND ev.at_ms < ${end_ms})
     SELECT card_ref, tmac_value, kiosk_id, tx_id, counter_before FROM t
     WHERE uses > 1 AND counter_before > first_counter AND at_ms >= ${start_ms}

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, int, intOrNull } from './card-events';
+import { int, intOrNull } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 import type { FlowTotals } from './revenue';
@@ -44,12 +44,21 @@ export interface LiabilityEquation {
 
 const LAST_BY_COUNTER = sql`ROW_NUMBER() OVER (PARTITION BY ev.card_ref ORDER BY ev.counter_before DESC, ev.at_ms, ev.kiosk_id, ev.tx_id)`;
 
+/**
+ * The liability at instant t, from card_latest (each card's balance now) and
+ * only the cards that moved since t: a card with no transaction at or after t
+ * holds at t what it holds now; one that moved since holds what its last
+ * transaction before t left.
+ */
 async function liabilityAt(ctx: ReconcileContext, t: number): Promise<{ total: number; cards: number }> {
-  const { rows } = await sql<{ total: number | string | null; cards: number | string }>`
-    WITH ${cardEventsCte()},
-    l AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM ev WHERE ev.at_ms < ${t})
-    SELECT SUM(balance_after) AS total, COUNT(*) AS cards FROM l WHERE rn = 1`.execute(ctx.db);
-  return { total: int(rows[0]?.total), cards: int(rows[0]?.cards) };
+  const { rows } = await sql<{ rest_total: number | string | null; rest_cards: number | string; moved_total: number | string | null; moved_cards: number | string }>`
+    WITH moved AS (SELECT DISTINCT card_ref FROM card_events WHERE at_ms >= ${t}),
+    b AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM card_events ev JOIN moved m ON m.card_ref = ev.card_ref WHERE ev.at_ms < ${t}),
+    rest AS (SELECT l.balance_after FROM card_latest l WHERE NOT EXISTS (SELECT 1 FROM moved m WHERE m.card_ref = l.card_ref))
+    SELECT (SELECT SUM(balance_after) FROM rest) AS rest_total, (SELECT COUNT(*) FROM rest) AS rest_cards,
+           (SELECT SUM(balance_after) FROM b WHERE rn = 1) AS moved_total, (SELECT COUNT(*) FROM b WHERE rn = 1) AS moved_cards`.execute(ctx.db);
+  const r = rows[0]!;
+  return { total: int(r.rest_total) + int(r.moved_total), cards: int(r.rest_cards) + int(r.moved_cards) };
 }
 
 export async function checkLiability(
@@ -77,14 +86,13 @@ export async function checkLiability(
   };
 
   const { rows } = await sql<{ card_ref: string; n: number | string; credits: number | string; debits: number | string; start_balance: number | string | null; end_balance: number | string | null }>`
-    WITH ${cardEventsCte()},
-    act AS (
+    WITH act AS (
       SELECT card_ref, COUNT(*) AS n,
              SUM(CASE WHEN direction = 'credit' THEN amount_minor ELSE 0 END) AS credits,
              SUM(CASE WHEN direction = 'debit' THEN amount_minor ELSE 0 END) AS debits
-      FROM ev WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms} GROUP BY card_ref),
-    s AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${start_ms}),
-    e AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${end_ms})
+      FROM card_events WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms} GROUP BY card_ref),
+    s AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM card_events ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${start_ms}),
+    e AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM card_events ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${end_ms})
     SELECT act.card_ref, act.n, act.credits, act.debits, s.balance_after AS start_balance, e.balance_after AS end_balance
     FROM act
     LEFT JOIN s ON s.card_ref = act.card_ref AND s.rn = 1

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, int } from './card-events';
+import { int } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 
@@ -38,8 +38,7 @@ export async function checkLostCards(ctx: ReconcileContext): Promise<{ exception
   const exceptions: ReconException[] = [];
 
   const { rows: debits } = await sql<Debit>`
-    WITH ${cardEventsCte()}
-    SELECT ev.kiosk_id, ev.tx_id, ev.card_ref, ev.amount_minor, ev.at_ms FROM ev
+    SELECT ev.kiosk_id, ev.tx_id, ev.card_ref, ev.amount_minor, ev.at_ms FROM card_events ev
     WHERE ev.direction = 'debit' AND ev.at_ms >= ${start_ms} AND ev.at_ms < ${end_ms}
       AND ev.card_ref IN (SELECT card_ref FROM hotlist_changes)
     ORDER BY ev.at_ms, ev.kiosk_id, ev.tx_id`.execute(ctx.db);
@@ -71,12 +70,10 @@ export async function checkLostCards(ctx: ReconcileContext): Promise<{ exception
   }
 
   const { rows: credits } = await sql<ReplacementCreditRow>`
-    SELECT i.kiosk_id, i.tx_id, i.card_ref, i.service_ref, i.amount_minor FROM entries i
-    JOIN entries c ON c.kiosk_id = i.kiosk_id AND c.tx_id = i.tx_id
-    WHERE i.kind = 'credit_intent' AND i.service = 'replacement'
-      AND (c.kind = 'credit_committed' OR (c.kind = 'settled' AND c.outcome = 'committed'))
-      AND c.at_ms >= ${start_ms} AND c.at_ms < ${end_ms}
-    ORDER BY c.at_ms, i.kiosk_id, i.tx_id`.execute(ctx.db);
+    SELECT kiosk_id, tx_id, card_ref, service_ref, amount_minor FROM card_events
+    WHERE direction = 'credit' AND service = 'replacement' AND evidence <> 'card_evidence'
+      AND at_ms >= ${start_ms} AND at_ms < ${end_ms}
+    ORDER BY at_ms, kiosk_id, tx_id`.execute(ctx.db);
   for (const r of credits) {
     const amount = int(r.amount_minor);
     const auth = r.service_ref === null ? undefined : await ctx.db.selectFrom('replacement_credits').selectAll().where('id', '=', r.service_ref).executeTakeFirst();

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, int, intOrNull } from './card-events';
+import { int, intOrNull } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 
@@ -48,21 +48,21 @@ export interface OpenIntentFigures {
 export async function checkOpenIntents(ctx: ReconcileContext): Promise<{ exceptions: ReconException[]; figures: OpenIntentFigures }> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<OpenRow>`
-    WITH ${cardEventsCte()},
-    nx AS (
+    WITH nx AS (
       SELECT o.tx_id, o.kiosk_id, MIN(e.counter_before) AS next_counter
-      FROM open_i o JOIN ev0 e ON e.card_ref = o.card_ref AND e.counter_before >= o.tmac_counter AND e.tx_id <> o.tx_id AND e.at_ms < ${end_ms}
+      FROM open_intents o JOIN card_events e ON e.card_ref = o.card_ref AND e.counter_before >= o.tmac_counter AND e.tx_id <> o.tx_id AND e.at_ms < ${end_ms}
+        AND e.evidence <> 'card_evidence'
       GROUP BY o.tx_id, o.kiosk_id)
     SELECT o.kiosk_id, o.tx_id, o.card_ref, o.service, o.direction, o.amount_minor, o.balance_before_minor, o.balance_after_minor,
            o.tmac_counter, o.at_ms,
            (SELECT COUNT(*) FROM entries u WHERE u.kiosk_id = o.kiosk_id AND u.tx_id = o.tx_id AND u.kind = 'uncertain') AS uncertain,
-           (SELECT MIN(e.at_ms) FROM ev0 e WHERE e.card_ref = o.card_ref AND e.counter_before = o.tmac_counter + 1
+           (SELECT MIN(e.at_ms) FROM card_events e WHERE e.evidence <> 'card_evidence' AND e.card_ref = o.card_ref AND e.counter_before = o.tmac_counter + 1
               AND e.balance_before = o.balance_after_minor AND e.tx_id <> o.tx_id) AS committed_at,
-           (SELECT MIN(e.at_ms) FROM ev0 e WHERE e.card_ref = o.card_ref AND e.counter_before = o.tmac_counter
+           (SELECT MIN(e.at_ms) FROM card_events e WHERE e.evidence <> 'card_evidence' AND e.card_ref = o.card_ref AND e.counter_before = o.tmac_counter
               AND e.balance_before = o.balance_before_minor AND e.tx_id <> o.tx_id) AS not_committed_at,
            nx.next_counter,
-           (SELECT MIN(e.balance_before) FROM ev0 e WHERE e.card_ref = o.card_ref AND e.counter_before = nx.next_counter AND e.tx_id <> o.tx_id) AS next_balance
-    FROM open_i o LEFT JOIN nx ON nx.tx_id = o.tx_id AND nx.kiosk_id = o.kiosk_id
+           (SELECT MIN(e.balance_before) FROM card_events e WHERE e.evidence <> 'card_evidence' AND e.card_ref = o.card_ref AND e.counter_before = nx.next_counter AND e.tx_id <> o.tx_id) AS next_balance
+    FROM open_intents o LEFT JOIN nx ON nx.tx_id = o.tx_id AND nx.kiosk_id = o.kiosk_id
     WHERE o.at_ms < ${end_ms}
     ORDER BY o.kiosk_id, o.seq`.execute(ctx.db);
   const figures: OpenIntentFigures = { still_open: 0, still_open_minor: 0, settled_committed: 0, settled_not_committed: 0 };

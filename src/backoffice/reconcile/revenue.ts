@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, DEBIT_PAYMENT_SERVICES, int } from './card-events';
+import { DEBIT_PAYMENT_SERVICES, int } from './card-events';
 import type { ReconcileContext } from './context';
 
 // The day's money by service and by branch, from the committed card events
@@ -72,37 +72,35 @@ export async function revenueOfDay(ctx: ReconcileContext): Promise<Revenue> {
   const { start_ms, end_ms } = ctx.day;
   const inDay = (col: string) => sql`${sql.ref(col)} >= ${start_ms} AND ${sql.ref(col)} < ${end_ms}`;
   const { rows: flows } = await sql<{ kiosk_id: string; service: string; direction: string; n: number | string; total: number | string }>`
-    WITH ${cardEventsCte()}
     SELECT kiosk_id, service, direction, COUNT(*) AS n, SUM(amount_minor) AS total
-    FROM ev WHERE ${inDay('at_ms')}
+    FROM card_events WHERE ${inDay('at_ms')}
     GROUP BY kiosk_id, service, direction
     ORDER BY kiosk_id, service`.execute(ctx.db);
   const { rows: returned } = await sql<{ kiosk_id: string; service: string; credited: number | string; refunded: number | string }>`
-    WITH ${cardEventsCte()},
-    tgt AS (SELECT tx_id, MIN(service) AS service FROM entries WHERE kind = 'intent' GROUP BY tx_id),
-    m AS (
-      SELECT e.kiosk_id, t.service, e.amount_minor AS credited, 0 AS refunded
-      FROM ev e JOIN tgt t ON t.tx_id = e.reverses_tx_id
+    WITH m AS (
+      SELECT e.kiosk_id, (SELECT MIN(i.service) FROM entries i WHERE i.tx_id = e.reverses_tx_id AND i.kind = 'intent') AS service,
+             e.amount_minor AS credited, 0 AS refunded
+      FROM card_events e
       WHERE e.service = 'credit_back' AND ${inDay('e.at_ms')}
+        AND EXISTS (SELECT 1 FROM entries i WHERE i.tx_id = e.reverses_tx_id AND i.kind = 'intent')
       UNION ALL
-      SELECT f.kiosk_id, t.service, 0 AS credited, f.amount_minor AS refunded
-      FROM entries f JOIN tgt t ON t.tx_id = f.tx_id
-      WHERE f.kind = 'refund' AND ${inDay('f.at_ms')})
+      SELECT f.kiosk_id, (SELECT MIN(i.service) FROM entries i WHERE i.tx_id = f.tx_id AND i.kind = 'intent') AS service,
+             0 AS credited, f.amount_minor AS refunded
+      FROM entries f
+      WHERE f.kind = 'refund' AND ${inDay('f.at_ms')}
+        AND EXISTS (SELECT 1 FROM entries i WHERE i.tx_id = f.tx_id AND i.kind = 'intent'))
     SELECT kiosk_id, service, SUM(credited) AS credited, SUM(refunded) AS refunded
     FROM m GROUP BY kiosk_id, service ORDER BY kiosk_id, service`.execute(ctx.db);
   const { rows: zones } = await sql<{ zone: string | null; n: number | string; total: number | string }>`
-    WITH ${cardEventsCte()}
     SELECT p.zone AS zone, COUNT(*) AS n, SUM(e.amount_minor) AS total
-    FROM ev e
-    JOIN entries i ON i.kiosk_id = e.kiosk_id AND i.tx_id = e.tx_id AND i.kind = 'intent'
-    LEFT JOIN parking_sessions p ON p.session_id = i.service_ref
+    FROM card_events e
+    LEFT JOIN parking_sessions p ON p.session_id = e.service_ref
     WHERE e.service = 'parking' AND ${inDay('e.at_ms')}
     GROUP BY p.zone`.execute(ctx.db);
   const { rows: hours } = await sql<{ h: number | string; net: number | string }>`
-    WITH ${cardEventsCte()}
     SELECT h, SUM(net) AS net FROM (
       SELECT CAST((at_ms - ${start_ms}) / 3600000 AS INTEGER) AS h, CASE WHEN direction = 'credit' THEN amount_minor ELSE -amount_minor END AS net
-      FROM ev WHERE ${inDay('at_ms')}) x
+      FROM card_events WHERE ${inDay('at_ms')}) x
     GROUP BY h ORDER BY h`.execute(ctx.db);
 
   const totals: FlowTotals = { top_ups_minor: 0, opening_balances_minor: 0, voids_minor: 0, payments_minor: 0, credit_backs_minor: 0, replacements_minor: 0, refunds_minor: 0, transactions: 0 };

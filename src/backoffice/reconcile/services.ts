@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, int } from './card-events';
+import { int } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 
@@ -35,27 +35,19 @@ export interface ServiceFigures {
 export async function checkServices(ctx: ReconcileContext): Promise<{ exceptions: ReconException[]; figures: ServiceFigures }> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<Row>`
-    WITH ${cardEventsCte()},
-    answers AS (
-      SELECT kiosk_id, tx_id,
-             SUM(CASE WHEN kind = 'service_post' THEN 1 ELSE 0 END) AS posts,
-             SUM(CASE WHEN kind = 'service_result' AND outcome = 'refused' THEN 1 ELSE 0 END) AS refused,
-             SUM(CASE WHEN kind = 'service_result' AND outcome = 'accepted' THEN 1 ELSE 0 END) AS accepted
-      FROM entries WHERE kind IN ('service_post', 'service_result')
-      GROUP BY kiosk_id, tx_id),
-    backs AS (SELECT reverses_tx_id AS tx_id, COUNT(*) AS n FROM ev WHERE service = 'credit_back' GROUP BY reverses_tx_id),
-    refunds AS (SELECT tx_id, COUNT(*) AS n FROM entries WHERE kind = 'refund' GROUP BY tx_id),
-    pay AS (
-      SELECT e.kiosk_id, e.tx_id, e.card_ref, e.service, e.amount_minor, e.at_ms,
-             COALESCE(a.posts, 0) AS posts, COALESCE(a.refused, 0) AS refused, COALESCE(a.accepted, 0) AS accepted,
-             COALESCE(b.n, 0) AS credited, COALESCE(f.n, 0) AS refunded
-      FROM ev e
-      LEFT JOIN answers a ON a.kiosk_id = e.kiosk_id AND a.tx_id = e.tx_id
-      LEFT JOIN backs b ON b.tx_id = e.tx_id
-      LEFT JOIN refunds f ON f.tx_id = e.tx_id
-      WHERE e.direction = 'debit' AND e.service IN ('library_fine', 'parking', 'citation') AND e.at_ms < ${end_ms})
-    SELECT * FROM pay
-    WHERE at_ms >= ${start_ms} OR (refused = 0 AND accepted = 0) OR (refused > 0 AND credited = 0 AND refunded = 0)
+    WITH pay AS (
+      SELECT e.kiosk_id, e.tx_id, e.card_ref, e.service, e.amount_minor, e.at_ms FROM card_events e
+      WHERE e.direction = 'debit' AND e.service IN ('library_fine', 'parking', 'citation') AND e.at_ms >= ${start_ms} AND e.at_ms < ${end_ms}
+      UNION ALL
+      SELECT e.kiosk_id, e.tx_id, e.card_ref, e.service, e.amount_minor, e.at_ms FROM card_events e
+      WHERE e.service_open = 1 AND e.at_ms < ${start_ms})
+    SELECT pay.*,
+           (SELECT COUNT(*) FROM entries a WHERE a.kiosk_id = pay.kiosk_id AND a.tx_id = pay.tx_id AND a.kind = 'service_post') AS posts,
+           (SELECT COUNT(*) FROM entries a WHERE a.kiosk_id = pay.kiosk_id AND a.tx_id = pay.tx_id AND a.kind = 'service_result' AND a.outcome = 'refused') AS refused,
+           (SELECT COUNT(*) FROM entries a WHERE a.kiosk_id = pay.kiosk_id AND a.tx_id = pay.tx_id AND a.kind = 'service_result' AND a.outcome = 'accepted') AS accepted,
+           (SELECT COUNT(*) FROM card_events b WHERE b.reverses_tx_id = pay.tx_id AND b.service = 'credit_back') AS credited,
+           (SELECT COUNT(*) FROM entries f WHERE f.tx_id = pay.tx_id AND f.kind = 'refund') AS refunded
+    FROM pay
     ORDER BY kiosk_id, at_ms, tx_id`.execute(ctx.db);
   const figures: ServiceFigures = { payments: 0, acknowledged: 0, unacknowledged: 0, refused: 0 };
   const exceptions: ReconException[] = [];

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { cardEventsCte, int, intOrNull } from './card-events';
+import { int, intOrNull } from './card-events';
 import type { ReconcileContext } from './context';
 import { units, type ReconException } from './exceptions';
 
@@ -47,8 +47,7 @@ interface Row {
 export async function checkShifts(ctx: ReconcileContext): Promise<{ exceptions: ReconException[]; shifts: ShiftRow[]; cash_taken_minor: number }> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<Row>`
-    WITH ${cardEventsCte()},
-    sh AS (
+    WITH sh AS (
       SELECT o.kiosk_id, o.shift_id, o.at_ms AS opened_at, o.amount_minor AS opening_float, o.payload AS opened_payload,
              c.at_ms AS closed_at, c.amount_minor AS counted, c.balance_after_minor AS expected_by_kiosk, c.payload AS closed_payload
       FROM entries o
@@ -56,13 +55,15 @@ export async function checkShifts(ctx: ReconcileContext): Promise<{ exceptions: 
       WHERE o.kind = 'shift_opened' AND o.at_ms < ${end_ms}
         AND (c.at_ms IS NULL OR c.at_ms >= ${start_ms})),
     cash AS (
-      SELECT kiosk_id, shift_id,
-             SUM(CASE WHEN direction = 'credit' THEN amount_minor ELSE 0 END) AS cash_in,
-             SUM(CASE WHEN direction = 'debit' THEN amount_minor ELSE 0 END) AS cash_out,
-             SUM(CASE WHEN direction = 'credit' AND at_ms >= ${start_ms} AND at_ms < ${end_ms} THEN amount_minor ELSE 0 END) AS cash_in_day,
-             SUM(CASE WHEN direction = 'debit' AND at_ms >= ${start_ms} AND at_ms < ${end_ms} THEN amount_minor ELSE 0 END) AS cash_out_day
-      FROM ev0 WHERE shift_id IS NOT NULL AND at_ms < ${end_ms}
-      GROUP BY kiosk_id, shift_id)
+      SELECT e.kiosk_id, e.shift_id,
+             SUM(CASE WHEN e.direction = 'credit' THEN e.amount_minor ELSE 0 END) AS cash_in,
+             SUM(CASE WHEN e.direction = 'debit' THEN e.amount_minor ELSE 0 END) AS cash_out,
+             SUM(CASE WHEN e.direction = 'credit' AND e.at_ms >= ${start_ms} AND e.at_ms < ${end_ms} THEN e.amount_minor ELSE 0 END) AS cash_in_day,
+             SUM(CASE WHEN e.direction = 'debit' AND e.at_ms >= ${start_ms} AND e.at_ms < ${end_ms} THEN e.amount_minor ELSE 0 END) AS cash_out_day
+      FROM (SELECT DISTINCT kiosk_id, shift_id FROM sh) s
+      JOIN card_events e ON e.kiosk_id = s.kiosk_id AND e.shift_id = s.shift_id
+      WHERE e.evidence <> 'card_evidence' AND e.at_ms < ${end_ms}
+      GROUP BY e.kiosk_id, e.shift_id)
     SELECT sh.*, cash.cash_in, cash.cash_out, cash.cash_in_day, cash.cash_out_day
     FROM sh LEFT JOIN cash ON cash.kiosk_id = sh.kiosk_id AND cash.shift_id = sh.shift_id
     ORDER BY sh.kiosk_id, sh.opened_at`.execute(ctx.db);
