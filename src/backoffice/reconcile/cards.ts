@@ -40,8 +40,16 @@ export async function checkCards(ctx: ReconcileContext): Promise<{ exceptions: R
   return { exceptions, tmac };
 }
 
-function dayCards(ctx: ReconcileContext) {
-  return sql`day_cards AS (SELECT DISTINCT card_ref FROM card_events WHERE at_ms >= ${ctx.day.start_ms} AND at_ms < ${ctx.day.end_ms})`;
+/**
+ * Another event of the same card at the same counter, held before the end of
+ * the day and ordered before this one (by time, kiosk, tx): this one is not the
+ * first at its counter. The first is the one the card's history goes on from.
+ */
+function sameCounterEarlier(x: string, of: string, end_ms: number) {
+  const c = (a: string, col: string) => sql.ref(`${a}.${col}`);
+  return sql`${c(x, 'card_ref')} = ${c(of, 'card_ref')} AND ${c(x, 'counter_before')} = ${c(of, 'counter_before')} AND ${c(x, 'at_ms')} < ${end_ms}
+    AND (${c(x, 'at_ms')} < ${c(of, 'at_ms')} OR (${c(x, 'at_ms')} = ${c(of, 'at_ms')}
+      AND (${c(x, 'kiosk_id')} < ${c(of, 'kiosk_id')} OR (${c(x, 'kiosk_id')} = ${c(of, 'kiosk_id')} AND ${c(x, 'tx_id')} < ${c(of, 'tx_id')}))))`;
 }
 
 interface EventRow {
@@ -60,11 +68,11 @@ interface EventRow {
 async function sameCounter(ctx: ReconcileContext): Promise<ReconException[]> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<EventRow>`
-    WITH ${dayCards(ctx)},
+    WITH pairs AS (SELECT DISTINCT card_ref, counter_before FROM card_events WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms}),
     g AS (
       SELECT ev.*, COUNT(*) OVER (PARTITION BY ev.card_ref, ev.counter_before) AS n,
              MAX(ev.at_ms) OVER (PARTITION BY ev.card_ref, ev.counter_before) AS last_at
-      FROM card_events ev JOIN day_cards d ON d.card_ref = ev.card_ref
+      FROM card_events ev JOIN pairs p ON p.card_ref = ev.card_ref AND p.counter_before = ev.counter_before
       WHERE ev.at_ms < ${end_ms})
     SELECT kiosk_id, tx_id, card_ref, direction, amount_minor, counter_before, balance_before, balance_after, tmac_value, at_ms
     FROM g WHERE n > 1 AND last_at >= ${start_ms}
@@ -119,23 +127,20 @@ interface ContinuityRow extends EventRow {
 async function continuity(ctx: ReconcileContext): Promise<ReconException[]> {
   const { start_ms, end_ms } = ctx.day;
   const { rows } = await sql<ContinuityRow>`
-    WITH ${dayCards(ctx)},
-    d AS (
-      SELECT ev.*, ROW_NUMBER() OVER (PARTITION BY ev.card_ref, ev.counter_before ORDER BY ev.at_ms, ev.kiosk_id, ev.tx_id) AS rn
-      FROM card_events ev JOIN day_cards c ON c.card_ref = ev.card_ref
-      WHERE ev.at_ms < ${end_ms}),
+    WITH de AS (SELECT ev.* FROM card_events ev WHERE ev.at_ms >= ${start_ms} AND ev.at_ms < ${end_ms}),
+    f AS (
+      SELECT de.*, (SELECT x.counter_before FROM card_events x
+                    WHERE x.card_ref = de.card_ref AND x.counter_before < de.counter_before AND x.at_ms < ${end_ms}
+                    ORDER BY x.counter_before DESC LIMIT 1) AS prev_counter
+      FROM de WHERE NOT EXISTS (SELECT 1 FROM card_events x WHERE ${sameCounterEarlier('x', 'de', end_ms)})),
     s AS (
-      SELECT d.*,
-             LAG(counter_after) OVER (PARTITION BY card_ref ORDER BY counter_before) AS prev_counter_after,
-             LAG(balance_after) OVER (PARTITION BY card_ref ORDER BY counter_before) AS prev_balance_after,
-             LAG(tx_id) OVER (PARTITION BY card_ref ORDER BY counter_before) AS prev_tx_id,
-             LAG(kiosk_id) OVER (PARTITION BY card_ref ORDER BY counter_before) AS prev_kiosk_id
-      FROM d WHERE rn = 1)
+      SELECT f.*, p.counter_after AS prev_counter_after, p.balance_after AS prev_balance_after, p.tx_id AS prev_tx_id, p.kiosk_id AS prev_kiosk_id
+      FROM f LEFT JOIN card_events p ON p.card_ref = f.card_ref AND p.counter_before = f.prev_counter AND p.at_ms < ${end_ms}
+        AND NOT EXISTS (SELECT 1 FROM card_events y WHERE ${sameCounterEarlier('y', 'p', end_ms)}))
     SELECT kiosk_id, tx_id, card_ref, direction, amount_minor, counter_before, balance_before, balance_after, tmac_value, at_ms,
            prev_counter_after, prev_balance_after, prev_tx_id, prev_kiosk_id
     FROM s
-    WHERE at_ms >= ${start_ms}
-      AND ((prev_counter_after IS NULL AND balance_before <> 0)
+    WHERE ((prev_counter_after IS NULL AND balance_before <> 0)
         OR (prev_counter_after IS NOT NULL AND (counter_before <> prev_counter_after OR balance_before <> prev_balance_after)))
     ORDER BY card_ref, counter_before`.execute(ctx.db);
   const out: ReconException[] = [];
@@ -209,15 +214,10 @@ async function tmacChecks(ctx: ReconcileContext, out: ReconException[]): Promise
     });
   }
   const { rows: reused } = await sql<{ card_ref: string; tmac_value: string; kiosk_id: string; tx_id: string; counter_before: number | string }>`
-    WITH ${dayCards(ctx)},
-    t AS (
-      SELECT ev.card_ref, ev.tmac_value, ev.kiosk_id, ev.tx_id, ev.counter_before, ev.at_ms,
-             COUNT(*) OVER (PARTITION BY ev.card_ref, ev.tmac_value) AS uses,
-             MIN(ev.counter_before) OVER (PARTITION BY ev.card_ref, ev.tmac_value) AS first_counter
-      FROM card_events ev JOIN day_cards c ON c.card_ref = ev.card_ref
-      WHERE ev.tmac_value IS NOT NULL AND ev.at_ms < ${end_ms})
-    SELECT card_ref, tmac_value, kiosk_id, tx_id, counter_before FROM t
-    WHERE uses > 1 AND counter_before > first_counter AND at_ms >= ${start_ms}
+    SELECT e.card_ref, e.tmac_value, e.kiosk_id, e.tx_id, e.counter_before FROM card_events e
+    WHERE e.at_ms >= ${start_ms} AND e.at_ms < ${end_ms} AND e.tmac_value IS NOT NULL
+      AND EXISTS (SELECT 1 FROM card_events x WHERE x.tmac_value = e.tmac_value AND x.card_ref = e.card_ref
+                  AND x.counter_before < e.counter_before AND x.at_ms < ${end_ms})
     ORDER BY card_ref, counter_before`.execute(ctx.db);
   for (const r of reused) {
     out.push({

@@ -42,7 +42,29 @@ export interface LiabilityEquation {
   cards_with_balance_at_end: number;
 }
 
-const LAST_BY_COUNTER = sql`ROW_NUMBER() OVER (PARTITION BY ev.card_ref ORDER BY ev.counter_before DESC, ev.at_ms, ev.kiosk_id, ev.tx_id)`;
+/**
+ * An upper bound on every at_ms. Spelled out because SQLite, without it, takes
+ * `at_ms >= t` for most of the table and reads the whole card index in card
+ * order for the DISTINCT; a closed range makes it use the time index.
+ */
+const FAR_FUTURE_MS = Number.MAX_SAFE_INTEGER;
+
+/**
+ * `cards` (a relation of card_ref) with each card's balance after its last
+ * transaction held before t, last by the card's counter (ties: the earliest,
+ * then kiosk and tx id). Two index seeks per card on (card_ref,
+ * counter_before): walking down from the card's highest counter, only the
+ * transactions at or after t are stepped over.
+ */
+function balancesBefore(cards: string, t: number) {
+  return sql`
+    SELECT c.card_ref,
+      (SELECT y.balance_after FROM card_events y
+       WHERE y.card_ref = c.card_ref AND y.at_ms < ${t}
+         AND y.counter_before = (SELECT x.counter_before FROM card_events x WHERE x.card_ref = c.card_ref AND x.at_ms < ${t} ORDER BY x.counter_before DESC LIMIT 1)
+       ORDER BY y.at_ms, y.kiosk_id, y.tx_id LIMIT 1) AS balance_after
+    FROM ${sql.table(cards)} c`;
+}
 
 /**
  * The liability at instant t, from card_latest (each card's balance now) and
@@ -51,14 +73,15 @@ const LAST_BY_COUNTER = sql`ROW_NUMBER() OVER (PARTITION BY ev.card_ref ORDER BY
  * transaction before t left.
  */
 async function liabilityAt(ctx: ReconcileContext, t: number): Promise<{ total: number; cards: number }> {
-  const { rows } = await sql<{ rest_total: number | string | null; rest_cards: number | string; moved_total: number | string | null; moved_cards: number | string }>`
-    WITH moved AS (SELECT DISTINCT card_ref FROM card_events WHERE at_ms >= ${t}),
-    b AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM card_events ev JOIN moved m ON m.card_ref = ev.card_ref WHERE ev.at_ms < ${t}),
-    rest AS (SELECT l.balance_after FROM card_latest l WHERE NOT EXISTS (SELECT 1 FROM moved m WHERE m.card_ref = l.card_ref))
-    SELECT (SELECT SUM(balance_after) FROM rest) AS rest_total, (SELECT COUNT(*) FROM rest) AS rest_cards,
-           (SELECT SUM(balance_after) FROM b WHERE rn = 1) AS moved_total, (SELECT COUNT(*) FROM b WHERE rn = 1) AS moved_cards`.execute(ctx.db);
+  const { rows } = await sql<{ all_total: number | string | null; all_cards: number | string; now_total: number | string | null; now_cards: number | string; then_total: number | string | null; then_cards: number | string }>`
+    WITH moved AS (SELECT DISTINCT card_ref FROM card_events WHERE at_ms >= ${t} AND at_ms < ${FAR_FUTURE_MS}),
+    b AS (${balancesBefore('moved', t)})
+    SELECT (SELECT SUM(balance_after) FROM card_latest) AS all_total, (SELECT COUNT(*) FROM card_latest) AS all_cards,
+           (SELECT SUM(l.balance_after) FROM moved m JOIN card_latest l ON l.card_ref = m.card_ref) AS now_total,
+           (SELECT COUNT(*) FROM moved m JOIN card_latest l ON l.card_ref = m.card_ref) AS now_cards,
+           (SELECT SUM(balance_after) FROM b) AS then_total, (SELECT COUNT(balance_after) FROM b) AS then_cards`.execute(ctx.db);
   const r = rows[0]!;
-  return { total: int(r.rest_total) + int(r.moved_total), cards: int(r.rest_cards) + int(r.moved_cards) };
+  return { total: int(r.all_total) - int(r.now_total) + int(r.then_total), cards: int(r.all_cards) - int(r.now_cards) + int(r.then_cards) };
 }
 
 export async function checkLiability(
@@ -91,12 +114,12 @@ export async function checkLiability(
              SUM(CASE WHEN direction = 'credit' THEN amount_minor ELSE 0 END) AS credits,
              SUM(CASE WHEN direction = 'debit' THEN amount_minor ELSE 0 END) AS debits
       FROM card_events WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms} GROUP BY card_ref),
-    s AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM card_events ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${start_ms}),
-    e AS (SELECT ev.card_ref, ev.balance_after, ${LAST_BY_COUNTER} AS rn FROM card_events ev JOIN act ON act.card_ref = ev.card_ref WHERE ev.at_ms < ${end_ms})
+    s AS (${balancesBefore('act', start_ms)}),
+    e AS (${balancesBefore('act', end_ms)})
     SELECT act.card_ref, act.n, act.credits, act.debits, s.balance_after AS start_balance, e.balance_after AS end_balance
     FROM act
-    LEFT JOIN s ON s.card_ref = act.card_ref AND s.rn = 1
-    LEFT JOIN e ON e.card_ref = act.card_ref AND e.rn = 1
+    LEFT JOIN s ON s.card_ref = act.card_ref
+    LEFT JOIN e ON e.card_ref = act.card_ref
     ORDER BY act.card_ref`.execute(ctx.db);
 
   const causesOf = new Map<string, Set<string>>();

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { BackOfficeStore } from '../db/connect';
 import type { BackOfficeDb } from '../db/schema';
 import { checkCards } from './cards';
@@ -51,8 +51,8 @@ export async function reconcileDay(store: BackOfficeStore, opts: ReconcileOption
     timings_ms[name] = Math.round(performance.now() - started);
     return result;
   };
+  // The card book every check reads, brought up to date (and its statistics with it).
   await timed('fold', () => foldNewEntries(db, store.dialect === 'postgres'));
-  await timed('statistics', () => refreshStatistics(db, store.dialect === 'postgres'));
   const chain = await timed('chain', () => checkChains(db, day));
   const cards = await timed('cards', () => checkCards(ctx));
   const open = await timed('open_intents', () => checkOpenIntents(ctx));
@@ -102,24 +102,6 @@ export async function reconcileDay(store: BackOfficeStore, opts: ReconcileOption
   await storeExceptions(db, day.date, exceptions, summary.generated_at);
   await writeOutputs(opts.out, summary, liability.cards, ctx.kioskName);
   return summary;
-}
-
-/**
- * The planner needs to know how big the card book is: right after a bulk
- * ingest (a kiosk back from a long outage, a restore) its statistics may still
- * describe empty tables, and PostgreSQL then picks nested loops that turn the
- * card checks quadratic (35 s instead of 0.5 s at 50,000 entries). Both engines
- * spell it ANALYZE; PostgreSQL samples, and SQLite is told to (analysis_limit),
- * so it stays cheap however long the history. A role not allowed to run it
- * still gets a correct, perhaps slower, reconciliation.
- */
-async function refreshStatistics(db: Kysely<BackOfficeDb>, isPostgres: boolean): Promise<void> {
-  try {
-    if (!isPostgres) await sql`PRAGMA analysis_limit = 1000`.execute(db);
-    for (const table of ['entries', 'card_events', 'open_intents', 'card_latest']) await sql`ANALYZE ${sql.table(table)}`.execute(db);
-  } catch {
-    // Statistics only speed the run up; the figures do not depend on them.
-  }
 }
 
 /** Replaces the day's reconciliation exceptions, in one transaction. */

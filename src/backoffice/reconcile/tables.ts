@@ -17,6 +17,9 @@ import { sql, type Kysely, type Migration } from 'kysely';
 //  - card_latest: each card's last transaction by its own counter: the card's
 //    balance now, from which liability.ts works back to the start of a day.
 //  - fold_cursor: per kiosk, the last seq folded in.
+//  - kiosk_seq_buckets: per kiosk and quarter hour (every time zone's midnight
+//    falls on one), the first and last seq of the entries stamped in it: the
+//    chain check's day ranges without reading the day's entries to find them.
 //  - fold_touched_cards / fold_touched_tx: scratch lists of one fold, empty
 //    between runs.
 
@@ -57,6 +60,8 @@ export function cardBookMigration(): Migration {
       await db.schema.createIndex('card_events_tx').on('card_events').column('tx_id').execute();
       await db.schema.createIndex('card_events_reverses').on('card_events').column('reverses_tx_id').execute();
       await db.schema.createIndex('card_events_shift').on('card_events').columns(['kiosk_id', 'shift_id']).execute();
+      await db.schema.createIndex('card_events_card_evidence').on('card_events').column('card_ref').where(sql.ref('evidence'), '=', 'card_evidence').execute();
+      await db.schema.createIndex('card_events_tmac').on('card_events').column('tmac_value').where(sql.ref('tmac_value'), 'is not', null).execute();
       await db.schema.createIndex('card_events_service_open').on('card_events').column('service_open').where(sql.ref('service_open'), '=', 1).execute();
 
       await EVENT_COLUMNS(db.schema.createTable('open_intents'))
@@ -82,11 +87,25 @@ export function cardBookMigration(): Migration {
         .addColumn('kiosk_id', 'text', (c) => c.primaryKey())
         .addColumn('seq', 'bigint', (c) => c.notNull())
         .execute();
+      await db.schema
+        .createTable('kiosk_seq_buckets')
+        .addColumn('kiosk_id', 'text', (c) => c.notNull())
+        .addColumn('bucket_ms', 'bigint', (c) => c.notNull())
+        .addColumn('min_seq', 'bigint', (c) => c.notNull())
+        .addColumn('max_seq', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('kiosk_seq_buckets_pk', ['kiosk_id', 'bucket_ms'])
+        .execute();
+      await db.schema.createIndex('kiosk_seq_buckets_time').on('kiosk_seq_buckets').column('bucket_ms').execute();
+      // Shifts are few, entries many: the shift check finds a shift's opening and closing by these alone.
+      await db.schema.createIndex('entries_shift_opened').on('entries').columns(['kiosk_id', 'shift_id']).where(sql.ref('kind'), '=', 'shift_opened').execute();
+      await db.schema.createIndex('entries_shift_closed').on('entries').columns(['kiosk_id', 'shift_id']).where(sql.ref('kind'), '=', 'shift_closed').execute();
       await db.schema.createTable('fold_touched_cards').addColumn('card_ref', 'text', (c) => c.primaryKey()).execute();
       await db.schema.createTable('fold_touched_tx').addColumn('tx_id', 'text', (c) => c.primaryKey()).execute();
     },
     async down(db: AnyDb) {
-      for (const t of ['fold_touched_tx', 'fold_touched_cards', 'fold_cursor', 'card_latest', 'open_intents', 'card_events']) await db.schema.dropTable(t).execute();
+      await db.schema.dropIndex('entries_shift_closed').execute();
+      await db.schema.dropIndex('entries_shift_opened').execute();
+      for (const t of ['fold_touched_tx', 'fold_touched_cards', 'kiosk_seq_buckets', 'fold_cursor', 'card_latest', 'open_intents', 'card_events']) await db.schema.dropTable(t).execute();
     },
   };
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { BackOfficeStore } from '../../../src/backoffice/db/connect';
 import { cardEventsCte } from '../../../src/backoffice/reconcile/card-events';
-import { foldNewEntries } from '../../../src/backoffice/reconcile/fold';
+import { foldNewEntries, SEQ_BUCKET_MS } from '../../../src/backoffice/reconcile/fold';
 import { forEachStore } from '../../support/backoffice-stores';
 import { mulberry32 } from '../../support/prng';
 import { ScenarioClock, ScenarioKiosk, TestCard } from '../../support/reconcile-scenario';
@@ -15,7 +15,7 @@ import { ScenarioClock, ScenarioKiosk, TestCard } from '../../support/reconcile-
 // what card-events.ts's definitions give over every entry held: the same
 // committed card events (recorded by kiosks or proven by the card), the same
 // open intents, each card's latest balance, and the same payments still owed
-// an answer or a refund.
+// an answer or a refund, and each kiosk's seq range per quarter hour.
 
 const PAYMENTS = ['library_fine', 'parking', 'citation'] as const;
 
@@ -44,7 +44,10 @@ async function reference(store: BackOfficeStore) {
       FROM ev e WHERE e.direction = 'debit' AND e.service IN ('library_fine', 'parking', 'citation'))
     SELECT kiosk_id, tx_id, evidence FROM p
     WHERE (refused = 0 AND accepted = 0) OR (refused > 0 AND credited = 0 AND refunded = 0)`.execute(store.db);
-  return { ev, open, latest, owed };
+  const { rows: buckets } = await sql<Record<string, unknown>>`
+    SELECT kiosk_id, (at_ms / ${sql.lit(SEQ_BUCKET_MS)}) * ${sql.lit(SEQ_BUCKET_MS)} AS bucket_ms, MIN(seq) AS min_seq, MAX(seq) AS max_seq
+    FROM entries GROUP BY kiosk_id, (at_ms / ${sql.lit(SEQ_BUCKET_MS)}) * ${sql.lit(SEQ_BUCKET_MS)}`.execute(store.db);
+  return { ev, open, latest, owed, buckets };
 }
 
 async function book(store: BackOfficeStore) {
@@ -56,7 +59,8 @@ async function book(store: BackOfficeStore) {
            shift_id, reverses_tx_id, at_ms FROM open_intents`.execute(store.db);
   const { rows: latest } = await sql<Record<string, unknown>>`SELECT card_ref, counter_before, balance_after FROM card_latest`.execute(store.db);
   const { rows: owed } = await sql<Record<string, unknown>>`SELECT kiosk_id, tx_id, evidence FROM card_events WHERE service_open = 1`.execute(store.db);
-  return { ev, open, latest, owed };
+  const { rows: buckets } = await sql<Record<string, unknown>>`SELECT kiosk_id, bucket_ms, min_seq, max_seq FROM kiosk_seq_buckets`.execute(store.db);
+  return { ev, open, latest, owed, buckets };
 }
 
 /** Rows as sorted lines, numbers as numbers (PostgreSQL hands bigints back as strings in raw queries). */
@@ -67,7 +71,7 @@ function lines(rows: Record<string, unknown>[]): string[] {
 async function expectBookMatches(store: BackOfficeStore, when: string) {
   const want = await reference(store);
   const have = await book(store);
-  for (const part of ['ev', 'open', 'latest', 'owed'] as const) expect(lines(have[part]), `${part} after ${when}`).toEqual(lines(want[part]));
+  for (const part of ['ev', 'open', 'latest', 'owed', 'buckets'] as const) expect(lines(have[part]), `${part} after ${when}`).toEqual(lines(want[part]));
 }
 
 forEachStore('the card book folded run by run', (t) => {

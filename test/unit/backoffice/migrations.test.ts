@@ -53,7 +53,7 @@ forEachStore('back-office migrations', (t) => {
       await migrateBackOffice(store.db);
       await migrateBackOffice(store.db);
       const tables = (await store.db.introspection.getTables()).map((x) => x.name).filter((n) => !n.startsWith('kysely_')).sort();
-      expect(tables).toEqual(['card_events', 'card_latest', 'downlink_bundles', 'entries', 'exceptions', 'fold_cursor', 'fold_touched_cards', 'fold_touched_tx', 'hotlist_changes', 'kiosk_outbox_reports', 'kiosks', 'nonces', 'open_intents', 'paid_citations', 'parking_sessions', 'replacement_credits', 'sessions', 'sync_evidence', 'upload_evidence', 'users']);
+      expect(tables).toEqual(['card_events', 'card_latest', 'downlink_bundles', 'entries', 'exceptions', 'fold_cursor', 'fold_touched_cards', 'fold_touched_tx', 'hotlist_changes', 'kiosk_outbox_reports', 'kiosk_seq_buckets', 'kiosks', 'nonces', 'open_intents', 'paid_citations', 'parking_sessions', 'replacement_credits', 'sessions', 'sync_evidence', 'upload_evidence', 'users']);
       const entries = (await store.db.introspection.getTables()).find((x) => x.name === 'entries')!;
       expect(entries.columns.map((c) => c.name).sort()).toEqual(Object.keys(entry(1, 'x')).sort());
 
