@@ -178,11 +178,13 @@ async function serviceOpen(trx: Db): Promise<void> {
                OR EXISTS (SELECT 1 FROM entries f WHERE f.tx_id = card_events.tx_id AND f.kind = 'refund') THEN 0 ELSE 1 END
       WHEN ${result('accepted')} THEN 0
       ELSE 1 END`;
-  // Two statements, each on its own index (tx_id; the open ones), where one with OR would read every card event.
+  // Two statements, each on its own index (tx_id; the open ones), where one with OR would read every card
+  // event; and only rows whose state changes are written (an UPDATE rewrites the row and its index entries).
   await sql`
-    UPDATE card_events SET service_open = ${state}
-    WHERE tx_id IN (SELECT tx_id FROM fold_touched_tx) AND direction = 'debit' AND service IN ${PAYMENT_SERVICES}`.execute(trx);
-  await sql`UPDATE card_events SET service_open = ${state} WHERE service_open = 1`.execute(trx);
+    UPDATE card_events SET service_open = 1
+    WHERE tx_id IN (SELECT tx_id FROM fold_touched_tx) AND direction = 'debit' AND service IN ${PAYMENT_SERVICES}
+      AND service_open = 0 AND ${state} = 1`.execute(trx);
+  await sql`UPDATE card_events SET service_open = 0 WHERE service_open = 1 AND ${state} = 0`.execute(trx);
 }
 
 /**
