@@ -1,8 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import type { BackOfficeStore } from '../../../src/backoffice/db/connect';
 import { cardEventsCte } from '../../../src/backoffice/reconcile/card-events';
 import { foldNewEntries, SEQ_BUCKET_MS } from '../../../src/backoffice/reconcile/fold';
+import { reconcileDay } from '../../../src/backoffice/reconcile/run';
 import { forEachStore } from '../../support/backoffice-stores';
 import { playRandomCity } from '../../support/random-city';
 
@@ -96,4 +100,18 @@ forEachStore('the card book folded run by run', (t) => {
       expect(sawCardEvidence).toBeGreaterThan(0);
     }, 60_000);
   }
+});
+
+forEachStore('two reconciliations at once', (t) => {
+  it('fold one after the other: both finish, the book is folded once and both see the same day', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'civicard-fold-twice-'));
+    await playRandomCity(t.store, 99, 60, async () => {});
+    const run = (dir: string) => reconcileDay(t.store, { date: '2026-03-02', time_zone: 'America/Chicago', out: join(out, dir), now: () => new Date('2026-03-20T08:00:00Z') });
+    // The nightly run and an administrator's, say: PostgreSQL serializes the folds with a table lock, SQLite by its one writer.
+    const [a, b] = await Promise.all([run('a'), run('b')]);
+    const { timings_ms: _a, ...sa } = a;
+    const { timings_ms: _b, ...sb } = b;
+    expect(sb).toEqual(sa);
+    await expectBookMatches(t.store, 'two folds at once');
+  }, 60_000);
 });
