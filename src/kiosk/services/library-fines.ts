@@ -32,6 +32,12 @@ export interface PendingPayment {
   readonly fees: readonly ChosenFee[] | null;
 }
 
+/** What the side store holds per quote: the payment, when it was kept, and whether its payment has reached fulfil. */
+interface KeptPayment extends PendingPayment {
+  readonly kept_at_ms: number;
+  readonly fulfilling: boolean;
+}
+
 const isChosenFee = (v: unknown): v is ChosenFee =>
   typeof v === 'object' && v !== null && typeof (v as ChosenFee).fee_id === 'string' && Number.isSafeInteger((v as ChosenFee).amount_minor);
 const isPending = (v: unknown): v is PendingPayment =>
@@ -40,41 +46,71 @@ const isPending = (v: unknown): v is PendingPayment =>
   typeof (v as PendingPayment).patron_id === 'string' &&
   ((v as PendingPayment).fees === null || (Array.isArray((v as PendingPayment).fees) && (v as { fees: unknown[] }).fees.every(isChosenFee)));
 
-/** quote_ref → patron id and chosen fees, kept apart from the ledger, only until the ILS has answered. */
+/**
+ * quote_ref → patron id and chosen fees, kept apart from the ledger, only until
+ * the ILS has answered — or, for a quote nobody paid (the resident walked
+ * away), until it is stale: a patron id is not kept on disk for nothing.
+ */
 export class PatronStore {
-  private readonly entries: Map<string, PendingPayment>;
+  /**
+   * A final quote is paid within the session that made it (minutes); one no
+   * fulfil has reached after this long was abandoned. A paid one reaches fulfil
+   * right after the card commit, or at boot when the kiosk stopped in between.
+   */
+  static readonly ABANDONED_AFTER_MS = 60 * 60_000;
+
+  private readonly entries: Map<string, KeptPayment>;
 
   private constructor(
     private readonly path: string | null,
-    entries: Record<string, PendingPayment>,
+    entries: Record<string, KeptPayment>,
+    private readonly now: () => number,
   ) {
     this.entries = new Map(Object.entries(entries));
   }
 
-  /** A store in a file (survives a restart), or in memory (`null`). Reads the older form (quote_ref → patron id) too. */
-  static open(path: string | null): PatronStore {
-    if (path === null) return new PatronStore(null, {});
+  /**
+   * A store in a file (survives a restart), or in memory (`null`). Reads the
+   * older forms (quote_ref → patron id; no kept time) too, counting them kept now.
+   */
+  static open(path: string | null, o: { now?: () => number } = {}): PatronStore {
+    const now = o.now ?? Date.now;
+    if (path === null) return new PatronStore(null, {}, now);
     mkdirSync(dirname(path), { recursive: true });
     const text = readFileIfExists(path);
     const parsed = text === null ? {} : (JSON.parse(text) as unknown);
     const fail = () => new Error(`patron store ${path} is not what this kiosk writes; move it aside`);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw fail();
-    const entries: Record<string, PendingPayment> = {};
+    const entries: Record<string, KeptPayment> = {};
     for (const [quote_ref, v] of Object.entries(parsed)) {
-      if (typeof v === 'string') entries[quote_ref] = { patron_id: v, fees: null };
-      else if (isPending(v)) entries[quote_ref] = { patron_id: v.patron_id, fees: v.fees };
-      else throw fail();
+      if (typeof v === 'string') entries[quote_ref] = { patron_id: v, fees: null, kept_at_ms: now(), fulfilling: false };
+      else if (isPending(v)) {
+        const kept = (v as Partial<KeptPayment>).kept_at_ms;
+        entries[quote_ref] = { patron_id: v.patron_id, fees: v.fees, kept_at_ms: Number.isSafeInteger(kept) ? kept! : now(), fulfilling: (v as Partial<KeptPayment>).fulfilling === true };
+      } else throw fail();
     }
-    return new PatronStore(path, entries);
+    return new PatronStore(path, entries, now);
   }
 
+  /** Keeps a new final quote's payment, and lets go of the quotes abandoned since. */
   keep(quote_ref: string, pending: PendingPayment): void {
-    this.entries.set(quote_ref, pending);
+    const now = this.now();
+    for (const [ref, kept] of this.entries) if (!kept.fulfilling && now - kept.kept_at_ms > PatronStore.ABANDONED_AFTER_MS) this.entries.delete(ref);
+    this.entries.set(quote_ref, { patron_id: pending.patron_id, fees: pending.fees, kept_at_ms: now, fulfilling: false });
+    this.persist();
+  }
+
+  /** The quote's payment has reached fulfil (the card committed): kept until the ILS answers, however long. */
+  markFulfilling(quote_ref: string): void {
+    const kept = this.entries.get(quote_ref);
+    if (kept === undefined || kept.fulfilling) return;
+    this.entries.set(quote_ref, { ...kept, fulfilling: true });
     this.persist();
   }
 
   pendingOf(quote_ref: string): PendingPayment | undefined {
-    return this.entries.get(quote_ref);
+    const kept = this.entries.get(quote_ref);
+    return kept === undefined ? undefined : { patron_id: kept.patron_id, fees: kept.fees };
   }
 
   forget(quote_ref: string): void {
@@ -228,6 +264,7 @@ export class LibraryFineService implements KioskService {
     const quote_ref = tx.quote_ref ?? quote.quote_ref;
     const pending = this.opts.patrons.pendingOf(quote_ref);
     if (pending === undefined) return { status: 'refused', reason: 'unknown_quote' };
+    this.opts.patrons.markFulfilling(quote_ref);
     const service_ref = `sip2:${tx.tx_id}`;
     const calls =
       pending.fees === null

@@ -221,6 +221,39 @@ describe('library fines: Fee Paid per chosen fee', () => {
     expect(env.ils.feePaidRecords()).toEqual([]);
   });
 
+  it('a quote a resident walked away from is not kept: its patron id leaves the disk once it is stale; one being paid stays until answered', async () => {
+    let now = Date.parse('2026-03-02T15:00:00Z');
+    const dir = mkdtempSync(join(tmpdir(), 'civicard-fines-abandoned-'));
+    const path = join(dir, 'patrons-pending.json');
+    const patrons = PatronStore.open(path, { now: () => now });
+    patrons.keep('sip2:walked-away', { patron_id: PATRON, fees: null });
+    patrons.keep('sip2:being-paid', { patron_id: 'P-PAYING', fees: null });
+    patrons.markFulfilling('sip2:being-paid');
+    now += PatronStore.ABANDONED_AFTER_MS - 1;
+    patrons.keep('sip2:next', { patron_id: 'P-NEXT', fees: null });
+    expect(patrons.pendingOf('sip2:walked-away')).toBeDefined(); // the resident may still be at the screen
+    now += 2;
+    patrons.keep('sip2:later', { patron_id: 'P-LATER', fees: null });
+    expect(patrons.pendingOf('sip2:walked-away')).toBeUndefined();
+    expect(readFileSync(path, 'utf8')).not.toContain(PATRON);
+    // Paid (the post sent, maybe unanswered): kept however old, until the ILS answers.
+    expect(patrons.pendingOf('sip2:being-paid')).toMatchObject({ patron_id: 'P-PAYING' });
+    // And across a restart: the store read back keeps when each was kept and which are being paid.
+    now += PatronStore.ABANDONED_AFTER_MS + 1;
+    const reopened = PatronStore.open(path, { now: () => now });
+    reopened.keep('sip2:after-restart', { patron_id: 'P-AFTER', fees: null });
+    expect([...['sip2:being-paid', 'sip2:next', 'sip2:later', 'sip2:after-restart']].map((q) => reopened.pendingOf(q) !== undefined)).toEqual([true, false, false, true]);
+  });
+
+  it('fulfil marks the quote as being paid before it calls the ILS', async () => {
+    const env = await setup();
+    const quote = await payable(env.service, ['fee-0']);
+    await env.ils.stop();
+    const tx = txFor(quote);
+    expect((await env.service.fulfil({ tx, quote })).status).toBe('queued');
+    expect(JSON.parse(readFileSync(env.storePath, 'utf8'))[quote.quote_ref]).toMatchObject({ fulfilling: true });
+  });
+
   it('reads a side store written by an older kiosk (quote_ref → patron id)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'civicard-fines-old-'));
     const path = join(dir, 'p.json');
