@@ -19,6 +19,8 @@ import { sql, type RawBuilder } from 'kysely';
 // that decides which business day the money belongs to.
 
 export const DEBIT_PAYMENT_SERVICES = ['library_fine', 'parking', 'citation'] as const;
+/** `(…)` of DEBIT_PAYMENT_SERVICES, for `service IN ${PAYMENT_SERVICES_SQL}`. */
+export const PAYMENT_SERVICES_SQL = sql`(${sql.join(DEBIT_PAYMENT_SERVICES.map((s) => sql.lit(s)))})`;
 
 /** `WITH`-able definitions of ev0 (kiosk-recorded), open_i (intents no entry closes), ev_bo and ev. */
 export function cardEventsCte(): RawBuilder<unknown> {
@@ -55,6 +57,26 @@ export function cardEventsCte(): RawBuilder<unknown> {
                o.balance_after_minor, o.tmac_counter, o.shift_id, o.reverses_tx_id
     ),
     ev AS (SELECT * FROM ev0 UNION ALL SELECT * FROM ev_bo)`;
+}
+
+/**
+ * For each card of `cards` (a table or common table expression with a
+ * card_ref column), its last transaction by the card's own counter (ties: the
+ * earliest, then kiosk and tx id) in the card book, among those held before
+ * `before_ms` (all of them if null): `counter_before` and the `balance_after`
+ * it left, both null for a card with none. Two index seeks per card on
+ * (card_ref, counter_before): walking down from the card's highest counter,
+ * only the transactions at or after `before_ms` are stepped over.
+ */
+export function lastByCounter(cards: string, before_ms: number | null): RawBuilder<unknown> {
+  const held = (alias: string) => (before_ms === null ? sql`` : sql`AND ${sql.ref(`${alias}.at_ms`)} < ${before_ms}`);
+  return sql`
+    SELECT x.card_ref, x.top AS counter_before,
+      (SELECT y.balance_after FROM card_events y WHERE y.card_ref = x.card_ref AND y.counter_before = x.top ${held('y')}
+       ORDER BY y.at_ms, y.kiosk_id, y.tx_id LIMIT 1) AS balance_after
+    FROM (SELECT c.card_ref, (SELECT e.counter_before FROM card_events e WHERE e.card_ref = c.card_ref ${held('e')}
+                              ORDER BY e.counter_before DESC LIMIT 1) AS top
+          FROM ${sql.table(cards)} c) x`;
 }
 
 /** An integer from the database: PostgreSQL hands bigint and SUM results back as strings. */

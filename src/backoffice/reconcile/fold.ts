@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { BackOfficeDb } from '../db/schema';
-import { DEBIT_PAYMENT_SERVICES, int } from './card-events';
+import { int, lastByCounter, PAYMENT_SERVICES_SQL } from './card-events';
 
 // Folds the entries received since the last run into the card book
 // (tables.ts), in one transaction, so every check after it reads indexed
@@ -21,7 +21,6 @@ import { DEBIT_PAYMENT_SERVICES, int } from './card-events';
 
 const INTENT_KINDS = sql`('intent', 'credit_intent')`;
 const CLOSING_KINDS = sql`('committed', 'credit_committed', 'aborted', 'settled')`;
-const PAYMENT_SERVICES = sql`(${sql.join(DEBIT_PAYMENT_SERVICES.map((s) => sql.lit(s)))})`;
 
 export interface FoldReport {
   kiosks: number;
@@ -39,20 +38,18 @@ export async function foldNewEntries(db: Db, isPostgres: boolean): Promise<FoldR
       SELECT k.kiosk_id, f.seq AS from_seq, (SELECT MAX(e.seq) FROM entries e WHERE e.kiosk_id = k.kiosk_id) AS to_seq
       FROM kiosks k LEFT JOIN fold_cursor f ON f.kiosk_id = k.kiosk_id
       ORDER BY k.kiosk_id`.execute(trx);
+    const kiosks = ranges.map((r) => ({ kiosk_id: r.kiosk_id, from: r.from_seq === null ? 0 : int(r.from_seq), to: r.to_seq === null ? 0 : int(r.to_seq) })).filter((k) => k.to > k.from);
     const report: FoldReport = { kiosks: 0, entries: 0, touched_cards: 0 };
     // Statistics go stale only as the tables grow: refreshed when this fold adds a tenth or more to what is
     // folded (the first fold, a long outage caught up), as PostgreSQL's autovacuum would. Without any, SQLite
     // looks a transaction's entries up by kind (thousands of rows) rather than by tx_id (a few): quadratic.
     const held = ranges.reduce((sum, r) => sum + (r.from_seq === null ? 0 : int(r.from_seq)), 0);
-    const adding = ranges.reduce((sum, r) => sum + Math.max(0, (r.to_seq === null ? 0 : int(r.to_seq)) - (r.from_seq === null ? 0 : int(r.from_seq))), 0);
+    const adding = kiosks.reduce((sum, k) => sum + k.to - k.from, 0);
     const grows = adding * 10 >= held;
     if (grows) await refreshStatistics(trx, isPostgres, ['entries']);
-    for (const r of ranges) {
-      const from = r.from_seq === null ? 0 : int(r.from_seq);
-      const to = r.to_seq === null ? 0 : int(r.to_seq);
-      if (to <= from) continue;
-      await foldKiosk(trx, r.kiosk_id, from, to, isPostgres);
-      await sql`INSERT INTO fold_cursor (kiosk_id, seq) VALUES (${r.kiosk_id}, ${to})
+    for (const { kiosk_id, from, to } of kiosks) {
+      await foldKiosk(trx, kiosk_id, from, to, isPostgres);
+      await sql`INSERT INTO fold_cursor (kiosk_id, seq) VALUES (${kiosk_id}, ${to})
                 ON CONFLICT (kiosk_id) DO UPDATE SET seq = excluded.seq`.execute(trx);
       report.kiosks++;
       report.entries += to - from;
@@ -153,20 +150,13 @@ async function settleFromCards(trx: Db): Promise<void> {
   await touchedEvidence.execute(trx);
 }
 
-/**
- * Each touched card's last transaction by its own counter (ties: the
- * earliest, then kiosk and tx id; liability.ts's order), by two index seeks
- * on (card_ref, counter_before), not by reading the card's whole history.
- */
+/** Each touched card's last transaction by its own counter (liability.ts's order). */
 async function latestOfCards(trx: Db): Promise<void> {
   await sql`DELETE FROM card_latest WHERE card_ref IN (SELECT card_ref FROM fold_touched_cards)`.execute(trx);
   await sql`
     INSERT INTO card_latest (card_ref, counter_before, balance_after)
-    SELECT card_ref, top, (SELECT y.balance_after FROM card_events y WHERE y.card_ref = x.card_ref AND y.counter_before = x.top
-                           ORDER BY y.at_ms, y.kiosk_id, y.tx_id LIMIT 1)
-    FROM (SELECT t.card_ref, (SELECT e.counter_before FROM card_events e WHERE e.card_ref = t.card_ref ORDER BY e.counter_before DESC LIMIT 1) AS top
-          FROM fold_touched_cards t) x
-    WHERE top IS NOT NULL`.execute(trx);
+    SELECT card_ref, counter_before, balance_after FROM (${lastByCounter('fold_touched_cards', null)}) l
+    WHERE counter_before IS NOT NULL`.execute(trx);
 }
 
 /**
@@ -187,7 +177,7 @@ async function serviceOpen(trx: Db): Promise<void> {
   // event; and only rows whose state changes are written (an UPDATE rewrites the row and its index entries).
   await sql`
     UPDATE card_events SET service_open = 1
-    WHERE tx_id IN (SELECT tx_id FROM fold_touched_tx) AND direction = 'debit' AND service IN ${PAYMENT_SERVICES}
+    WHERE tx_id IN (SELECT tx_id FROM fold_touched_tx) AND direction = 'debit' AND service IN ${PAYMENT_SERVICES_SQL}
       AND service_open = 0 AND ${state} = 1`.execute(trx);
   await sql`UPDATE card_events SET service_open = 0 WHERE service_open = 1 AND ${state} = 0`.execute(trx);
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { int, intOrNull } from './card-events';
+import { int, intOrNull, lastByCounter } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 import type { FlowTotals } from './revenue';
@@ -50,23 +50,6 @@ export interface LiabilityEquation {
 const FAR_FUTURE_MS = Number.MAX_SAFE_INTEGER;
 
 /**
- * `cards` (a relation of card_ref) with each card's balance after its last
- * transaction held before t, last by the card's counter (ties: the earliest,
- * then kiosk and tx id). Two index seeks per card on (card_ref,
- * counter_before): walking down from the card's highest counter, only the
- * transactions at or after t are stepped over.
- */
-function balancesBefore(cards: string, t: number) {
-  return sql`
-    SELECT c.card_ref,
-      (SELECT y.balance_after FROM card_events y
-       WHERE y.card_ref = c.card_ref AND y.at_ms < ${t}
-         AND y.counter_before = (SELECT x.counter_before FROM card_events x WHERE x.card_ref = c.card_ref AND x.at_ms < ${t} ORDER BY x.counter_before DESC LIMIT 1)
-       ORDER BY y.at_ms, y.kiosk_id, y.tx_id LIMIT 1) AS balance_after
-    FROM ${sql.table(cards)} c`;
-}
-
-/**
  * The liability at instant t, from card_latest (each card's balance now) and
  * only the cards that moved since t: a card with no transaction at or after t
  * holds at t what it holds now; one that moved since holds what its last
@@ -75,7 +58,7 @@ function balancesBefore(cards: string, t: number) {
 async function liabilityAt(ctx: ReconcileContext, t: number): Promise<{ total: number; cards: number }> {
   const { rows } = await sql<{ all_total: number | string | null; all_cards: number | string; now_total: number | string | null; now_cards: number | string; then_total: number | string | null; then_cards: number | string }>`
     WITH moved AS (SELECT DISTINCT card_ref FROM card_events WHERE at_ms >= ${t} AND at_ms < ${FAR_FUTURE_MS}),
-    b AS (${balancesBefore('moved', t)})
+    b AS (${lastByCounter('moved', t)})
     SELECT (SELECT SUM(balance_after) FROM card_latest) AS all_total, (SELECT COUNT(*) FROM card_latest) AS all_cards,
            (SELECT SUM(l.balance_after) FROM moved m JOIN card_latest l ON l.card_ref = m.card_ref) AS now_total,
            (SELECT COUNT(*) FROM moved m JOIN card_latest l ON l.card_ref = m.card_ref) AS now_cards,
@@ -114,8 +97,8 @@ export async function checkLiability(
              SUM(CASE WHEN direction = 'credit' THEN amount_minor ELSE 0 END) AS credits,
              SUM(CASE WHEN direction = 'debit' THEN amount_minor ELSE 0 END) AS debits
       FROM card_events WHERE at_ms >= ${start_ms} AND at_ms < ${end_ms} GROUP BY card_ref),
-    s AS (${balancesBefore('act', start_ms)}),
-    e AS (${balancesBefore('act', end_ms)})
+    s AS (${lastByCounter('act', start_ms)}),
+    e AS (${lastByCounter('act', end_ms)})
     SELECT act.card_ref, act.n, act.credits, act.debits, s.balance_after AS start_balance, e.balance_after AS end_balance
     FROM act
     LEFT JOIN s ON s.card_ref = act.card_ref

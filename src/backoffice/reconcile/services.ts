@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { int } from './card-events';
+import { int, PAYMENT_SERVICES_SQL } from './card-events';
 import type { ReconcileContext } from './context';
 import { shortRef, units, type ReconException } from './exceptions';
 
@@ -37,7 +37,7 @@ export async function checkServices(ctx: ReconcileContext): Promise<{ exceptions
   const { rows } = await sql<Row>`
     WITH pay AS (
       SELECT e.kiosk_id, e.tx_id, e.card_ref, e.service, e.amount_minor, e.at_ms FROM card_events e
-      WHERE e.direction = 'debit' AND e.service IN ('library_fine', 'parking', 'citation') AND e.at_ms >= ${start_ms} AND e.at_ms < ${end_ms}
+      WHERE e.direction = 'debit' AND e.service IN ${PAYMENT_SERVICES_SQL} AND e.at_ms >= ${start_ms} AND e.at_ms < ${end_ms}
       UNION ALL
       SELECT e.kiosk_id, e.tx_id, e.card_ref, e.service, e.amount_minor, e.at_ms FROM card_events e
       WHERE e.service_open = 1 AND e.at_ms < ${start_ms})

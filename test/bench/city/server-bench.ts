@@ -213,11 +213,18 @@ function verifyOnly(city: City): { entries: number; entries_per_s: number | null
   return { entries: n, entries_per_s: rate(n, now() - t) };
 }
 
-/** Folds what is held into the card book before the last day arrives: the nights before it, in one go. */
-async function catchUpFold(store: BackOfficeStore) {
+/**
+ * Days [from, to) ingested as a server receives them, with the card book
+ * folded before the last day arrives (what earlier nights would have done, in
+ * one go, timed apart), so the last day's reconciliation folds just that day.
+ */
+async function ingestThenFold(store: BackOfficeStore, city: City, from: number, to: number) {
+  const early = await ingestDays(store, city, from, to - 1);
   const t = now();
-  const r = await foldNewEntries(store.db, store.dialect === 'postgres');
-  return { what: 'the days before the last folded into the card book at once (a server folds each night\'s new entries)', entries: r.entries, seconds: secs(now() - t) };
+  const folded = await foldNewEntries(store.db, store.dialect === 'postgres');
+  const catch_up_fold = { what: 'the days before the last folded into the card book at once (a server folds each night\'s new entries)', entries: folded.entries, seconds: secs(now() - t) };
+  const last = await ingestDays(store, city, to - 1, to);
+  return { ingest: { entries: early.entries + last.entries, batches: early.batches + last.batches, ms: early.ms + last.ms }, catch_up_fold };
 }
 
 async function reconcileTimes(store: BackOfficeStore, city: City, days: number, all: boolean, out_dir: string) {
@@ -290,12 +297,7 @@ export async function runServerBench(o: ServerBenchOptions) {
       const store = await h.fresh('ingest');
       try {
         await enrollAll(store, city);
-        // As a server does it: the history before the last day is folded into the card book by earlier nights
-        // (timed apart, below), so the last day's reconciliation folds just that day.
-        const early = await ingestDays(store, city, 0, o.days - 1);
-        const firstFold = await catchUpFold(store);
-        const lastDay = await ingestDays(store, city, o.days - 1, o.days);
-        const ingest = { entries: early.entries + lastDay.entries, batches: early.batches + lastDay.batches, ms: early.ms + lastDay.ms };
+        const { ingest, catch_up_fold: firstFold } = await ingestThenFold(store, city, 0, o.days);
         o.log(`${dialect}: ingest ${rate(ingest.entries, ingest.ms)} entries/s (${secs(ingest.ms)} s); now replay`);
         const before = await storeChecksum(store);
         const replay = await replayDays(store, city, o.days);
@@ -310,11 +312,9 @@ export async function runServerBench(o: ServerBenchOptions) {
           let catch_up_fold = days === o.days ? firstFold : null;
           if (days > held) {
             o.log(`${dialect}: grow to ${days} days`);
-            const early = await ingestDays(store, city, held, days - 1);
-            catch_up_fold = await catchUpFold(store);
-            const last = await ingestDays(store, city, days - 1, days);
-            const g = { entries: early.entries + last.entries, ms: early.ms + last.ms };
-            grow_ingest = { entries: g.entries, entries_per_s: rate(g.entries, g.ms) };
+            const g = await ingestThenFold(store, city, held, days);
+            catch_up_fold = g.catch_up_fold;
+            grow_ingest = { entries: g.ingest.entries, entries_per_s: rate(g.ingest.entries, g.ingest.ms) };
             o.log(`${dialect}: added days ingested at ${grow_ingest.entries_per_s} entries/s`);
             held = days;
           }
