@@ -1,31 +1,20 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest } from '../../src/backoffice/auth/request-signing';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 import { testKiosk } from '../support/backoffice-fixtures';
+import { CIVICARD_CLI as CLI, runCivicard } from '../support/civicard-cli';
 
 // `civicard server` as a real process on a free loopback port, `civicard
 // admin enroll` reading a real kiosk ledger file, and a signed batch posted
 // with fetch: on an SQLite file and on a real PostgreSQL.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
-
-async function civicard(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 /** Starts `civicard server` and resolves with its URL once it prints it. */
 async function startServer(db: string): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {

@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DesfireClient } from '../../src/card/desfire';
 import { txTagOf } from '../../src/card/layout';
@@ -12,12 +10,11 @@ import { KioskLedger, loadOrCreateKioskKey } from '../../src/ledger';
 import { blankCardState, DesfireSim, saveCardStateAtomic } from '../../hardware/sim/desfire';
 import { InMemoryCardTransport } from '../../hardware/sim/in-memory-transport';
 import { startPcscd, type PcscdHandle } from '../support/pcscd';
+import { CIVICARD_CLI as CLI, runCivicard } from '../support/civicard-cli';
 
 // The `civicard` command as an engineer at a branch library uses it: a virtual
 // card in one process, `card issue` / `card info` in others, all via pcscd.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
 const dir = mkdtempSync(join(tmpdir(), 'civicard-cli-'));
 const keys = join(dir, 'keys.json');
 const otherKeys = join(dir, 'other-keys.json');
@@ -25,15 +22,7 @@ const deskLedger = join(dir, 'issuing.db');
 const config = join(dir, 'kiosk-config.json');
 const desk = ['--ledger', deskLedger, '--config', config];
 
-async function civicard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args, { timeout_ms: 30_000 });
 
 /** `civicard sim card` in its own process; resolves once the card is in the field. */
 function simCard(state: string, ...extra: string[]): Promise<ChildProcess> {

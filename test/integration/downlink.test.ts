@@ -1,10 +1,9 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrollKiosk } from '../../src/backoffice/auth/enrollment';
 import { openBackOfficeDb } from '../../src/backoffice/db/connect';
@@ -17,25 +16,16 @@ import { loadOrCreateKioskKey } from '../../src/ledger';
 import { loadKioskConfig } from '../../src/kiosk/config/kiosk-config';
 import { openKioskDownlink } from '../../src/kiosk/runtime/downlink-store';
 import { testKiosk } from '../support/backoffice-fixtures';
+import { CIVICARD_CLI as CLI, runCivicard } from '../support/civicard-cli';
 
 // The downlink end to end over loopback: `civicard admin` makes the back-office
 // key, publishes a bundle and hotlists a card; `civicard server --key` answers;
 // a kiosk directory configured with the printed public key fetches, verifies
 // and applies both, and refuses what another key signed.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
 const REF = '5e'.repeat(16);
 
-async function civicard(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 async function startServer(db: string, keyFile: string) {
   const proc = spawn(process.execPath, [CLI, 'server', '--db', db, '--port', '0', '--key', keyFile], { stdio: ['ignore', 'pipe', 'pipe'] });

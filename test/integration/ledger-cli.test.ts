@@ -1,22 +1,14 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCivicard } from '../support/civicard-cli';
 import { paymentTx, tempLedger } from '../support/ledger-fixtures';
 import { copyLedger, truncateAfter, unprotected } from '../unit/ledger/verify-forgery';
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
-
+/** Exit code and output; a failure's stderr follows its stdout. */
 async function civicard(...args: string[]) {
-  try {
-    const { stdout } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout + e.stderr };
-  }
+  const r = await runCivicard(args);
+  return { code: r.code, stdout: r.code === 0 ? r.stdout : r.stdout + r.stderr };
 }
 
 describe('civicard ledger', () => {

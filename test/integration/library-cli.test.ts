@@ -1,14 +1,12 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CIVICARD_CLI as CLI, runCivicard } from '../support/civicard-cli';
 
 // `civicard library ils-sim` and `civicard library fines` as a member of staff
 // runs them: the simulator on a port the system picks, the lookup against it.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
 const DATA = join(process.cwd(), 'test/fixtures/ils/library.json');
 const children: ChildProcess[] = [];
 
@@ -32,15 +30,7 @@ async function startSim(profile: string): Promise<{ port: number; child: ChildPr
   throw new Error(`the simulator did not start: ${out}`);
 }
 
-async function civicard(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 describe('civicard library', () => {
   it('fines prints the fines and total in minor units as JSON, without the patron’s name, address or id', async () => {

@@ -1,33 +1,23 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { signRequest } from '../../src/backoffice/auth/request-signing';
 import { openBackOfficeDb } from '../../src/backoffice/db/connect';
 import { ScenarioClock, ScenarioKiosk, TestCard } from '../support/reconcile-scenario';
+import { CIVICARD_CLI as CLI, runCivicard } from '../support/civicard-cli';
 
 // `civicard admin lost-card` on an SQLite back office holding a card's
 // history, then `civicard server` answering the code to the station over HTTP.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
 const dir = mkdtempSync(join(tmpdir(), 'civicard-lost-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const REF = 'ab'.repeat(16);
 
-async function civicard(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 it('hotlists the card, prints one authorisation for its balance, and the server answers the code to an enrolled station', async () => {
   const db = `sqlite:${join(dir, 'bo.db')}`;

@@ -1,22 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCivicard } from '../support/civicard-cli';
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
 const TARIFFS = join(process.cwd(), 'test/fixtures/tariffs/chicago-downtown.json');
 
 async function civicard(...args: string[]) {
-  try {
-    const { stdout } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, out: JSON.parse(stdout) };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, out: e.stdout ? JSON.parse(e.stdout) : e.stderr };
-  }
+  const r = await runCivicard(args);
+  return { code: r.code, out: r.code === 0 || r.stdout !== '' ? JSON.parse(r.stdout) : r.stderr };
 }
 
 const quote = (...args: string[]) => civicard('parking', 'quote', '--tariffs', TARIFFS, ...args);

@@ -1,24 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { openBackOfficeDb } from '../../src/backoffice/db/connect';
 import { ScenarioClock, ScenarioKiosk, TestCard } from '../support/reconcile-scenario';
+import { runCivicard } from '../support/civicard-cli';
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
-
-async function civicard(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 /** An SQLite back-office file fed by two real kiosk ledgers: a day with one clone. */
 async function storeFile() {

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { enrollKiosk } from '../../src/backoffice/auth/enrollment';
 import { kioskIdOf } from '../../src/backoffice/auth/request-signing';
@@ -10,19 +8,9 @@ import { openBackOfficeDb } from '../../src/backoffice/db/connect';
 import { buildServer } from '../../src/backoffice/server';
 import { KioskLedger } from '../../src/ledger';
 import { appendPayments, tempLedger } from '../support/ledger-fixtures';
+import { runCivicard } from '../support/civicard-cli';
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
-
-async function civicard(...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {

@@ -1,25 +1,13 @@
-import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { generateTestKeyset, writeKeysetFile } from '../../../src/card/keys/keyset-file';
+import { runCivicard } from '../../support/civicard-cli';
 
 // The keyset is checked before any reader is opened, so these runs never need pcscd.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
-
-async function civicard(...args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await run(process.execPath, [CLI, ...args], { timeout: 30_000 });
-    return { code: 0, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stderr: e.stderr ?? '' };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args, { timeout_ms: 30_000 });
 
 describe('civicard card with a test-only keyset', () => {
   const dir = mkdtempSync(join(tmpdir(), 'civicard-cli-keys-'));

@@ -1,28 +1,17 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { loadOrCreateKioskKey } from '../../../src/ledger';
 import { committed, fileLedger, intent, tempDir } from './helpers';
 import { copyLedger, resignWithNewKey, truncateAfter, unprotected } from './verify-forgery';
+import { runCivicard } from '../../support/civicard-cli';
 
 // `civicard ledger verify|export`, run as a user would: node bin/civicard.js.
 
-const run = promisify(execFile);
-const CLI = join(process.cwd(), 'bin/civicard.js');
 const CLI_TIMEOUT_MS = 30_000;
 
-async function civicard(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const civicard = (...args: string[]) => runCivicard(args);
 
 function ledgerFile() {
   const { ledger, path, dir, key } = fileLedger();
