@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { signRequest } from '../backoffice/auth/request-signing';
 import { SyncUnreachableError, type SyncRefusal } from './client';
+import type { ParkingSessionUpload } from '../shared/parking-upload';
 
 // What the kiosk's services keep apart from the ledger and the back office
 // must have: parking sessions (the plate's keyed hash, never the plate) and
@@ -9,16 +10,7 @@ import { SyncUnreachableError, type SyncRefusal } from './client';
 // and for a parking session that is when its plate is purged from the kiosk.
 
 /** A parking session as it travels (ParkingSessionStore.outboundSessions). */
-export interface OutboundSession {
-  readonly session_id: string;
-  readonly zone: string;
-  readonly space: string | null;
-  readonly plate_hash: string | null;
-  readonly stay_start: string;
-  readonly start: string;
-  readonly end: string;
-  readonly status: 'paid' | 'cancelled';
-}
+export type OutboundSession = ParkingSessionUpload;
 
 export interface ServiceUploadSources {
   parking?: {

@@ -1,6 +1,7 @@
 import { parseScannedCode } from '../../shared/barcodes';
 import { UUID_V7 } from '../../shared/ids';
 import { parseInstant } from '../../parking/wall-clock';
+import type { ParkingSessionUpload } from '../../shared/parking-upload';
 
 // The shapes of the two uploads (docs/sync-protocol.md), checked field by
 // field before anything is stored. Unknown fields are refused rather than
@@ -9,16 +10,7 @@ import { parseInstant } from '../../parking/wall-clock';
 export const MAX_RECORDS = 500;
 const MAX_SESSION_MS = 31 * 24 * 3_600_000;
 
-export interface OfferedSession {
-  readonly session_id: string;
-  readonly zone: string;
-  readonly space: string | null;
-  readonly plate_hash: string | null;
-  readonly stay_start: string;
-  readonly start: string;
-  readonly end: string;
-  readonly status: 'paid' | 'cancelled';
-}
+export type OfferedSession = ParkingSessionUpload;
 
 export interface OfferedCitation {
   readonly citation_number: string;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { readFileIfExists, replaceFileDurably } from '../../shared/durable-file';
+import type { ParkingSessionUpload } from '../../shared/parking-upload';
 
 // The parking sessions a kiosk sold, kept apart from the hash-chained ledger
 // (which is never purged): the ledger carries only the opaque session id
@@ -37,16 +38,7 @@ export interface ParkingSession {
 }
 
 /** What the back office gets for a session: never the plate. */
-export interface OutboundParkingSession {
-  readonly session_id: string;
-  readonly zone: string;
-  readonly space: string | null;
-  readonly plate_hash: string | null;
-  readonly stay_start: string;
-  readonly start: string;
-  readonly end: string;
-  readonly status: 'paid' | 'cancelled';
-}
+export type OutboundParkingSession = ParkingSessionUpload;
 
 export { normalizePlate, plateHash } from '../../shared/plates';
 
