@@ -1,6 +1,9 @@
 // The business day reconciliation covers: a local calendar date in the city's
 // time zone, as the half-open window [start_ms, end_ms) of UTC milliseconds.
 // A day is not always 24 hours (daylight saving), so both ends are computed.
+// The zone's wall clock is the parking tariffs' (src/parking/wall-clock.ts).
+
+import { isKnownTimeZone, wallClock } from '../../parking/wall-clock';
 
 export interface BusinessDay {
   date: string;
@@ -23,23 +26,17 @@ export function businessDay(date: string, time_zone: string): BusinessDay {
 }
 
 export function assertTimeZone(time_zone: string): void {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: time_zone });
-  } catch {
-    throw new RangeError(`unknown time zone ${time_zone} (use an IANA name such as America/Chicago)`);
-  }
+  if (!isKnownTimeZone(time_zone)) throw new RangeError(`unknown time zone ${time_zone} (use an IANA name such as America/Chicago)`);
 }
 
 /** The local calendar date (YYYY-MM-DD) of an instant in `time_zone`. */
 export function localDate(ms: number, time_zone: string): string {
-  const p = localParts(ms, time_zone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+  return wallClock(ms, time_zone).date;
 }
 
 /** The local wall-clock minutes since midnight of an instant. */
 export function localMinutes(ms: number, time_zone: string): number {
-  const p = localParts(ms, time_zone);
-  return p.hour * 60 + p.minute;
+  return wallClock(ms, time_zone).minute_of_day;
 }
 
 /** The local calendar date `days` after `date` (YYYY-MM-DD, days may be negative). */
@@ -71,25 +68,5 @@ function localMidnight(y: number, mo: number, d: number, time_zone: string, minu
 
 /** Local wall time minus UTC at an instant, in ms. */
 function offsetMs(ms: number, time_zone: string): number {
-  const p = localParts(ms, time_zone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ms / 1000) * 1000;
-}
-
-function localParts(ms: number, time_zone: string) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: time_zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  }).formatToParts(new Date(ms));
-  const get = (type: string) => Number(parts.find((x) => x.type === type)!.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
+  return wallClock(ms, time_zone).offset_minutes * 60_000;
 }
