@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkCommand, type KioskView, type Language } from '../../shared/kiosk-api';
 import { checkMaintenanceCommand, type MaintenanceCommand } from '../../shared/maintenance-api';
 import type { ResidentKiosk } from '../runtime/resident-kiosk';
-import { readJsonBody, SECURITY_HEADERS, send } from './doors';
+import { readJsonBody, send, streamViews } from './doors';
 import { applyMaintenanceCommand } from './maintenance-command';
 import { MaintenanceFigures } from './maintenance-figures';
 import type { MaintenanceSource } from './maintenance-route';
@@ -39,21 +39,7 @@ export function apiRoutes(kiosk: KioskCore, opts: { max_event_clients: number; m
 
   return async (req, res, path) => {
     if (req.method === 'GET' && path === '/api/state') return send(res, 200, view());
-    if (req.method === 'GET' && path === '/api/events') {
-      if (streams.size >= opts.max_event_clients) {
-        return send(res, 503, { error: `too many event streams open (at most ${opts.max_event_clients}): close one first` }, { close: true, headers: { 'retry-after': '5' } });
-      }
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
-      const push = () => void res.write(`data: ${JSON.stringify(view())}\n\n`);
-      streams.add(push);
-      push();
-      const sub = kiosk.actor.subscribe(push);
-      res.on('close', () => {
-        streams.delete(push);
-        sub.unsubscribe();
-      });
-      return;
-    }
+    if (req.method === 'GET' && path === '/api/events') return streamViews(res, { streams, max: opts.max_event_clients, view, actor: kiosk.actor });
     if (req.method === 'POST' && path === '/api/command') {
       const body = await readJsonBody(req, res);
       if (!body) return;

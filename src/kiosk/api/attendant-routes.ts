@@ -2,7 +2,7 @@ import { checkAttendantCommand, type AttendantView } from '../../shared/attendan
 import type { Language } from '../../shared/kiosk-api';
 import type { AttendantStation } from '../runtime/attendant-station';
 import type { RouteTable } from './api-routes';
-import { readJsonBody, SECURITY_HEADERS, send } from './doors';
+import { readJsonBody, send, streamViews } from './doors';
 import { attendantViewOf } from './attendant-view';
 
 // The attendant station's UI over the same listener as the resident's, under /api/attendant:
@@ -16,20 +16,7 @@ export function attendantRoutes(station: { readonly actor: AttendantStation }, o
   const streams = new Set<() => void>();
   return {
     'GET /api/attendant/state': async (_req, res) => send(res, 200, view()),
-    'GET /api/attendant/events': async (_req, res) => {
-      if (streams.size >= opts.max_event_clients) {
-        return send(res, 503, { error: `too many event streams open (at most ${opts.max_event_clients}): close one first` }, { close: true, headers: { 'retry-after': '5' } });
-      }
-      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
-      const push = () => void res.write(`data: ${JSON.stringify(view())}\n\n`);
-      streams.add(push);
-      push();
-      const sub = station.actor.subscribe(push);
-      res.on('close', () => {
-        streams.delete(push);
-        sub.unsubscribe();
-      });
-    },
+    'GET /api/attendant/events': async (_req, res) => streamViews(res, { streams, max: opts.max_event_clients, view, actor: station.actor }),
     'POST /api/attendant/command': async (req, res) => {
       const body = await readJsonBody(req, res);
       if (!body) return;

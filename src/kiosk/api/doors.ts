@@ -102,3 +102,24 @@ export function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise
     req.on('error', reject);
   });
 }
+
+/**
+ * A server-sent event stream of `view()`: now, then on every change the
+ * actor reports, until the client goes. `streams` holds every open stream's
+ * push (so a change outside the actor can reach them too); past `max` open
+ * streams the request is refused with 503 and a retry hint.
+ */
+export function streamViews(res: ServerResponse, o: { streams: Set<() => void>; max: number; view: () => unknown; actor: { subscribe(listener: () => void): { unsubscribe(): void } } }): void {
+  if (o.streams.size >= o.max) {
+    return send(res, 503, { error: `too many event streams open (at most ${o.max}): close one first` }, { close: true, headers: { 'retry-after': '5' } });
+  }
+  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
+  const push = () => void res.write(`data: ${JSON.stringify(o.view())}\n\n`);
+  o.streams.add(push);
+  push();
+  const sub = o.actor.subscribe(push);
+  res.on('close', () => {
+    o.streams.delete(push);
+    sub.unsubscribe();
+  });
+}
