@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
+import { CONTENT_TYPES } from '../shared/content-types';
 
 // The app is served from civicard://app/, a privileged standard scheme, not
 // from file:// (where every file on the disk is same-origin) nor from a local
@@ -28,25 +29,6 @@ export const RESPONSE_HEADERS: Readonly<Record<string, string>> = {
 
 /** The privileges registered before `ready`: standard (relative URLs, origin), secure (like https), fetch for the app's own files. */
 export const SCHEME_PRIVILEGES = { standard: true, secure: true, supportFetchAPI: true, corsEnabled: false, stream: false, allowServiceWorkers: false, bypassCSP: false } as const;
-
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.ttf': 'font/ttf',
-  '.wav': 'audio/wav',
-  '.mp3': 'audio/mpeg',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 /** True when `url` is a page or file of the app itself (civicard://app/…). */
 export function isAppUrl(url: string): boolean {
@@ -94,9 +76,9 @@ function answer(status: number, body: string | Buffer, type: string): Response {
 export function appProtocolHandler(root: string): (request: { url: string; method?: string }) => Promise<Response> {
   return async (request) => {
     if (request.method !== undefined && request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'method not allowed', 'text/plain; charset=utf-8');
-    if (isAppUrl(request.url) && new URL(request.url).pathname === OUT_OF_SERVICE_PATH) return answer(200, OUT_OF_SERVICE_HTML, MIME['.html']!);
+    if (isAppUrl(request.url) && new URL(request.url).pathname === OUT_OF_SERVICE_PATH) return answer(200, OUT_OF_SERVICE_HTML, CONTENT_TYPES['.html']!);
     const file = fileForUrl(root, request.url);
-    const type = file === null ? undefined : MIME[extname(file).toLowerCase()];
+    const type = file === null ? undefined : CONTENT_TYPES[extname(file).toLowerCase()];
     if (file === null || type === undefined) return answer(404, 'not found', 'text/plain; charset=utf-8');
     try {
       return answer(200, await readFile(file), type);

@@ -2,24 +2,13 @@ import { createReadStream, realpathSync, statSync } from 'node:fs';
 import { extname, join, sep } from 'node:path';
 import type { Route } from '../kiosk/api/api-routes';
 import { SECURITY_HEADERS, send } from '../kiosk/api/doors';
+import { CONTENT_TYPES } from '../shared/content-types';
 
 // Files of one folder (the built renderer, the simulator panel) served as they
 // are. A path is decoded once, may not climb out of the folder (`..`, an
 // encoded slash or backslash, a NUL, a symlink pointing outside) and names a
 // file: anything else is a 404, never a listing. Every page carries the CSP.
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
 
 export interface StaticSite {
   /** The folder; must exist when a request comes (`missing` answers otherwise). */
@@ -70,7 +59,7 @@ export function staticSite(site: StaticSite): Route {
     res.writeHead(200, {
       ...SECURITY_HEADERS,
       'content-security-policy': site.csp(),
-      'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      'content-type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'content-length': String(statSync(file).size),
     });
     if (req.method === 'HEAD') return void res.end();

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { rendererNeedsBuild } from '../../src/webshell/renderer-build';
 import { extname, join, normalize } from 'node:path';
 import type { Page } from 'playwright-core';
+import { CONTENT_TYPES } from '../../src/shared/content-types';
 
 // The built renderer (renderer/dist), for tests that load it in Chromium:
 // built here when missing or older than its sources, and served to a page
@@ -20,7 +21,6 @@ export function ensureRendererBuilt(): void {
   });
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
 
 export const RENDERER_ORIGIN = 'http://renderer.test';
 
@@ -30,6 +30,6 @@ export async function serveRendererDist(page: Page): Promise<void> {
     const path = normalize(new URL(route.request().url()).pathname).replace(/^\/+/, '') || 'index.html';
     const file = join(RENDERER_DIST, path);
     if (!file.startsWith(RENDERER_DIST) || !existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
-    await route.fulfill({ status: 200, contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
+    await route.fulfill({ status: 200, contentType: CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', body: readFileSync(file) });
   });
 }
