@@ -175,19 +175,14 @@ export class BackgroundSync {
   }
 }
 
-export interface KioskSyncSettings {
+/** The background loop's own settings, as BackgroundSync takes them. */
+export interface KioskSyncSettings extends Pick<BackgroundSyncOptions, 'intervalMs' | 'debounceMs' | 'backoff' | 'random' | 'timers' | 'onStatus'> {
   serverUrl: string;
   ledger: KioskLedger;
   key: KioskKey;
   fetch?: typeof fetch;
   timeoutMs?: number;
   batchSize?: number;
-  intervalMs?: number;
-  debounceMs?: number;
-  backoff?: Backoff;
-  random?: () => number;
-  timers?: Timers;
-  onStatus?: (status: SyncStatus) => void;
   /** What the services keep apart from the ledger (parking sessions, paid citations): sent after the ledger, in the same run. */
   uploads?: ServiceUploadSources;
 }

@@ -3,7 +3,7 @@ import type { TmacFigures } from './cards';
 import type { ReconException } from './exceptions';
 import type { CardFigures, LiabilityEquation } from './liability';
 import type { OpenIntentFigures } from './open-intents';
-import type { BranchRevenue, ServiceRevenue, ZoneRevenue } from './revenue';
+import type { BranchRevenue, FlowTotals, ServiceRevenue, ZoneRevenue } from './revenue';
 import type { ServiceFigures } from './services';
 import type { ShiftRow } from './shifts';
 
@@ -17,18 +17,7 @@ export interface ReconciliationSummary {
   time_zone: string;
   window: { from: string; to: string };
   generated_at: string;
-  totals: {
-    transactions: number;
-    top_ups_minor: number;
-    opening_balances_minor: number;
-    voids_minor: number;
-    payments_minor: number;
-    credit_backs_minor: number;
-    replacements_minor: number;
-    refunds_minor: number;
-    revenue_net_minor: number;
-    cash_taken_minor: number;
-  };
+  totals: FlowTotals & { revenue_net_minor: number; cash_taken_minor: number };
   liability: LiabilityEquation;
   revenue: { by_service: ServiceRevenue[]; by_branch: BranchRevenue[]; by_zone: ZoneRevenue[]; zone_note: string; hourly_net_minor: number[] };
   shifts: ShiftRow[];
