@@ -26,6 +26,14 @@ const INSTALL_HINT = 'install with: apt-get install -y pcscd vsmartcard-vpcd lib
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
 const OUTPUT_KEEP_CHARS = 16_000;
+/**
+ * vpcd binds its TCP ports without SO_REUSEADDR: right after a pcscd stops,
+ * the ports can stay taken (the last connections' TIME_WAIT, 60 s on Linux).
+ * A pcscd that finds them taken is stopped and started again until then.
+ */
+const PORT_TAKEN = 'Address already in use';
+const PORT_TAKEN_WAIT_MS = 70_000;
+const PORT_TAKEN_RETRY_MS = 500;
 
 export interface PcscdHandle {
   /** pid of the pcscd we started; null when we reuse one we did not start. */
@@ -95,6 +103,19 @@ class OwnedPcscd implements PcscdHandle {
   }
 
   async start(): Promise<void> {
+    const deadline = Date.now() + PORT_TAKEN_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.startOnce();
+      } catch (err) {
+        if (!this.log.includes(PORT_TAKEN) || Date.now() > deadline) throw err;
+        this.log = '';
+        await new Promise((r) => setTimeout(r, PORT_TAKEN_RETRY_MS));
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     const debug = process.env.CIVICARD_PCSCD_DEBUG;
     const args = ['--foreground', ...(debug ? ['--debug', '--apdu'] : [])];
     const child = spawn(PCSCD_PATH, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -133,7 +154,7 @@ class OwnedPcscd implements PcscdHandle {
         return canConnect({ path: PCSCD_SOCKET_PATH });
       }, deadline, failure);
       await waitUntil(`vpcd listening on TCP ${VPCD_PORTS.join(' and ')}`, async () => {
-        if (!alive()) throw new Error(failure());
+        if (!alive() || this.log.includes(PORT_TAKEN)) throw new Error(failure());
         return (await Promise.all(VPCD_PORTS.map(isTcpListening))).every(Boolean);
       }, deadline, failure);
     } catch (err) {
